@@ -1,0 +1,22 @@
+/** Jest runs the TypeScript sources through ts-jest in transpile-only mode:
+ * `npm run typecheck` already type-checks everything once, so jest stays fast. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/tests'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': [
+      'ts-jest',
+      {
+        tsconfig: {
+          isolatedModules: true,
+          module: 'commonjs',
+          moduleResolution: 'node10',
+          ignoreDeprecations: '6.0',
+        },
+        diagnostics: false,
+      },
+    ],
+  },
+  testTimeout: 30000,
+};

@@ -1,0 +1,51 @@
+/**
+ * `npm run chat`: talk to the bot in the terminal, through the same engine as every channel.
+ * Type a message; type a number to tap a quick reply; /debug toggles intent and confidence;
+ * /quit leaves. Uses an in-memory database, so nothing is logged.
+ */
+import readline from 'node:readline/promises';
+import { DialogueEngine } from '../src/dialogue/engine';
+import { Responder } from '../src/dialogue/responder';
+import type { QuickReply } from '../src/dialogue/types';
+import { openDatabase } from '../src/store/db';
+import { SessionStore } from '../src/store/sessions';
+import { cliBrain, cliConfig, runCli } from './cli-support';
+
+void runCli(async () => {
+  const config = cliConfig();
+  const brain = cliBrain(config);
+  const sessions = new SessionStore(openDatabase(':memory:'), config.SESSION_TTL_MINUTES * 60_000);
+  const responder = new Responder(new DialogueEngine(() => brain, sessions), config.PSEUDONYM_SECRET);
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  let debug = false;
+  let quickReplies: QuickReply[] = [];
+  let counter = 0;
+
+  console.log(
+    `Trợ lý TTHC — nội dung phiên bản ${brain.knowledge.version}. Gõ câu hỏi; số để chọn gợi ý; /debug; /quit.`,
+  );
+  for (;;) {
+    const line = (await rl.question('\nBạn: ').catch(() => '/quit')).trim();
+    if (line === '/quit') break;
+    if (line === '/debug') {
+      debug = !debug;
+      console.log(`debug ${debug ? 'bật' : 'tắt'}`);
+      continue;
+    }
+    if (!line) continue;
+    const tapped = /^\d+$/.test(line) ? quickReplies[Number(line) - 1] : undefined;
+    const result = responder.respond({
+      channel: 'cli',
+      userId: 'terminal',
+      messageId: String(++counter),
+      ...(tapped ? { payload: tapped.payload } : { text: line }),
+      timestamp: Date.now(),
+    });
+    for (const block of result.reply.blocks)
+      console.log(block.type === 'text' ? `\nBot: ${block.text}` : `\nBot: [${block.label}] ${block.url}`);
+    quickReplies = result.reply.quickReplies;
+    quickReplies.forEach((q, i) => console.log(`  ${i + 1}. ${q.label}`));
+    if (debug) console.log(`  (intent: ${result.intent ?? 'null'}, confidence: ${result.confidence})`);
+  }
+  rl.close();
+});

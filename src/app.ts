@@ -1,0 +1,71 @@
+/** Builds the Express app from injected parts; listening and shutdown live in main.ts. */
+import path from 'node:path';
+import express, { type ErrorRequestHandler } from 'express';
+import { webChatRouter } from './channels/web';
+import type { Config } from './config';
+import { DialogueEngine } from './dialogue/engine';
+import { Responder } from './dialogue/responder';
+import { BadRequestError } from './errors';
+import type { KnowledgeService } from './knowledge/service';
+import type { Logger } from './logger';
+import { isDatabaseHealthy, type Db } from './store/db';
+import { SessionStore } from './store/sessions';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  knowledge: KnowledgeService;
+  logger: Logger;
+}
+
+const PUBLIC_DIR = path.join(__dirname, '..', 'public');
+/** Largest accepted request body; a larger one is answered 413. */
+export const BODY_LIMIT = '100kb';
+
+export function createApp(deps: AppDeps) {
+  const { config, db, knowledge, logger } = deps;
+  const sessions = new SessionStore(db, config.SESSION_TTL_MINUTES * 60_000);
+  const engine = new DialogueEngine(() => knowledge.current, sessions);
+  const responder = new Responder(engine, config.PSEUDONYM_SECRET);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: BODY_LIMIT }));
+
+  app.get('/healthz', (_req, res) => {
+    const dbOk = isDatabaseHealthy(db);
+    res
+      .status(dbOk ? 200 : 503)
+      .json({ ok: dbOk, contentVersion: knowledge.current.knowledge.version, db: dbOk ? 'ok' : 'error' });
+  });
+  app.use(webChatRouter(responder, config.MAX_TEXT_LENGTH));
+  app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '1h' }));
+
+  app.use(errorHandler(logger));
+  return { app, engine, responder, sessions };
+}
+
+/** The one error middleware: 4xx with a clear message, 500 revealing nothing. */
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    if (err instanceof BadRequestError) {
+      res.status(err.status).json({ error: err.message });
+      return;
+    }
+    // body-parser marks its own errors with a status and a type.
+    if (err?.type === 'entity.parse.failed') {
+      res.status(400).json({ error: 'the request body is not valid JSON' });
+      return;
+    }
+    if (err?.type === 'entity.too.large') {
+      res.status(413).json({ error: `the request body is larger than ${BODY_LIMIT}` });
+      return;
+    }
+    if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
+      res.status(err.status).json({ error: 'bad request' });
+      return;
+    }
+    logger.error({ err, method: req.method, url: req.path }, 'unhandled error');
+    res.status(500).json({ error: 'internal error' });
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * The web chat channel: the page at / and the widget post here, and the reply is the
+ * HTTP response itself.
+ */
+import crypto from 'node:crypto';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Responder } from '../dialogue/responder';
+import { BadRequestError } from '../errors';
+
+export function chatRequestSchema(maxTextLength: number) {
+  return z
+    .object(
+      {
+        userId: z
+          .string({ error: 'expected a string' })
+          .trim()
+          .min(1, 'expected a non-empty string')
+          .max(128, 'expected at most 128 characters'),
+        text: z
+          .string({ error: 'expected a string' })
+          .max(maxTextLength, `expected at most ${maxTextLength} characters`)
+          .refine((t) => t.trim().length > 0, 'expected a non-empty message')
+          .optional(),
+        payload: z
+          .string({ error: 'expected a string' })
+          .min(1)
+          .max(1000, 'expected at most 1000 characters')
+          .optional(),
+      },
+      {
+        error: (issue) =>
+          issue.code === 'invalid_type'
+            ? 'expected a JSON object {"userId": "...", "text": "..."}'
+            : undefined,
+      },
+    )
+    .strict()
+    .refine((body) => (body.text === undefined) !== (body.payload === undefined), {
+      message: 'send exactly one of "text" or "payload"',
+    });
+}
+
+export function webChatRouter(responder: Responder, maxTextLength: number): Router {
+  const schema = chatRequestSchema(maxTextLength);
+  const router = Router();
+  router.post('/api/chat', (req, res) => {
+    const parsed = schema.safeParse(req.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue.path.join('.');
+      throw new BadRequestError(field ? `${field}: ${issue.message}` : issue.message);
+    }
+    const { userId, text, payload } = parsed.data;
+    const result = responder.respond({
+      channel: 'web',
+      userId,
+      messageId: crypto.randomUUID(),
+      text,
+      payload,
+      timestamp: Date.now(),
+    });
+    res.json({
+      replies: result.reply.blocks,
+      quickReplies: result.reply.quickReplies,
+      intent: result.intent,
+      confidence: result.confidence,
+    });
+  });
+  return router;
+}

@@ -1,0 +1,51 @@
+/** Named errors that keep their cause, so a log line says where a problem comes from. */
+
+/** A setting in the environment is missing or malformed. */
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly variable: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A file under content/ or intents/ is invalid; `line` is 1-based when known. */
+export class ContentError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly field: string | undefined,
+    readonly problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}${line ? `:${line}` : ''}${field ? ` (${field})` : ''}: ${problem}`, options);
+    this.name = 'ContentError';
+  }
+}
+
+/** A messaging platform refused or failed a call. `transient` says whether a retry may succeed. */
+export class ChannelError extends Error {
+  constructor(
+    readonly channel: string,
+    message: string,
+    readonly transient: boolean,
+    readonly platformCode?: string | number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ChannelError';
+  }
+}
+
+/** A client sent a request we cannot accept; becomes a 4xx with this message. */
+export class BadRequestError extends Error {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = 'BadRequestError';
+  }
+}

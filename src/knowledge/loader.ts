@@ -1,0 +1,430 @@
+/**
+ * Reads content/ and intents/ into one immutable `Knowledge` snapshot, collecting every
+ * problem as a `ContentError` (file, line, field) instead of stopping at the first.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ContentError } from '../errors';
+import {
+  abbreviationsFileSchema,
+  answerFrontMatterSchema,
+  intentFileSchema,
+  localityTreeSchema,
+  MESSAGE_MAX,
+  outOfScopeFileSchema,
+  SUMMARY_MAX,
+  systemFileSchema,
+  type Abbreviations,
+  type LinkDef,
+  type QuickReplyDef,
+} from './schema';
+import { parseYaml } from './yaml-file';
+
+export interface IntentDef {
+  id: string;
+  phrases: string[];
+  file: string;
+}
+
+export interface GuideStep {
+  title: string;
+  text: string;
+}
+
+/** One curated answer, with locality placeholders already filled in. */
+export interface Answer {
+  intent: string;
+  title: string;
+  /** The first message: short, at most 600 characters. */
+  summary: string;
+  /** The `## ` sections of the file, walked one at a time as a guide. */
+  steps: GuideStep[];
+  quickReplies: QuickReplyDef[];
+  links: LinkDef[];
+  sources: string[];
+  reviewed: string;
+  needsReview: boolean;
+  file: string;
+}
+
+export interface LocalityValue {
+  value: string;
+  needsReview: boolean;
+  note?: string;
+}
+
+export interface SystemMessages {
+  fallback: string;
+  mainTopics: QuickReplyDef[];
+}
+
+export interface Knowledge {
+  /** A hash of every loaded file: changes whenever any content changes. */
+  version: string;
+  intents: IntentDef[];
+  outOfScope: string[];
+  abbreviations: Abbreviations;
+  answers: ReadonlyMap<string, Answer>;
+  locality: ReadonlyMap<string, LocalityValue>;
+  system: SystemMessages;
+}
+
+export interface ContentWarning {
+  file: string;
+  line?: number;
+  message: string;
+}
+
+export interface KnowledgeCheck {
+  knowledge?: Knowledge;
+  errors: ContentError[];
+  warnings: ContentWarning[];
+}
+
+export interface KnowledgeDirs {
+  contentDir: string;
+  intentsDir: string;
+}
+
+const OUT_OF_SCOPE_FILE = '_out_of_scope.yaml';
+const ABBREVIATIONS_FILE = '_abbreviations.yaml';
+const LOCALITY_FILE = 'locality.yaml';
+const SYSTEM_FILE = 'system.yaml';
+const PLACEHOLDER = /\{\{\s*([a-z0-9_.]+)\s*\}\}/g;
+
+interface SourceFile {
+  /** Path shown in messages, relative to the working directory. */
+  name: string;
+  text: string;
+}
+
+function readDir(dir: string, pattern: RegExp): SourceFile[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => pattern.test(f))
+    .sort()
+    .map((f) => {
+      const full = path.join(dir, f);
+      return { name: path.relative(process.cwd(), full) || full, text: fs.readFileSync(full, 'utf8') };
+    });
+}
+
+function hashFiles(files: SourceFile[]): string {
+  const hash = crypto.createHash('sha256');
+  for (const f of files) hash.update(f.name).update('\0').update(f.text).update('\0');
+  return hash.digest('hex').slice(0, 12);
+}
+
+/** Splits `---\nfront matter\n---\nbody`; the front matter's YAML starts on line 2. */
+function splitFrontMatter(text: string): { yaml: string; body: string; bodyLine: number } | undefined {
+  const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text);
+  if (!match) return undefined;
+  return { yaml: match[1], body: text.slice(match[0].length), bodyLine: match[0].split('\n').length };
+}
+
+function parseBody(body: string): { summary: string; steps: GuideStep[] } {
+  const [intro, ...sections] = body.split(/^## /m);
+  const steps = sections.map((section) => {
+    const newline = section.indexOf('\n');
+    const title = (newline < 0 ? section : section.slice(0, newline)).trim();
+    const text = newline < 0 ? '' : section.slice(newline + 1).trim();
+    return { title, text };
+  });
+  return { summary: intro.trim(), steps };
+}
+
+function flattenLocality(tree: object, prefix = '', out = new Map<string, LocalityValue>()) {
+  for (const [key, node] of Object.entries(tree)) {
+    const name = prefix ? `${prefix}.${key}` : key;
+    if (typeof node === 'string') out.set(name, { value: node, needsReview: false });
+    else if ('value' in node && typeof node.value === 'string')
+      out.set(name, {
+        value: node.value,
+        needsReview: Boolean(node.needs_review),
+        note: node.note as string,
+      });
+    else flattenLocality(node, name, out);
+  }
+  return out;
+}
+
+/** Fills `{{key}}` placeholders; reports each unknown key against `file:line`. */
+function fillPlaceholders(
+  text: string,
+  locality: ReadonlyMap<string, LocalityValue>,
+  onMissing: (key: string) => void,
+): string {
+  return text.replace(PLACEHOLDER, (whole, key: string) => {
+    const entry = locality.get(key);
+    if (entry) return entry.value;
+    onMissing(key);
+    return whole;
+  });
+}
+
+/** Reads and validates everything; `knowledge` is set only when there is no error. */
+export function checkKnowledge(dirs: KnowledgeDirs): KnowledgeCheck {
+  const errors: ContentError[] = [];
+  const warnings: ContentWarning[] = [];
+
+  const intentFiles = readDir(dirs.intentsDir, /\.ya?ml$/);
+  const contentFiles = readDir(dirs.contentDir, /\.(md|ya?ml)$/);
+  const version = hashFiles([...intentFiles, ...contentFiles]);
+
+  // Locality first: answers are rendered against it.
+  const localityFile = contentFiles.find((f) => path.basename(f.name) === LOCALITY_FILE);
+  let locality = new Map<string, LocalityValue>();
+  if (!localityFile) {
+    errors.push(
+      new ContentError(path.join(dirs.contentDir, LOCALITY_FILE), undefined, undefined, 'file is missing'),
+    );
+  } else {
+    const parsed = parseYaml(localityFile.name, localityFile.text, localityTreeSchema);
+    errors.push(...parsed.errors);
+    if (parsed.value) locality = flattenLocality(parsed.value);
+    for (const [key, entry] of locality) {
+      if (entry.needsReview)
+        warnings.push({
+          file: localityFile.name,
+          line: parsed.lineOf(key.split('.')),
+          message: `${key} needs review${entry.note ? `: ${entry.note}` : ''}`,
+        });
+    }
+  }
+
+  const intents: IntentDef[] = [];
+  let outOfScope: string[] = [];
+  let abbreviations: Abbreviations = {};
+  const phraseOwner = new Map<string, string>();
+  for (const file of intentFiles) {
+    const base = path.basename(file.name);
+    if (base === OUT_OF_SCOPE_FILE) {
+      const parsed = parseYaml(file.name, file.text, outOfScopeFileSchema);
+      errors.push(...parsed.errors);
+      outOfScope = parsed.value?.phrases ?? [];
+      continue;
+    }
+    if (base === ABBREVIATIONS_FILE) {
+      const parsed = parseYaml(file.name, file.text, abbreviationsFileSchema);
+      errors.push(...parsed.errors);
+      abbreviations = parsed.value?.abbreviations ?? {};
+      continue;
+    }
+    const parsed = parseYaml(file.name, file.text, intentFileSchema);
+    errors.push(...parsed.errors);
+    if (!parsed.value) continue;
+    const intent = parsed.value;
+    if (intents.some((i) => i.id === intent.id)) {
+      errors.push(
+        new ContentError(file.name, parsed.lineOf(['id']), 'id', `intent "${intent.id}" is defined twice`),
+      );
+      continue;
+    }
+    intent.phrases.forEach((phrase, i) => {
+      const key = phrase.toLocaleLowerCase('vi').normalize('NFC');
+      const owner = phraseOwner.get(key);
+      if (owner && owner !== intent.id)
+        errors.push(
+          new ContentError(
+            file.name,
+            parsed.lineOf(['phrases', i]),
+            `phrases.${i}`,
+            `"${phrase}" is also a phrase of intent "${owner}"; keep it under one intent only`,
+          ),
+        );
+      phraseOwner.set(key, intent.id);
+    });
+    intents.push({ id: intent.id, phrases: intent.phrases, file: file.name });
+  }
+  const intentIds = new Set(intents.map((i) => i.id));
+
+  const answers = new Map<string, Answer>();
+  const answerLines = new Map<string, (p: (string | number)[]) => number | undefined>();
+  for (const file of contentFiles.filter((f) => f.name.endsWith('.md'))) {
+    const split = splitFrontMatter(file.text);
+    if (!split) {
+      errors.push(
+        new ContentError(file.name, 1, undefined, 'expected front matter between two "---" lines at the top'),
+      );
+      continue;
+    }
+    const parsed = parseYaml(file.name, split.yaml, answerFrontMatterSchema, 1);
+    errors.push(...parsed.errors);
+    if (!parsed.value) continue;
+    const meta = parsed.value;
+    if (answers.has(meta.intent)) {
+      errors.push(
+        new ContentError(
+          file.name,
+          parsed.lineOf(['intent']),
+          'intent',
+          `another file already answers "${meta.intent}"`,
+        ),
+      );
+      continue;
+    }
+    const { summary, steps } = parseBody(
+      fillPlaceholders(split.body, locality, (key) =>
+        errors.push(
+          new ContentError(
+            file.name,
+            split.bodyLine + lineIndexOf(split.body, `{{`, key),
+            `{{${key}}}`,
+            `placeholder not found in ${LOCALITY_FILE}; add "${key}" there or fix the name`,
+          ),
+        ),
+      ),
+    );
+    if (!summary)
+      errors.push(
+        new ContentError(
+          file.name,
+          split.bodyLine,
+          'body',
+          'expected a short answer text after the front matter',
+        ),
+      );
+    if (summary.length > SUMMARY_MAX)
+      errors.push(
+        new ContentError(
+          file.name,
+          split.bodyLine,
+          'body',
+          `the first message has ${summary.length} characters; keep it at most ${SUMMARY_MAX} and move details into "## " sections`,
+        ),
+      );
+    for (const step of steps) {
+      if (step.text.length > MESSAGE_MAX)
+        errors.push(
+          new ContentError(
+            file.name,
+            split.bodyLine + lineIndexOf(split.body, '## ', step.title),
+            `## ${step.title}`,
+            `section has ${step.text.length} characters; the platforms accept at most ${MESSAGE_MAX}`,
+          ),
+        );
+    }
+    if (meta.needs_review)
+      warnings.push({
+        file: file.name,
+        line: parsed.lineOf(['needs_review']),
+        message: 'needs_review: true',
+      });
+    answers.set(meta.intent, {
+      intent: meta.intent,
+      title: meta.title,
+      summary,
+      steps,
+      quickReplies: meta.quick_replies,
+      links: meta.links,
+      sources: meta.sources,
+      reviewed: meta.reviewed,
+      needsReview: meta.needs_review,
+      file: file.name,
+    });
+    answerLines.set(meta.intent, parsed.lineOf);
+  }
+
+  let system: SystemMessages | undefined;
+  const systemFile = contentFiles.find((f) => path.basename(f.name) === SYSTEM_FILE);
+  if (!systemFile) {
+    errors.push(
+      new ContentError(path.join(dirs.contentDir, SYSTEM_FILE), undefined, undefined, 'file is missing'),
+    );
+  } else {
+    const parsed = parseYaml(systemFile.name, systemFile.text, systemFileSchema);
+    errors.push(...parsed.errors);
+    if (parsed.value) {
+      const fallback = fillPlaceholders(parsed.value.fallback, locality, (key) =>
+        errors.push(
+          new ContentError(
+            systemFile.name,
+            parsed.lineOf(['fallback']),
+            'fallback',
+            `placeholder {{${key}}} not found in ${LOCALITY_FILE}`,
+          ),
+        ),
+      );
+      system = { fallback, mainTopics: parsed.value.main_topics };
+      parsed.value.main_topics.forEach((topic, i) => {
+        if (!intentIds.has(topic.intent))
+          errors.push(
+            new ContentError(
+              systemFile.name,
+              parsed.lineOf(['main_topics', i, 'intent']),
+              `main_topics.${i}.intent`,
+              `unknown intent "${topic.intent}"`,
+            ),
+          );
+      });
+    }
+  }
+
+  // Cross-file rules: every intent answered, every answer and quick reply pointing at an intent.
+  for (const intent of intents) {
+    if (!answers.has(intent.id))
+      errors.push(
+        new ContentError(
+          intent.file,
+          1,
+          'id',
+          `intent "${intent.id}" has no answer; add ${path.join(dirs.contentDir, `${intent.id}.md`)}`,
+        ),
+      );
+  }
+  for (const answer of answers.values()) {
+    const lineOf = answerLines.get(answer.intent)!;
+    if (!intentIds.has(answer.intent))
+      errors.push(
+        new ContentError(
+          answer.file,
+          lineOf(['intent']),
+          'intent',
+          `no intent "${answer.intent}" in ${dirs.intentsDir}/; add its training phrases there`,
+        ),
+      );
+    answer.quickReplies.forEach((qr, i) => {
+      if (!intentIds.has(qr.intent))
+        errors.push(
+          new ContentError(
+            answer.file,
+            lineOf(['quick_replies', i, 'intent']),
+            `quick_replies.${i}.intent`,
+            `unknown intent "${qr.intent}"`,
+          ),
+        );
+    });
+  }
+
+  if (errors.length > 0 || !system) return { errors, warnings };
+  return {
+    knowledge: { version, intents, outOfScope, abbreviations, answers, locality, system },
+    errors,
+    warnings,
+  };
+}
+
+/** 0-based index of the first line containing both markers, for error positions. */
+function lineIndexOf(text: string, marker: string, key: string): number {
+  const index = text.split('\n').findIndex((line) => line.includes(marker) && line.includes(key));
+  return Math.max(index, 0);
+}
+
+/** Loads a valid snapshot or throws the first error (all of them are in its `cause`). */
+export function loadKnowledge(dirs: KnowledgeDirs): Knowledge {
+  const check = checkKnowledge(dirs);
+  if (!check.knowledge) {
+    const [first] = check.errors;
+    throw new ContentError(
+      first.file,
+      first.line,
+      first.field,
+      `${first.problem} (and ${check.errors.length - 1} more)`,
+      {
+        cause: check.errors,
+      },
+    );
+  }
+  return check.knowledge;
+}

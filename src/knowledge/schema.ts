@@ -1,0 +1,106 @@
+/**
+ * The shapes of every file editors write, as zod schemas with their types beside them.
+ * `npm run content:check` and the running server validate with these same schemas.
+ */
+import { z } from 'zod';
+
+export const intentIdSchema = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/,
+    'expected an id like proc.id_card (lowercase letters, digits, _ and dots)',
+  );
+
+/** intents/<name>.yaml: the training phrases of one intent. */
+export const intentFileSchema = z
+  .object({
+    id: intentIdSchema,
+    description: z.string().optional(),
+    phrases: z
+      .array(z.string().trim().min(1, 'expected a non-empty phrase'))
+      .min(1, 'expected at least one phrase'),
+  })
+  .strict();
+export type IntentFile = z.infer<typeof intentFileSchema>;
+
+/** intents/_out_of_scope.yaml: messages the bot must not answer as if it knew. */
+export const outOfScopeFileSchema = z
+  .object({ phrases: z.array(z.string().trim().min(1, 'expected a non-empty phrase')) })
+  .strict();
+
+/** intents/_abbreviations.yaml: shorthand citizens type, expanded before matching. */
+export const abbreviationsFileSchema = z
+  .object({ abbreviations: z.record(z.string().min(1), z.string().min(1)) })
+  .strict();
+export type Abbreviations = z.infer<typeof abbreviationsFileSchema>['abbreviations'];
+
+/** Messenger shows at most 20 characters of a quick-reply title. */
+export const QUICK_REPLY_LABEL_MAX = 20;
+/** The first message of an answer stays short enough to read on a small phone. */
+export const SUMMARY_MAX = 600;
+/** The smallest text limit of all channels (Zalo and Messenger: 2,000 characters). */
+export const MESSAGE_MAX = 2000;
+
+export const quickReplySchema = z
+  .object({
+    label: z
+      .string()
+      .min(1)
+      .max(QUICK_REPLY_LABEL_MAX, `expected at most ${QUICK_REPLY_LABEL_MAX} characters`),
+    intent: intentIdSchema,
+  })
+  .strict();
+export type QuickReplyDef = z.infer<typeof quickReplySchema>;
+
+export const linkSchema = z
+  .object({
+    label: z
+      .string()
+      .min(1)
+      .max(QUICK_REPLY_LABEL_MAX, `expected at most ${QUICK_REPLY_LABEL_MAX} characters`),
+    url: z.url({ error: 'expected a full URL such as https://dichvucong.gov.vn' }),
+  })
+  .strict();
+export type LinkDef = z.infer<typeof linkSchema>;
+
+const isoDate = z.iso.date({ error: 'expected a date written YYYY-MM-DD' });
+
+/** The front matter of content/<intent>.md. */
+export const answerFrontMatterSchema = z
+  .object({
+    intent: intentIdSchema,
+    title: z.string().min(1),
+    quick_replies: z.array(quickReplySchema).max(13, 'expected at most 13 quick replies').default([]),
+    links: z.array(linkSchema).default([]),
+    sources: z
+      .array(z.url({ error: 'expected a full URL of the official source' }))
+      .min(1, 'expected at least one source URL'),
+    reviewed: isoDate,
+    needs_review: z.boolean().default(false),
+  })
+  .strict();
+export type AnswerFrontMatter = z.infer<typeof answerFrontMatterSchema>;
+
+/** content/system.yaml: the bot's own messages (fallback, menu). */
+export const systemFileSchema = z
+  .object({
+    fallback: z.string().min(1),
+    main_topics: z.array(quickReplySchema).min(1).max(13, 'expected at most 13 topics'),
+  })
+  .strict();
+export type SystemFile = z.infer<typeof systemFileSchema>;
+
+/** A locality leaf: a plain value, or one flagged for review with a note. */
+export const localityValueSchema = z.union([
+  z.string(),
+  z
+    .object({ value: z.string(), needs_review: z.boolean().default(false), note: z.string().optional() })
+    .strict(),
+]);
+type LocalityTree = { [key: string]: z.infer<typeof localityValueSchema> | LocalityTree };
+export const localityTreeSchema: z.ZodType<LocalityTree> = z.lazy(() =>
+  z.record(
+    z.string().regex(/^[a-z][a-z0-9_]*$/, 'expected a key of lowercase letters, digits and _'),
+    z.union([localityValueSchema, localityTreeSchema]),
+  ),
+);

@@ -1,0 +1,68 @@
+/** Start-up and shutdown only: config → logger → database → content → HTTP server. */
+import fs from 'node:fs';
+import { createApp } from './app';
+import { loadConfig } from './config';
+import { ConfigError, ContentError } from './errors';
+import { KnowledgeService } from './knowledge/service';
+import { createLogger } from './logger';
+import { openDatabase } from './store/db';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function main(): void {
+  if (fs.existsSync('.env')) process.loadEnvFile('.env');
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  const db = openDatabase(config.DATABASE_PATH);
+  const knowledge = new KnowledgeService(
+    { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },
+    { threshold: config.NLU_THRESHOLD },
+    logger,
+  );
+  const { app } = createApp({ config, db, knowledge, logger });
+
+  const server = app.listen(config.PORT, config.HOST, () => {
+    logger.info(
+      {
+        port: config.PORT,
+        database: config.DATABASE_PATH,
+        contentVersion: knowledge.current.knowledge.version,
+      },
+      `Trợ lý TTHC is listening on http://localhost:${config.PORT}`,
+    );
+  });
+  server.on('error', (err) => {
+    logger.fatal({ err }, 'cannot listen');
+    process.exit(1);
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: no new requests, finishing the ones in flight');
+    const force = setTimeout(() => {
+      logger.warn('in-flight work did not finish in time; exiting');
+      db.close();
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    server.close(() => {
+      db.close();
+      logger.info('stopped');
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+try {
+  main();
+} catch (err) {
+  if (err instanceof ConfigError || err instanceof ContentError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}

@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+
+const run = (script: string, input = '', env: Record<string, string> = {}) =>
+  spawnSync('npm', ['run', '--silent', script], {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+  });
+
+describe('npm run --silent classify', () => {
+  it('prints exactly one JSON line per input line and nothing else', () => {
+    const res = run('classify', 'xin chao\nthời tiết hôm nay\n');
+    expect(res.status).toBe(0);
+    const lines = res.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    const [a, b] = lines.map((l) => JSON.parse(l));
+    expect(a).toEqual({ text: 'xin chao', intent: 'greeting', confidence: expect.any(Number) });
+    expect(b).toEqual({ text: 'thời tiết hôm nay', intent: null, confidence: expect.any(Number) });
+    for (const r of [a, b]) {
+      expect(r.confidence).toBeGreaterThanOrEqual(0);
+      expect(r.confidence).toBeLessThanOrEqual(1);
+    }
+  });
+});
+
+describe('npm run --silent intents:export', () => {
+  it('prints every training phrase as {text, intent}', () => {
+    const res = run('intents:export');
+    expect(res.status).toBe(0);
+    const rows = res.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows).toContainEqual({ text: 'xin chào', intent: 'greeting' });
+    for (const row of rows) expect(Object.keys(row).sort()).toEqual(['intent', 'text']);
+  });
+});
+
+describe('npm start', () => {
+  it('exits 1 with one line naming PORT when PORT=abc', () => {
+    const res = spawnSync('npx', ['tsx', 'src/main.ts'], {
+      encoding: 'utf8',
+      env: { ...process.env, PORT: 'abc' },
+    });
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/^Invalid PORT: .*abc/m);
+  });
+});

@@ -1,0 +1,47 @@
+import { loadConfig } from '../src/config';
+import { ConfigError } from '../src/errors';
+
+describe('loadConfig', () => {
+  it('works with an empty environment, using the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config.PORT).toBe(3000);
+    expect(config.DATABASE_PATH).toBe('data/bot.sqlite');
+    expect(config.NODE_ENV).toBe('development');
+  });
+
+  it('treats an empty value like an unset one', () => {
+    expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
+  });
+
+  it.each([
+    ['PORT', 'abc', /Invalid PORT: expected a whole number from 1 to 65535 \(got "abc"\)/],
+    ['PORT', '70000', /Invalid PORT/],
+    ['LOG_LEVEL', 'loud', /Invalid LOG_LEVEL: expected one of/],
+    ['NODE_ENV', 'prod', /Invalid NODE_ENV/],
+    ['NLU_THRESHOLD', '2', /Invalid NLU_THRESHOLD: expected a number between 0 and 1/],
+  ])('rejects %s=%s with one line naming the variable', (name, value, message) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(name);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('refuses production without a real pseudonym secret', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PSEUDONYM_SECRET/);
+    expect(loadConfig({ NODE_ENV: 'production', PSEUDONYM_SECRET: 'x'.repeat(32) }).NODE_ENV).toBe(
+      'production',
+    );
+  });
+
+  it('never echoes a secret value in the error', () => {
+    expect(() => loadConfig({ PSEUDONYM_SECRET: 'short-secret' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('short-secret') }),
+    );
+  });
+});

@@ -1,0 +1,29 @@
+/** Builds the real app (real SQLite file, bundled content) for tests, without listening. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createApp } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { KnowledgeService } from '../../src/knowledge/service';
+import { silentLogger } from '../../src/logger';
+import { openDatabase } from '../../src/store/db';
+
+export function tempDir(prefix = 'tthc-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', DATABASE_PATH: path.join(tempDir(), 'bot.sqlite'), ...overrides });
+}
+
+export function buildTestApp(overrides: Record<string, string> = {}) {
+  const config = testConfig(overrides);
+  const logger = silentLogger();
+  const db = openDatabase(config.DATABASE_PATH);
+  const knowledge = new KnowledgeService(
+    { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },
+    { threshold: config.NLU_THRESHOLD },
+    logger,
+  );
+  return { config, db, knowledge, ...createApp({ config, db, knowledge, logger }) };
+}
