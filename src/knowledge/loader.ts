@@ -416,15 +416,11 @@ export function loadKnowledge(dirs: KnowledgeDirs): Knowledge {
   const check = checkKnowledge(dirs);
   if (!check.knowledge) {
     const [first] = check.errors;
-    throw new ContentError(
-      first.file,
-      first.line,
-      first.field,
-      `${first.problem} (and ${check.errors.length - 1} more)`,
-      {
-        cause: check.errors,
-      },
-    );
+    const more =
+      check.errors.length > 1 ? ` (and ${check.errors.length - 1} more: run npm run content:check)` : '';
+    throw new ContentError(first.file, first.line, first.field, `${first.problem}${more}`, {
+      cause: check.errors,
+    });
   }
   return check.knowledge;
 }
