@@ -17,6 +17,10 @@ const positiveInt = (what: string) =>
     .int(`expected ${what}`)
     .positive(`expected ${what}`);
 
+const optionalString = z.string().min(1).optional();
+
+const baseUrl = z.url({ error: 'expected a full URL such as https://example.com (no trailing path needed)' });
+
 const probability = z.coerce
   .number({ error: 'expected a number between 0 and 1' })
   .min(0, 'expected a number between 0 and 1')
@@ -43,14 +47,50 @@ export const configSchema = z.object({
   MAX_TEXT_LENGTH: positiveInt('a whole number of characters, e.g. 2000'),
   /** Key for the pseudonymous user ids in the log. Required in production. */
   PSEUDONYM_SECRET: z.string().min(16, 'expected a random string of at least 16 characters'),
+  /** The address citizens reach this server at; links in answers go through {PUBLIC_BASE_URL}/r/<id>. */
+  PUBLIC_BASE_URL: z.url({ error: 'expected a full URL such as https://bot.example.gov.vn' }),
+
+  // Channels: each one starts only when its secrets are set.
+  ZALO_APP_ID: optionalString,
+  ZALO_APP_SECRET: optionalString,
+  ZALO_OA_SECRET_KEY: optionalString,
+  ZALO_ACCESS_TOKEN: optionalString,
+  ZALO_REFRESH_TOKEN: optionalString,
+  ZALO_API_BASE: baseUrl,
+  ZALO_OAUTH_BASE: baseUrl,
+  MESSENGER_APP_SECRET: optionalString,
+  MESSENGER_VERIFY_TOKEN: optionalString,
+  MESSENGER_PAGE_ACCESS_TOKEN: optionalString,
+  MESSENGER_API_BASE: baseUrl,
+  TELEGRAM_BOT_TOKEN: optionalString,
+  TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,256}$/, 'expected 1–256 characters of A-Z, a-z, 0-9, _ and -')
+    .optional(),
+  TELEGRAM_API_ROOT: baseUrl,
+  /** webhook: Telegram posts to /webhooks/telegram; polling: the bot asks Telegram (pilot without HTTPS). */
+  TELEGRAM_MODE: z.enum(['webhook', 'polling'], { error: 'expected webhook or polling' }),
+
+  // Interaction log, privacy and the officers' dashboard.
+  /** Days message text is kept; older text is deleted while the counts stay. */
+  RETENTION_DAYS: positiveInt('a whole number of days, e.g. 180'),
+  /** Password of the officers' dashboard at /admin. Required in production. */
+  ADMIN_PASSWORD: optionalString,
+  /** Telegram chat id of the officers' group that receives handoff requests. */
+  OFFICER_TELEGRAM_CHAT_ID: optionalString,
+  /** Ask "Thông tin này có hữu ích không?" after every Nth answer; 0 never asks. */
+  FEEDBACK_EVERY: z.coerce
+    .number({ error: 'expected a whole number, 0 to never ask' })
+    .int('expected a whole number, 0 to never ask')
+    .min(0, 'expected a whole number, 0 to never ask'),
 });
 
 export type Config = z.infer<typeof configSchema>;
 
 const DEV_PSEUDONYM_SECRET = 'development-only-pseudonym-secret';
 
-/** Defaults that make `npm start` work with no `.env` at all. */
-const defaults: Record<keyof Config, string> = {
+/** Defaults that make `npm start` work with no `.env` at all; absent keys are optional. */
+const defaults: Partial<Record<keyof Config, string>> = {
   NODE_ENV: 'development',
   PORT: '3000',
   HOST: '0.0.0.0',
@@ -62,6 +102,14 @@ const defaults: Record<keyof Config, string> = {
   NLU_THRESHOLD: '0.5',
   MAX_TEXT_LENGTH: '2000',
   PSEUDONYM_SECRET: DEV_PSEUDONYM_SECRET,
+  PUBLIC_BASE_URL: 'http://localhost:3000',
+  ZALO_API_BASE: 'https://openapi.zalo.me',
+  ZALO_OAUTH_BASE: 'https://oauth.zaloapp.com',
+  MESSENGER_API_BASE: 'https://graph.facebook.com/v21.0',
+  TELEGRAM_API_ROOT: 'https://api.telegram.org',
+  TELEGRAM_MODE: 'webhook',
+  RETENTION_DAYS: '180',
+  FEEDBACK_EVERY: '1',
 };
 
 /**

@@ -1,4 +1,5 @@
-import { loadConfig } from '../src/config';
+import fs from 'node:fs';
+import { configSchema, loadConfig } from '../src/config';
 import { ConfigError } from '../src/errors';
 
 describe('loadConfig', () => {
@@ -43,5 +44,26 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PSEUDONYM_SECRET: 'short-secret' })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('short-secret') }),
     );
+  });
+});
+
+describe('.env.example', () => {
+  const lines = fs.readFileSync('.env.example', 'utf8').split('\n');
+
+  it('lists every variable of the schema, each under a comment', () => {
+    for (const name of Object.keys(configSchema.shape)) {
+      const index = lines.findIndex((l) => l.startsWith(`${name}=`));
+      expect({ name, listed: index >= 0 }).toEqual({ name, listed: true });
+      expect({ name, commented: lines[index - 1]?.startsWith('#') }).toEqual({ name, commented: true });
+    }
+  });
+
+  it('parses as a valid configuration', () => {
+    const env: Record<string, string> = {};
+    for (const l of lines) {
+      const m = /^([A-Z_]+)=(.*)$/.exec(l);
+      if (m) env[m[1]] = m[2];
+    }
+    expect(() => loadConfig(env)).not.toThrow();
   });
 });
