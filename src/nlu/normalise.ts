@@ -34,7 +34,7 @@ export function normalise(text: string, abbreviations: Abbreviations = {}): Norm
     .split(' ')
     .filter(Boolean)
     .flatMap((token) =>
-      abbreviations[token] ? foldAccents(cleanText(abbreviations[token])).split(' ') : [token],
+      Object.hasOwn(abbreviations, token) ? foldAccents(cleanText(abbreviations[token])).split(' ') : [token],
     );
   return { accented, folded, tokens };
 }
