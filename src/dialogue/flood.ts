@@ -1,0 +1,51 @@
+/**
+ * Flood control per citizen: within a sliding window, the first `limit` messages are
+ * answered; the next one gets a single polite slow-down reply; the rest of the burst is
+ * recorded but not answered. Other citizens are never affected.
+ */
+
+export type FloodVerdict = 'answer' | 'slow-down' | 'ignore';
+
+export interface FloodOptions {
+  /** Messages answered per user within the window. */
+  limit: number;
+  windowMs: number;
+  /** Users tracked at most; the oldest are forgotten first (bounded memory under attack). */
+  maxUsers?: number;
+}
+
+export class FloodGuard {
+  /** Per user: arrival times within the window, oldest first, and whether they were warned. */
+  private readonly users = new Map<string, { times: number[]; warned: boolean }>();
+  private readonly maxUsers: number;
+
+  constructor(
+    private readonly options: FloodOptions,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.maxUsers = options.maxUsers ?? 100_000;
+  }
+
+  check(userKey: string): FloodVerdict {
+    const now = this.now();
+    const since = now - this.options.windowMs;
+    let entry = this.users.get(userKey);
+    if (entry) {
+      this.users.delete(userKey); // re-inserted below: Map order = least recently seen first
+      while (entry.times.length > 0 && entry.times[0] <= since) entry.times.shift();
+      if (entry.times.length === 0) entry.warned = false;
+    } else {
+      entry = { times: [], warned: false };
+      if (this.users.size >= this.maxUsers) this.users.delete(this.users.keys().next().value as string);
+    }
+    this.users.set(userKey, entry);
+
+    if (entry.times.length < this.options.limit) {
+      entry.times.push(now);
+      return 'answer';
+    }
+    if (entry.warned) return 'ignore';
+    entry.warned = true;
+    return 'slow-down';
+  }
+}
