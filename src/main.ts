@@ -4,6 +4,7 @@ import { createApp } from './app';
 import { loadConfig } from './config';
 import { ConfigError, ContentError } from './errors';
 import { KnowledgeService } from './knowledge/service';
+import { watchKnowledge } from './knowledge/watcher';
 import { createLogger } from './logger';
 import { openDatabase } from './store/db';
 
@@ -20,6 +21,12 @@ function main(): void {
     logger,
   );
   const { app } = createApp({ config, db, knowledge, logger });
+  // Editors' saves under content/ and intents/ go live without a restart.
+  const contentWatcher = watchKnowledge(
+    knowledge,
+    { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },
+    logger,
+  );
 
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info(
@@ -40,6 +47,7 @@ function main(): void {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    contentWatcher.close();
     logger.info({ signal }, 'stopping: no new requests, finishing the ones in flight');
     const force = setTimeout(() => {
       logger.warn('in-flight work did not finish in time; exiting');

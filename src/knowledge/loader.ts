@@ -19,6 +19,7 @@ import {
   type LinkDef,
   type QuickReplyDef,
 } from './schema';
+import { cleanText, foldAccents } from '../nlu/normalise';
 import { parseYaml } from './yaml-file';
 
 export interface IntentDef {
@@ -86,6 +87,18 @@ export interface KnowledgeDirs {
   contentDir: string;
   intentsDir: string;
 }
+
+export interface CheckOptions {
+  /** "Today" for the review-age warning; defaults to the current date. */
+  today?: Date;
+}
+
+/** An answer whose `reviewed` date is older than this is listed for the editors. */
+export const REVIEW_MAX_AGE_DAYS = 180;
+/** Zalo shows at most 5 buttons under a message, the smallest limit of all channels. */
+export const BUTTONS_MAX = 5;
+/** Buttons the engine adds under an answer that has "## " steps ("Xem từng bước", "Xem tất cả"). */
+const GUIDE_BUTTONS = 2;
 
 const OUT_OF_SCOPE_FILE = '_out_of_scope.yaml';
 const ABBREVIATIONS_FILE = '_abbreviations.yaml';
@@ -164,9 +177,17 @@ function fillPlaceholders(
 }
 
 /** Reads and validates everything; `knowledge` is set only when there is no error. */
-export function checkKnowledge(dirs: KnowledgeDirs): KnowledgeCheck {
+export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}): KnowledgeCheck {
   const errors: ContentError[] = [];
   const warnings: ContentWarning[] = [];
+  const today = isoDay(options.today ?? new Date());
+  for (const [dir, variable] of [
+    [dirs.contentDir, 'CONTENT_DIR'],
+    [dirs.intentsDir, 'INTENTS_DIR'],
+  ] as const)
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+      errors.push(new ContentError(dir, undefined, undefined, `folder not found; check ${variable}`));
+  if (errors.length > 0) return { errors, warnings };
 
   const intentFiles = readDir(dirs.intentsDir, /\.ya?ml$/);
   const contentFiles = readDir(dirs.contentDir, /\.(md|ya?ml)$/);
@@ -195,6 +216,7 @@ export function checkKnowledge(dirs: KnowledgeDirs): KnowledgeCheck {
 
   const intents: IntentDef[] = [];
   let outOfScope: string[] = [];
+  let outOfScopeSource: { file: string; lineOf: (p: (string | number)[]) => number | undefined } | undefined;
   let abbreviations: Abbreviations = {};
   const phraseOwner = new Map<string, string>();
   for (const file of intentFiles) {
@@ -203,6 +225,7 @@ export function checkKnowledge(dirs: KnowledgeDirs): KnowledgeCheck {
       const parsed = parseYaml(file.name, file.text, outOfScopeFileSchema);
       errors.push(...parsed.errors);
       outOfScope = parsed.value?.phrases ?? [];
+      outOfScopeSource = { file: file.name, lineOf: parsed.lineOf };
       continue;
     }
     if (base === ABBREVIATIONS_FILE) {
@@ -222,7 +245,7 @@ export function checkKnowledge(dirs: KnowledgeDirs): KnowledgeCheck {
       continue;
     }
     intent.phrases.forEach((phrase, i) => {
-      const key = phrase.toLocaleLowerCase('vi').normalize('NFC');
+      const key = phraseKey(phrase);
       const owner = phraseOwner.get(key);
       if (owner && owner !== intent.id)
         errors.push(
@@ -238,6 +261,18 @@ export function checkKnowledge(dirs: KnowledgeDirs): KnowledgeCheck {
     intents.push({ id: intent.id, phrases: intent.phrases, file: file.name });
   }
   const intentIds = new Set(intents.map((i) => i.id));
+  outOfScope.forEach((phrase, i) => {
+    const owner = phraseOwner.get(phraseKey(phrase));
+    if (owner && outOfScopeSource)
+      errors.push(
+        new ContentError(
+          outOfScopeSource.file,
+          outOfScopeSource.lineOf(['phrases', i]),
+          `phrases.${i}`,
+          `"${phrase}" is listed as out of scope but is also a phrase of intent "${owner}"; keep it in one place only`,
+        ),
+      );
+  });
 
   const answers = new Map<string, Answer>();
   const answerLines = new Map<string, (p: (string | number)[]) => number | undefined>();
@@ -264,18 +299,40 @@ export function checkKnowledge(dirs: KnowledgeDirs): KnowledgeCheck {
       );
       continue;
     }
-    const { summary, steps } = parseBody(
-      fillPlaceholders(split.body, locality, (key) =>
-        errors.push(
-          new ContentError(
-            file.name,
-            split.bodyLine + lineIndexOf(split.body, `{{`, key),
-            `{{${key}}}`,
-            `placeholder not found in ${LOCALITY_FILE}; add "${key}" there or fix the name`,
-          ),
+    const expectedName = `${meta.intent}.md`;
+    if (path.basename(file.name) !== expectedName)
+      errors.push(
+        new ContentError(
+          file.name,
+          parsed.lineOf(['intent']),
+          'intent',
+          `the file answers "${meta.intent}" but is named ${path.basename(file.name)}; name it ${expectedName}`,
+        ),
+      );
+    const bodyLineOf = (marker: string, key: string) => split.bodyLine + lineIndexOf(split.body, marker, key);
+    const rendered = fillPlaceholders(split.body, locality, (key) =>
+      errors.push(
+        new ContentError(
+          file.name,
+          bodyLineOf('{{', key),
+          `{{${key}}}`,
+          `placeholder not found in ${LOCALITY_FILE}; add "${key}" there or fix the name`,
         ),
       ),
     );
+    // Whatever is left is a placeholder written wrongly ("{{ Office.Address }}", "{{office.name}").
+    for (const stray of new Set(
+      split.body.replace(PLACEHOLDER, '').match(/\{\{[^\n]*?(\}\}|$)|\}\}/gm) ?? [],
+    ))
+      errors.push(
+        new ContentError(
+          file.name,
+          bodyLineOf(stray, ''),
+          'body',
+          `malformed placeholder ${JSON.stringify(stray.slice(0, 40))}; write it as {{office.address}} (lowercase, dots, two braces on each side)`,
+        ),
+      );
+    const { summary, steps } = parseBody(rendered);
     if (!summary)
       errors.push(
         new ContentError(
@@ -294,22 +351,61 @@ export function checkKnowledge(dirs: KnowledgeDirs): KnowledgeCheck {
           `the first message has ${summary.length} characters; keep it at most ${SUMMARY_MAX} and move details into "## " sections`,
         ),
       );
-    for (const step of steps) {
-      if (step.text.length > MESSAGE_MAX)
+    steps.forEach((step, i) => {
+      const line = bodyLineOf('## ', step.title);
+      // The engine sends "Bước 2/5: <title>" and the text as one message.
+      const length = guideStepText(step, i, steps.length).length;
+      if (!step.title || !step.text)
         errors.push(
           new ContentError(
             file.name,
-            split.bodyLine + lineIndexOf(split.body, '## ', step.title),
+            line,
             `## ${step.title}`,
-            `section has ${step.text.length} characters; the platforms accept at most ${MESSAGE_MAX}`,
+            'expected a section title after "## " and text under it',
           ),
         );
-    }
+      if (length > MESSAGE_MAX)
+        errors.push(
+          new ContentError(
+            file.name,
+            line,
+            `## ${step.title}`,
+            `step ${i + 1} makes a message of ${length} characters; Zalo and Messenger accept at most ${MESSAGE_MAX}: split it into two "## " sections`,
+          ),
+        );
+    });
+    const guideButtons = steps.length > 0 ? GUIDE_BUTTONS : 0;
+    if (guideButtons + meta.quick_replies.length > BUTTONS_MAX)
+      errors.push(
+        new ContentError(
+          file.name,
+          parsed.lineOf(['quick_replies']),
+          'quick_replies',
+          `Zalo shows at most ${BUTTONS_MAX} buttons under a message; ${
+            guideButtons ? `with the ${guideButtons} guide buttons keep` : 'keep'
+          } at most ${BUTTONS_MAX - guideButtons} quick replies (found ${meta.quick_replies.length})`,
+        ),
+      );
+    if (meta.reviewed > today)
+      errors.push(
+        new ContentError(
+          file.name,
+          parsed.lineOf(['reviewed']),
+          'reviewed',
+          `the review date ${meta.reviewed} is in the future; write the day the answer was checked (YYYY-MM-DD)`,
+        ),
+      );
+    else if (daysBetween(meta.reviewed, today) > REVIEW_MAX_AGE_DAYS)
+      warnings.push({
+        file: file.name,
+        line: parsed.lineOf(['reviewed']),
+        message: `reviewed ${meta.reviewed}, more than ${REVIEW_MAX_AGE_DAYS} days ago: check the facts again and update the date`,
+      });
     if (meta.needs_review)
       warnings.push({
         file: file.name,
         line: parsed.lineOf(['needs_review']),
-        message: 'needs_review: true',
+        message: 'needs_review: true (contains facts still to be verified)',
       });
     answers.set(meta.intent, {
       intent: meta.intent,
@@ -403,6 +499,25 @@ export function checkKnowledge(dirs: KnowledgeDirs): KnowledgeCheck {
     errors,
     warnings,
   };
+}
+
+/** The text of one guide message, exactly as the engine sends it. */
+export function guideStepText(step: GuideStep, index: number, total: number): string {
+  return `Bước ${index + 1}/${total}: ${step.title}\n\n${step.text}`.trim();
+}
+
+/** Two phrases collide when the classifier would see the same tokens. */
+function phraseKey(phrase: string): string {
+  return foldAccents(cleanText(phrase));
+}
+
+/** YYYY-MM-DD of a date in Vietnam's time zone (UTC+7, no daylight saving). */
+function isoDay(date: Date): string {
+  return new Date(date.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
+}
+
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
 }
 
 /** 0-based index of the first line containing both markers, for error positions. */

@@ -2,9 +2,10 @@
  * Holds the live knowledge snapshot and the classifier trained on it, and swaps both
  * together on reload. A failed reload keeps the last good pair serving.
  */
+import type { ContentError } from '../errors';
 import type { Logger } from '../logger';
 import { trainClassifier, type ClassifierOptions, type IntentClassifier } from '../nlu/classifier';
-import { loadKnowledge, type Knowledge, type KnowledgeDirs } from './loader';
+import { checkKnowledge, loadKnowledge, type Knowledge, type KnowledgeDirs } from './loader';
 
 export interface Brain {
   knowledge: Knowledge;
@@ -15,6 +16,12 @@ export function buildBrain(dirs: KnowledgeDirs, options: ClassifierOptions): Bra
   const knowledge = loadKnowledge(dirs);
   return { knowledge, classifier: trainClassifier(knowledge, options) };
 }
+
+/** What a reload did: switched to a new version, found nothing new, or kept the old one. */
+export type ReloadOutcome =
+  | { status: 'reloaded'; version: string }
+  | { status: 'unchanged'; version: string }
+  | { status: 'rejected'; version: string; errors: ContentError[] };
 
 export class KnowledgeService {
   private brain: Brain;
@@ -32,17 +39,38 @@ export class KnowledgeService {
     return this.brain;
   }
 
-  /** Reloads from disk; returns false (and keeps serving the old version) on any error. */
-  reload(): boolean {
+  /**
+   * Re-reads content/ and intents/. A valid new version replaces the live one (classifier
+   * retrained); an invalid one is logged with file and line and the old version stays live.
+   */
+  reload(): ReloadOutcome {
+    const live = this.brain.knowledge.version;
+    let check: ReturnType<typeof checkKnowledge>;
     try {
-      const next = buildBrain(this.dirs, this.options);
-      if (next.knowledge.version !== this.brain.knowledge.version)
-        this.logger.info({ contentVersion: next.knowledge.version }, 'content reloaded');
-      this.brain = next;
-      return true;
+      check = checkKnowledge(this.dirs);
     } catch (err) {
+      // A file vanished between listing and reading (an editor's atomic save): try later.
       this.logger.error({ err }, 'content reload failed; the previous version stays live');
-      return false;
+      return { status: 'rejected', version: live, errors: [] };
     }
+    if (!check.knowledge) {
+      for (const e of check.errors)
+        this.logger.error(
+          { file: e.file, line: e.line, field: e.field, liveContentVersion: live },
+          `content reload rejected: ${e.message}`,
+        );
+      this.logger.error(
+        { errors: check.errors.length, liveContentVersion: live },
+        'content reload rejected; the previous version stays live (run npm run content:check)',
+      );
+      return { status: 'rejected', version: live, errors: check.errors };
+    }
+    if (check.knowledge.version === live) return { status: 'unchanged', version: live };
+    this.brain = { knowledge: check.knowledge, classifier: trainClassifier(check.knowledge, this.options) };
+    this.logger.info(
+      { contentVersion: check.knowledge.version, previousContentVersion: live },
+      'content reloaded',
+    );
+    return { status: 'reloaded', version: check.knowledge.version };
   }
 }
