@@ -28,9 +28,42 @@ export const outOfScopeFileSchema = z
   .object({ phrases: z.array(z.string().trim().min(1, 'expected a non-empty phrase')) })
   .strict();
 
-/** intents/_abbreviations.yaml: shorthand citizens type, expanded before matching. */
+/**
+ * One context rule of an ambiguous abbreviation: it applies when the word before is one of
+ * `previous` and/or the word after is one of `next` (words written without accents; "^" is
+ * the start of the message, "$" its end).
+ */
+export const abbreviationRuleSchema = z
+  .object({
+    expand: z.string().trim().min(1, 'expected the words to expand to'),
+    previous: z.array(z.string().min(1)).optional(),
+    next: z.array(z.string().min(1)).optional(),
+  })
+  .strict()
+  .refine((r) => r.previous !== undefined || r.next !== undefined, {
+    message: 'expected "previous" or "next" (the words around the abbreviation that select this meaning)',
+  });
+
+/**
+ * intents/_abbreviations.yaml: shorthand citizens type, expanded before matching. A value is
+ * either the expansion, or (for an ambiguous one such as "dk") context rules tried in order
+ * and an optional `default`; without a default an unresolved abbreviation is left as typed.
+ */
 export const abbreviationsFileSchema = z
-  .object({ abbreviations: z.record(z.string().min(1), z.string().min(1)) })
+  .object({
+    abbreviations: z.record(
+      z.string().min(1),
+      z.union([
+        z.string().trim().min(1, 'expected the words to expand to'),
+        z
+          .object({
+            default: z.string().trim().min(1).optional(),
+            rules: z.array(abbreviationRuleSchema).min(1, 'expected at least one rule'),
+          })
+          .strict(),
+      ]),
+    ),
+  })
   .strict();
 export type Abbreviations = z.infer<typeof abbreviationsFileSchema>['abbreviations'];
 

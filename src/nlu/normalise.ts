@@ -1,6 +1,12 @@
 /**
- * Vietnamese text normalisation: the same message typed with or without diacritics,
- * in NFC or NFD, with punctuation or emoji, normalises to the same tokens.
+ * Vietnamese text normalisation: the same message typed with or without diacritics, in NFC
+ * or NFD, with punctuation, emoji, teencode, Telex/VNI leftovers or a one-key typo,
+ * normalises to the same folded tokens.
+ *
+ * Pipeline per message: NFKC + lowercase → non-letters to spaces → fold accents (đ → d) →
+ * per token: abbreviation/teencode expansion (with context rules for ambiguous ones) →
+ * repair of words unknown to the training vocabulary (VNI digits, Telex letters, teencode
+ * spellings, two words typed together, Damerau–Levenshtein distance 1).
  */
 import type { Abbreviations } from '../knowledge/schema';
 
@@ -9,8 +15,10 @@ export interface NormalisedText {
   accented: string;
   /** `accented` without diacritics (đ → d): what most citizens type. */
   folded: string;
-  /** Folded tokens after abbreviation expansion. */
+  /** Folded tokens after abbreviation expansion and repair: what the classifier reads. */
   tokens: string[];
+  /** The words that were typed with diacritics, as typed (lowercase NFC). */
+  accentedTokens: string[];
 }
 
 /** Removes diacritics, including đ/Đ → d/D which Unicode does not decompose. */
@@ -18,23 +26,212 @@ export function foldAccents(text: string): string {
   return text.normalize('NFD').replace(/\p{M}/gu, '').replace(/đ/g, 'd').replace(/Đ/g, 'D');
 }
 
-/** NFC, lowercase, every non-letter/digit run turned into one space. */
+/**
+ * NFKC (so NFD input and full-width letters behave like NFC), lowercase, every run of
+ * characters that is not a letter, digit or combining mark turned into one space.
+ */
 export function cleanText(text: string): string {
   return text
-    .normalize('NFC')
+    .normalize('NFKC')
     .toLocaleLowerCase('vi')
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .normalize('NFC')
+    .replace(/[^\p{L}\p{N}\p{M}]+/gu, ' ')
     .trim();
 }
 
+/** Start and end of the message, as written in abbreviation context rules. */
+const START = '^';
+const END = '$';
+
+interface CompiledRule {
+  expand: string[];
+  previous?: ReadonlySet<string>;
+  next?: ReadonlySet<string>;
+}
+interface CompiledAbbreviation {
+  rules: CompiledRule[];
+  /** Undefined: an ambiguous abbreviation no rule resolves is left as typed. */
+  fallback?: string[];
+}
+
+const foldedWords = (text: string) => foldAccents(cleanText(text)).split(' ').filter(Boolean);
+const foldedSet = (words: string[] | undefined) =>
+  words && new Set(words.map((w) => (w === START || w === END ? w : foldAccents(cleanText(w)))));
+
+/** Keys are folded ("đk" and "dk" are the same key); a Map so "constructor" is just a word. */
+export function compileAbbreviations(abbreviations: Abbreviations): Map<string, CompiledAbbreviation> {
+  const out = new Map<string, CompiledAbbreviation>();
+  for (const [key, value] of Object.entries(abbreviations)) {
+    const entry: CompiledAbbreviation =
+      typeof value === 'string'
+        ? { rules: [], fallback: foldedWords(value) }
+        : {
+            rules: value.rules.map((r) => ({
+              expand: foldedWords(r.expand),
+              previous: foldedSet(r.previous),
+              next: foldedSet(r.next),
+            })),
+            fallback: value.default === undefined ? undefined : foldedWords(value.default),
+          };
+    out.set(foldAccents(cleanText(key)), entry);
+  }
+  return out;
+}
+
+function expandAbbreviation(
+  entry: CompiledAbbreviation,
+  previous: string,
+  next: string,
+): string[] | undefined {
+  for (const rule of entry.rules) {
+    if (rule.previous && !rule.previous.has(previous)) continue;
+    if (rule.next && !rule.next.has(next)) continue;
+    return rule.expand;
+  }
+  return entry.fallback;
+}
+
+/** Vietnamese vowels after folding; Telex tone and shape keys only ever follow one. */
+const VOWEL = /[aeiouy]/;
+const TELEX_TONE = /[sfrxjz]/g;
+
+/**
+ * Folded spellings a Telex/VNI/teencode leftover may stand for, most specific first:
+ * "cuwowcs" → "cuoc", "d9a7ng" → "dang", "wen" → "quen", "jup" → "giup".
+ */
+export function respellings(token: string): string[] {
+  const out: string[] = [];
+  if (/\d/.test(token) && /[a-z]/.test(token)) out.push(token.replace(/\d/g, '')); // VNI keys
+  const firstVowel = token.search(VOWEL);
+  if (firstVowel >= 0) {
+    // Telex: tone keys after the first vowel, "w" for horn/breve, doubled letters for â/ê/ô/đ.
+    const head = token.slice(0, firstVowel);
+    const tail = token.slice(firstVowel).replace(TELEX_TONE, '').replace(/w/g, '');
+    out.push((head.replace(/w/g, 'u').replace(/dd/g, 'd') + tail).replace(/([aeod])\1/g, '$1'));
+  }
+  // Teencode spellings of initial consonants.
+  const initials: [RegExp, string][] = [
+    [/^w/, 'qu'],
+    [/^j/, 'gi'],
+    [/^f/, 'ph'],
+    [/^dz/, 'd'],
+    [/^dz/, 'v'],
+    [/^z/, 'd'],
+    [/^z/, 'v'],
+    [/^k(?=[aou])/, 'c'],
+  ];
+  for (const [pattern, replacement] of initials)
+    if (pattern.test(token)) out.push(token.replace(pattern, replacement));
+  return out.filter((s) => s.length > 0 && s !== token);
+}
+
+/** Every string at Damerau–Levenshtein distance 1 from `word` (optimal string alignment). */
+export function edits1(word: string): Set<string> {
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  const out = new Set<string>();
+  for (let i = 0; i <= word.length; i++) {
+    const [a, b] = [word.slice(0, i), word.slice(i)];
+    if (b) out.add(a + b.slice(1));
+    if (b.length > 1) out.add(a + b[1] + b[0] + b.slice(2));
+    for (const c of letters) {
+      if (b) out.add(a + c + b.slice(1));
+      out.add(a + c + b);
+    }
+  }
+  out.delete(word);
+  return out;
+}
+
+/** Typos are only repaired in words this long: shorter ones have too many neighbours. */
+const TYPO_MIN_LENGTH = 4;
+const MERGED_MIN_LENGTH = 5;
+
+/**
+ * Normalises messages against one vocabulary (the folded words of the training phrases,
+ * with their counts) and one abbreviation dictionary. Repair only touches words the
+ * vocabulary does not know, so a correctly typed word is never changed.
+ */
+export class Normaliser {
+  private readonly abbreviations: Map<string, CompiledAbbreviation>;
+  private readonly repairs = new Map<string, string[] | null>();
+
+  constructor(
+    abbreviations: Abbreviations = {},
+    private readonly vocabulary: ReadonlyMap<string, number> = new Map(),
+  ) {
+    this.abbreviations = compileAbbreviations(abbreviations);
+  }
+
+  normalise(text: string): NormalisedText {
+    const accented = cleanText(text);
+    const accentedWords = accented ? accented.split(' ') : [];
+    const words = accentedWords.map((w) => foldAccents(w).replace(/(\p{L})\1{2,}/gu, '$1'));
+    const tokens: string[] = [];
+    words.forEach((word, i) => {
+      const previous = i > 0 ? words[i - 1] : START;
+      const next = i + 1 < words.length ? words[i + 1] : END;
+      tokens.push(...this.resolve(word, previous, next));
+    });
+    const accentedTokens = accentedWords.filter((w, i) => w !== words[i] && /\p{L}/u.test(w));
+    return { accented, folded: words.join(' '), tokens, accentedTokens };
+  }
+
+  private resolve(word: string, previous: string, next: string): string[] {
+    const abbreviation = this.abbreviations.get(word);
+    if (abbreviation) return expandAbbreviation(abbreviation, previous, next) ?? [word];
+    if (this.vocabulary.size === 0 || this.vocabulary.has(word) || /^\d+$/.test(word)) return [word];
+    let repaired = this.repairs.get(word);
+    if (repaired === undefined) {
+      repaired = this.repair(word);
+      // Bounded: a flood of random words must not grow memory without limit.
+      if (this.repairs.size > 50_000) this.repairs.clear();
+      this.repairs.set(word, repaired);
+    }
+    if (!repaired) return [word];
+    return repaired.flatMap((w) => {
+      const a = this.abbreviations.get(w);
+      return (a && expandAbbreviation(a, previous, next)) ?? [w];
+    });
+  }
+
+  private known(word: string): boolean {
+    return this.vocabulary.has(word) || this.abbreviations.has(word);
+  }
+
+  /** The repaired words for an unknown word, or null when nothing convincing is found. */
+  private repair(word: string): string[] | null {
+    // "muc2", "50k": a word and a number typed together.
+    const split = /^(\p{L}+)(\d+)$/u.exec(word) ?? /^(\d+)(\p{L}+)$/u.exec(word);
+    if (split && (this.known(split[1]) || this.known(split[2]))) return [split[1], split[2]];
+    for (const candidate of respellings(word)) if (this.known(candidate)) return [candidate];
+    if (!/^[a-z]+$/.test(word)) return null;
+    if (word.length >= MERGED_MIN_LENGTH) {
+      let best: { words: string[]; count: number } | undefined;
+      for (let i = 2; i <= word.length - 2; i++) {
+        const [a, b] = [word.slice(0, i), word.slice(i)];
+        if (!this.known(a) || !this.known(b)) continue;
+        const count = Math.min(this.count(a), this.count(b));
+        if (!best || count > best.count) best = { words: [a, b], count };
+      }
+      if (best) return best.words;
+    }
+    if (word.length >= TYPO_MIN_LENGTH) {
+      let best: { word: string; count: number } | undefined;
+      for (const candidate of edits1(word)) {
+        const count = this.vocabulary.get(candidate);
+        if (count !== undefined && (!best || count > best.count)) best = { word: candidate, count };
+      }
+      if (best) return [best.word];
+    }
+    return null;
+  }
+
+  private count(word: string): number {
+    return this.vocabulary.get(word) ?? 1;
+  }
+}
+
+/** Normalisation without a vocabulary (no repair), for callers that have no classifier. */
 export function normalise(text: string, abbreviations: Abbreviations = {}): NormalisedText {
-  const accented = cleanText(text);
-  const folded = foldAccents(accented);
-  const tokens = folded
-    .split(' ')
-    .filter(Boolean)
-    .flatMap((token) =>
-      Object.hasOwn(abbreviations, token) ? foldAccents(cleanText(abbreviations[token])).split(' ') : [token],
-    );
-  return { accented, folded, tokens };
+  return new Normaliser(abbreviations).normalise(text);
 }
