@@ -70,6 +70,14 @@ export const configSchema = z.object({
   TELEGRAM_API_ROOT: baseUrl,
   /** webhook: Telegram posts to /webhooks/telegram; polling: the bot asks Telegram (pilot without HTTPS). */
   TELEGRAM_MODE: z.enum(['webhook', 'polling'], { error: 'expected webhook or polling' }),
+  /** Tries per outgoing platform message before it is recorded as failed (transient errors only). */
+  SEND_MAX_ATTEMPTS: positiveInt('a whole number of attempts, e.g. 5'),
+  /** First retry delay in ms; each further retry doubles it (with jitter), up to 60 s. */
+  SEND_RETRY_BASE_MS: positiveInt('a whole number of milliseconds, e.g. 1000'),
+  /** A platform API call taking longer than this (ms) counts as a transient failure. */
+  SEND_TIMEOUT_MS: positiveInt('a whole number of milliseconds, e.g. 10000'),
+  /** Platform events answered at the same time (one citizen's messages always in order). */
+  CHANNEL_CONCURRENCY: positiveInt('a whole number, e.g. 4'),
 
   // Interaction log, privacy and the officers' dashboard.
   /** Days message text is kept; older text is deleted while the counts stay. */
@@ -108,6 +116,10 @@ const defaults: Partial<Record<keyof Config, string>> = {
   MESSENGER_API_BASE: 'https://graph.facebook.com/v21.0',
   TELEGRAM_API_ROOT: 'https://api.telegram.org',
   TELEGRAM_MODE: 'webhook',
+  SEND_MAX_ATTEMPTS: '5',
+  SEND_RETRY_BASE_MS: '1000',
+  SEND_TIMEOUT_MS: '10000',
+  CHANNEL_CONCURRENCY: '4',
   RETENTION_DAYS: '180',
   FEEDBACK_EVERY: '1',
 };

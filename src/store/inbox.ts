@@ -1,0 +1,199 @@
+/**
+ * The channel inbox: every accepted platform event, keyed by (channel, platform message id),
+ * and what became of it. It is both the dedupe table and the outbox — the computed reply is
+ * stored with the event, so a restart resends the same words instead of running the engine
+ * (and logging the interaction) a second time.
+ *
+ * States: accepted (stored, acknowledged to the platform) → answered (engine ran, reply parts
+ * stored) → delivered | failed. Text, payload and reply parts are erased when an event
+ * reaches a final state; the row stays for a while only as the dedupe key.
+ */
+import type { Db } from './db';
+
+export type InboxState = 'accepted' | 'answered' | 'delivered' | 'failed';
+
+/** What the ack path stores: the normalised message, before any processing. */
+export interface InboxInsert {
+  channel: string;
+  eventId: string;
+  userId: string;
+  text?: string;
+  payload?: string;
+  /** The text may be a button tap (Zalo sends taps as plain text). */
+  tapCandidate?: boolean;
+  meta?: Record<string, string>;
+  eventTime: number;
+}
+
+export interface InboxRow {
+  id: number;
+  channel: string;
+  eventId: string;
+  userId: string;
+  text: string | null;
+  payload: string | null;
+  tapCandidate: boolean;
+  meta: Record<string, string>;
+  eventTime: number;
+  receivedAt: number;
+  state: InboxState;
+  interactionId: number | null;
+  parts: unknown[];
+  partsSent: number;
+  error: string | null;
+}
+
+interface RawRow {
+  id: number;
+  channel: string;
+  event_id: string;
+  user_id: string;
+  text: string | null;
+  payload: string | null;
+  tap_candidate: number;
+  meta: string | null;
+  event_time: number;
+  received_at: number;
+  state: InboxState;
+  interaction_id: number | null;
+  parts: string | null;
+  parts_sent: number;
+  error: string | null;
+}
+
+/** How long a finished event's dedupe key is kept; platforms stop retrying well before. */
+export const DEDUPE_RETENTION_MS = 7 * 24 * 3600_000;
+
+export class Inbox {
+  private readonly insertStmt;
+  private readonly getStmt;
+  private readonly openStmt;
+  private readonly answeredStmt;
+  private readonly partSentStmt;
+  private readonly finishStmt;
+  private readonly pruneStmt;
+  private readonly offersGetStmt;
+  private readonly offersPutStmt;
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.insertStmt = db.prepare<unknown[], { id: number }>(
+      `INSERT INTO channel_inbox (channel, event_id, user_id, text, payload, tap_candidate, meta,
+                                  event_time, received_at, state, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'accepted', ?)
+       ON CONFLICT (channel, event_id) DO NOTHING
+       RETURNING id`,
+    );
+    this.getStmt = db.prepare<[number], RawRow>('SELECT * FROM channel_inbox WHERE id = ?');
+    this.openStmt = db.prepare<[], { id: number; channel: string; user_id: string }>(
+      `SELECT id, channel, user_id FROM channel_inbox WHERE state IN ('accepted', 'answered') ORDER BY id`,
+    );
+    this.answeredStmt = db.prepare<[number | null, string, number, number]>(
+      `UPDATE channel_inbox SET state = 'answered', interaction_id = ?, parts = ?, parts_sent = 0,
+              updated_at = ? WHERE id = ? AND state = 'accepted'`,
+    );
+    this.partSentStmt = db.prepare<[number, number, number]>(
+      'UPDATE channel_inbox SET parts_sent = ?, updated_at = ? WHERE id = ?',
+    );
+    this.finishStmt = db.prepare<[InboxState, string | null, number, number]>(
+      `UPDATE channel_inbox SET state = ?, error = ?, text = NULL, payload = NULL, meta = NULL,
+              parts = NULL, updated_at = ? WHERE id = ?`,
+    );
+    this.pruneStmt = db.prepare<[number]>(
+      `DELETE FROM channel_inbox WHERE state IN ('delivered', 'failed') AND updated_at < ?`,
+    );
+    this.offersGetStmt = db.prepare<[string, string], { payloads: string }>(
+      'SELECT payloads FROM channel_offers WHERE channel = ? AND user_id = ?',
+    );
+    this.offersPutStmt = db.prepare<[string, string, string, number]>(
+      `INSERT INTO channel_offers (channel, user_id, payloads, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (channel, user_id) DO UPDATE SET payloads = excluded.payloads, updated_at = excluded.updated_at`,
+    );
+  }
+
+  /**
+   * Stores new events in one transaction; returns the ids of those not seen before
+   * (a platform's retry of an event already stored returns nothing for it).
+   */
+  insert(events: readonly InboxInsert[]): { id: number; event: InboxInsert }[] {
+    const now = this.now();
+    return this.db.transaction(() => {
+      const inserted: { id: number; event: InboxInsert }[] = [];
+      for (const e of events) {
+        const row = this.insertStmt.get(
+          e.channel,
+          e.eventId,
+          e.userId,
+          e.text ?? null,
+          e.payload ?? null,
+          e.tapCandidate ? 1 : 0,
+          e.meta ? JSON.stringify(e.meta) : null,
+          e.eventTime,
+          now,
+          now,
+        );
+        if (row) inserted.push({ id: row.id, event: e });
+      }
+      return inserted;
+    })();
+  }
+
+  get(id: number): InboxRow | undefined {
+    const r = this.getStmt.get(id);
+    if (!r) return undefined;
+    return {
+      id: r.id,
+      channel: r.channel,
+      eventId: r.event_id,
+      userId: r.user_id,
+      text: r.text,
+      payload: r.payload,
+      tapCandidate: r.tap_candidate === 1,
+      meta: r.meta ? (JSON.parse(r.meta) as Record<string, string>) : {},
+      eventTime: r.event_time,
+      receivedAt: r.received_at,
+      state: r.state,
+      interactionId: r.interaction_id,
+      parts: r.parts ? (JSON.parse(r.parts) as unknown[]) : [],
+      partsSent: r.parts_sent,
+      error: r.error,
+    };
+  }
+
+  /** Events accepted or answered but not yet delivered or failed, oldest first. */
+  open(): { id: number; channel: string; userId: string }[] {
+    return this.openStmt.all().map((r) => ({ id: r.id, channel: r.channel, userId: r.user_id }));
+  }
+
+  /** Stores the rendered reply; call inside the transaction that ran the engine. */
+  markAnswered(id: number, interactionId: number | null, parts: unknown[]): void {
+    const changed = this.answeredStmt.run(interactionId, JSON.stringify(parts), this.now(), id).changes;
+    if (changed !== 1) throw new Error(`inbox event ${id} was not in the accepted state`);
+  }
+
+  markPartSent(id: number, partsSent: number): void {
+    this.partSentStmt.run(partsSent, this.now(), id);
+  }
+
+  /** Final state; erases the message text and the reply (only the dedupe key stays). */
+  finish(id: number, state: 'delivered' | 'failed', error?: string): void {
+    this.finishStmt.run(state, error ?? null, this.now(), id);
+  }
+
+  /** Deletes finished events older than the dedupe retention; returns how many. */
+  prune(retentionMs = DEDUPE_RETENTION_MS): number {
+    return this.pruneStmt.run(this.now() - retentionMs).changes;
+  }
+
+  /** The payloads of the buttons last shown to this user (taps that arrive as text are checked against them). */
+  offered(channel: string, userId: string): string[] {
+    const row = this.offersGetStmt.get(channel, userId);
+    return row ? (JSON.parse(row.payloads) as string[]) : [];
+  }
+
+  recordOffers(channel: string, userId: string, payloads: readonly string[]): void {
+    this.offersPutStmt.run(channel, userId, JSON.stringify(payloads), this.now());
+  }
+}
