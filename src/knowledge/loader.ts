@@ -44,6 +44,8 @@ export interface Answer {
   quickReplies: QuickReplyDef[];
   links: LinkDef[];
   sources: string[];
+  /** Legal documents by number, as the editors cite them. */
+  legal: string[];
   reviewed: string;
   needsReview: boolean;
   file: string;
@@ -415,6 +417,7 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
       quickReplies: meta.quick_replies,
       links: meta.links,
       sources: meta.sources,
+      legal: meta.legal,
       reviewed: meta.reviewed,
       needsReview: meta.needs_review,
       file: file.name,

@@ -108,6 +108,8 @@ export const answerFrontMatterSchema = z
     sources: z
       .array(z.url({ error: 'expected a full URL of the official source' }))
       .min(1, 'expected at least one source URL'),
+    /** The legal documents the answer rests on, by number, e.g. "Nghị định 69/2024/NĐ-CP". */
+    legal: z.array(z.string().trim().min(1, 'expected a document number')).default([]),
     reviewed: isoDate,
     needs_review: z.boolean().default(false),
   })
