@@ -12,6 +12,13 @@ export interface Responded extends EngineResult {
   userKey: string;
   /** The interaction log's id for this exchange (null when nothing is logged). */
   interactionId: number | null;
+  /**
+   * Set when a citizen control (a feedback tap, a data-deletion step) answered instead of the
+   * engine, so reports do not count it as a question or a fallback.
+   */
+  control?: 'feedback' | 'erase';
+  /** True when the exchange must not be logged (the citizen's data was just erased). */
+  unlogged?: boolean;
 }
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
@@ -45,19 +52,39 @@ export interface RespondOptions {
   status: DeliveryStatus;
 }
 
+/**
+ * Steps around the engine that every channel gets alike: privacy controls, the first-contact
+ * notice, the feedback question, tracked links, handoff requests (src/privacy/citizen.ts).
+ */
+export interface ResponderExtensions {
+  /** Answers a control message (a feedback tap, a deletion step) instead of the engine; null passes. */
+  intercept(message: IncomingMessage, userKey: string): Omit<Responded, 'interactionId'> | null;
+  /** Adds to the reply before it is logged (so the log counts what is sent). */
+  decorate(message: IncomingMessage, responded: Responded): void;
+  /** Runs once the exchange has its log id: tracked links, feedback payloads, handoff requests. */
+  finalize(message: IncomingMessage, responded: Responded): void;
+}
+
 export class Responder {
   constructor(
     private readonly engine: DialogueEngine,
     private readonly pseudonymSecret: string,
     private readonly sink: InteractionSink = nullSink,
     private readonly now: () => number = Date.now,
+    private readonly extensions?: ResponderExtensions,
   ) {}
 
   respond(message: IncomingMessage, options: RespondOptions = { status: 'delivered' }): Responded {
     const started = this.now();
     const userKey = pseudonymize(this.pseudonymSecret, message.channel, message.userId);
-    const responded: Responded = { ...this.engine.handle(message, userKey), userKey, interactionId: null };
-    responded.interactionId = this.sink.record(message, responded, this.now() - started, options.status);
+    const intercepted = this.extensions?.intercept(message, userKey) ?? null;
+    const responded: Responded = intercepted
+      ? { ...intercepted, interactionId: null }
+      : { ...this.engine.handle(message, userKey), userKey, interactionId: null };
+    this.extensions?.decorate(message, responded);
+    if (!responded.unlogged)
+      responded.interactionId = this.sink.record(message, responded, this.now() - started, options.status);
+    this.extensions?.finalize(message, responded);
     return responded;
   }
 

@@ -17,6 +17,7 @@ import {
   systemFileSchema,
   type Abbreviations,
   type LinkDef,
+  type PrivacyMessages,
   type QuickReplyDef,
 } from './schema';
 import { cleanText, foldAccents } from '../nlu/normalise';
@@ -60,6 +61,7 @@ export interface LocalityValue {
 export interface SystemMessages {
   fallback: string;
   mainTopics: QuickReplyDef[];
+  privacy: PrivacyMessages;
 }
 
 export interface Knowledge {
@@ -445,7 +447,7 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
           ),
         ),
       );
-      system = { fallback, mainTopics: parsed.value.main_topics };
+      system = { fallback, mainTopics: parsed.value.main_topics, privacy: parsed.value.privacy };
       parsed.value.main_topics.forEach((topic, i) => {
         if (!intentIds.has(topic.intent))
           errors.push(

@@ -117,10 +117,28 @@ export const answerFrontMatterSchema = z
 export type AnswerFrontMatter = z.infer<typeof answerFrontMatterSchema>;
 
 /** content/system.yaml: the bot's own messages (fallback, menu). */
+/**
+ * content/system.yaml `privacy`: the first-contact notice, the data-deletion dialogue and the
+ * feedback question. `{retention_days}` is replaced by RETENTION_DAYS at run time.
+ */
+export const privacyMessagesSchema = z
+  .object({
+    notice: z.string().min(1).max(MESSAGE_MAX, `expected at most ${MESSAGE_MAX} characters`),
+    erase_confirm: z.string().min(1),
+    erase_done: z.string().min(1),
+    erase_cancelled: z.string().min(1),
+    feedback_prompt: z.string().min(1),
+    feedback_thanks: z.string().min(1),
+    feedback_sorry: z.string().min(1),
+  })
+  .strict();
+export type PrivacyMessages = z.infer<typeof privacyMessagesSchema>;
+
 export const systemFileSchema = z
   .object({
     fallback: z.string().min(1),
     main_topics: z.array(quickReplySchema).min(1).max(13, 'expected at most 13 topics'),
+    privacy: privacyMessagesSchema,
   })
   .strict();
 export type SystemFile = z.infer<typeof systemFileSchema>;

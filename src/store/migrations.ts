@@ -69,4 +69,142 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 200,
+    name: 'interaction log, citizens, contacts, feedback, links, handoffs, daily rollups',
+    up: `
+      -- One row per message in and the reply out. text/payload/normalised are redacted before
+      -- insert and set to NULL after RETENTION_DAYS; the row (and so every count) stays.
+      CREATE TABLE interactions (
+        id              INTEGER PRIMARY KEY,
+        ts              INTEGER NOT NULL,
+        channel         TEXT NOT NULL,
+        user_key        TEXT NOT NULL,
+        message_id      TEXT NOT NULL,
+        kind            TEXT NOT NULL,
+        text            TEXT,
+        payload         TEXT,
+        normalised      TEXT,
+        intent          TEXT,
+        confidence      REAL NOT NULL,
+        answer_id       TEXT,
+        content_version TEXT NOT NULL,
+        replies         INTEGER NOT NULL,
+        latency_ms      INTEGER NOT NULL,
+        conv_start      INTEGER NOT NULL,
+        status          TEXT NOT NULL,
+        status_detail   TEXT
+      );
+      CREATE INDEX interactions_user ON interactions (user_key, ts);
+      CREATE INDEX interactions_ts ON interactions (ts);
+      CREATE INDEX interactions_failed ON interactions (ts) WHERE status = 'failed';
+
+      -- First and last contact per pseudonymous citizen: new vs returning, the privacy notice.
+      CREATE TABLE citizens (
+        user_key   TEXT PRIMARY KEY,
+        channel    TEXT NOT NULL,
+        first_seen INTEGER NOT NULL
+      );
+      CREATE INDEX citizens_first_seen ON citizens (first_seen);
+
+      -- The raw platform id, kept apart from the log, only to reply (e.g. after a handoff).
+      CREATE TABLE contacts (
+        user_key         TEXT PRIMARY KEY,
+        channel          TEXT NOT NULL,
+        platform_user_id TEXT NOT NULL
+      );
+
+      CREATE TABLE feedback (
+        id             INTEGER PRIMARY KEY,
+        ts             INTEGER NOT NULL,
+        channel        TEXT NOT NULL,
+        user_key       TEXT NOT NULL,
+        interaction_id INTEGER,
+        answer_id      TEXT,
+        rating         INTEGER NOT NULL CHECK (rating IN (-1, 1))
+      );
+      CREATE INDEX feedback_ts ON feedback (ts);
+      CREATE INDEX feedback_user ON feedback (user_key);
+
+      -- A tracked link shown to one citizen; /r/<token> counts the click and redirects.
+      CREATE TABLE links (
+        token      TEXT PRIMARY KEY,
+        url        TEXT NOT NULL,
+        ts         INTEGER NOT NULL,
+        channel    TEXT NOT NULL,
+        user_key   TEXT NOT NULL,
+        answer_id  TEXT
+      );
+      CREATE INDEX links_user ON links (user_key);
+      CREATE TABLE clicks (
+        id         INTEGER PRIMARY KEY,
+        ts         INTEGER NOT NULL,
+        token      TEXT NOT NULL,
+        channel    TEXT NOT NULL,
+        user_key   TEXT NOT NULL,
+        answer_id  TEXT,
+        url        TEXT NOT NULL
+      );
+      CREATE INDEX clicks_ts ON clicks (ts);
+      CREATE INDEX clicks_user ON clicks (user_key);
+
+      CREATE TABLE handoffs (
+        id            INTEGER PRIMARY KEY,
+        ts            INTEGER NOT NULL,
+        channel       TEXT NOT NULL,
+        user_key      TEXT NOT NULL,
+        last_messages TEXT,
+        status        TEXT NOT NULL DEFAULT 'open',
+        done_at       INTEGER,
+        notified      TEXT
+      );
+      CREATE INDEX handoffs_ts ON handoffs (ts);
+      CREATE INDEX handoffs_user ON handoffs (user_key);
+      CREATE INDEX handoffs_open ON handoffs (status, ts);
+
+      -- Daily rollups (Vietnam days, UTC+7) of interactions up to rollup_state.last_id, so a
+      -- quarter report reads thousands of rows instead of a million. All counts are additive.
+      CREATE TABLE rollup_state (id INTEGER PRIMARY KEY CHECK (id = 1), last_id INTEGER NOT NULL);
+      INSERT INTO rollup_state (id, last_id) VALUES (1, 0);
+      CREATE TABLE daily_stats (
+        day           TEXT NOT NULL,
+        channel       TEXT NOT NULL,
+        messages_in   INTEGER NOT NULL,
+        messages_out  INTEGER NOT NULL,
+        answered      INTEGER NOT NULL,
+        fallbacks     INTEGER NOT NULL,
+        conversations INTEGER NOT NULL,
+        PRIMARY KEY (day, channel)
+      ) WITHOUT ROWID;
+      CREATE TABLE daily_intents (
+        day     TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        intent  TEXT NOT NULL,
+        n       INTEGER NOT NULL,
+        PRIMARY KEY (day, channel, intent)
+      ) WITHOUT ROWID;
+      CREATE TABLE daily_users (
+        day      TEXT NOT NULL,
+        channel  TEXT NOT NULL,
+        user_key TEXT NOT NULL,
+        PRIMARY KEY (day, channel, user_key)
+      ) WITHOUT ROWID;
+      CREATE INDEX daily_users_user ON daily_users (user_key);
+      CREATE TABLE daily_latency (
+        day        TEXT NOT NULL,
+        channel    TEXT NOT NULL,
+        latency_ms INTEGER NOT NULL,
+        n          INTEGER NOT NULL,
+        PRIMARY KEY (day, channel, latency_ms)
+      ) WITHOUT ROWID;
+      CREATE TABLE daily_unanswered (
+        day        TEXT NOT NULL,
+        channel    TEXT NOT NULL,
+        normalised TEXT NOT NULL,
+        n          INTEGER NOT NULL,
+        example    TEXT,
+        PRIMARY KEY (day, channel, normalised)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

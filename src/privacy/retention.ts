@@ -1,0 +1,52 @@
+/**
+ * Retention: message text older than RETENTION_DAYS is deleted while every row, and so
+ * every count, stays. Runs at start-up and then every few hours.
+ */
+import type { Logger } from '../logger';
+import type { Db } from '../store/db';
+
+const DAY_MS = 86_400_000;
+/** How often the job runs; text lives at most this much longer than RETENTION_DAYS. */
+export const RETENTION_INTERVAL_MS = 6 * 3_600_000;
+
+export interface RetentionResult {
+  interactions: number;
+  handoffs: number;
+  unansweredGroups: number;
+}
+
+/** Deletes text older than `days` before `now`; returns how many rows lost their text. */
+export function purgeOldText(db: Db, days: number, now: number = Date.now()): RetentionResult {
+  const cutoff = now - days * DAY_MS;
+  // Daily groups are keyed by Vietnam day (UTC+7); drop whole days before the cutoff's day.
+  const cutoffDay = new Date(cutoff + 7 * 3_600_000).toISOString().slice(0, 10);
+  return db.transaction(() => ({
+    interactions: db
+      .prepare(
+        `UPDATE interactions SET text = NULL, payload = NULL, normalised = NULL
+         WHERE ts < ? AND (text IS NOT NULL OR payload IS NOT NULL OR normalised IS NOT NULL)`,
+      )
+      .run(cutoff).changes,
+    handoffs: db
+      .prepare('UPDATE handoffs SET last_messages = NULL WHERE ts < ? AND last_messages IS NOT NULL')
+      .run(cutoff).changes,
+    unansweredGroups: db.prepare('DELETE FROM daily_unanswered WHERE day < ?').run(cutoffDay).changes,
+  }))();
+}
+
+/** Runs `purgeOldText` now and every RETENTION_INTERVAL_MS; the timer never keeps the process alive. */
+export function startRetentionJob(db: Db, days: number, logger: Logger, now: () => number = Date.now) {
+  const run = () => {
+    try {
+      const result = purgeOldText(db, days, now());
+      if (result.interactions + result.handoffs + result.unansweredGroups > 0)
+        logger.info({ ...result, retentionDays: days }, 'retention: old message text deleted');
+    } catch (err) {
+      logger.error({ err }, 'retention job failed; it will run again');
+    }
+  };
+  run();
+  const timer = setInterval(run, RETENTION_INTERVAL_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

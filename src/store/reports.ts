@@ -1,0 +1,404 @@
+/**
+ * Reach metrics over a date range, per channel or all together. Days are Vietnam days
+ * (UTC+7, no daylight saving). Message counts come from daily rollups, brought up to date
+ * incrementally (only rows logged since the last refresh) before every report, so a
+ * quarter of a million interactions is read as a few thousand rollup rows.
+ */
+import type { Db } from './db';
+
+/** Vietnam's offset from UTC, used for every day boundary in reports. */
+export const VN_OFFSET_MS = 7 * 3_600_000;
+const DAY_MS = 86_400_000;
+/** SQL expression: the Vietnam day (YYYY-MM-DD) of a millisecond timestamp column. */
+const DAY_SQL = (col: string) => `strftime('%Y-%m-%d', ${col} / 1000 + 25200, 'unixepoch')`;
+
+export const CHANNELS = ['web', 'zalo', 'messenger', 'telegram', 'cli'] as const;
+
+/** An inclusive range of Vietnam days. */
+export interface DateRange {
+  from: string;
+  to: string;
+}
+
+export class ReportInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReportInputError';
+  }
+}
+
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+function checkDay(value: string, name: string): string {
+  const d = new Date(`${value}T00:00:00Z`);
+  if (!ISO_DAY.test(value) || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value)
+    throw new ReportInputError(
+      `${name}: expected a date written YYYY-MM-DD, e.g. 2026-01-01 (got "${value}")`,
+    );
+  return value;
+}
+
+export function checkRange(from: string, to: string): DateRange {
+  checkDay(from, '--from');
+  checkDay(to, '--to');
+  if (from > to) throw new ReportInputError(`--from (${from}) is after --to (${to})`);
+  return { from, to };
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const lastDay = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+const monthRange = (year: number, first: number, last: number): DateRange => ({
+  from: `${year}-${pad(first)}-01`,
+  to: `${year}-${pad(last)}-${pad(lastDay(year, last))}`,
+});
+
+/**
+ * A named period: "2026-03" (month), "2026-Q1" (quarter), "2026-H1" (half-year), "2026" (year).
+ */
+export function periodRange(period: string): DateRange {
+  let m: RegExpMatchArray | null;
+  if ((m = period.match(/^(\d{4})-(\d{2})$/)) && +m[2] >= 1 && +m[2] <= 12)
+    return monthRange(+m[1], +m[2], +m[2]);
+  if ((m = period.match(/^(\d{4})-Q([1-4])$/i))) return monthRange(+m[1], +m[2] * 3 - 2, +m[2] * 3);
+  if ((m = period.match(/^(\d{4})-H([12])$/i))) return monthRange(+m[1], +m[2] * 6 - 5, +m[2] * 6);
+  if ((m = period.match(/^(\d{4})$/))) return monthRange(+m[1], 1, 12);
+  throw new ReportInputError(
+    `--period: expected 2026-03 (month), 2026-Q1 (quarter), 2026-H1 (half-year) or 2026 (year) (got "${period}")`,
+  );
+}
+
+export type Preset = 'month' | 'quarter' | 'half-year' | 'year';
+export const PRESETS: readonly Preset[] = ['month', 'quarter', 'half-year', 'year'];
+
+/** The current month, quarter, half-year or year (Vietnam time) containing `now`. */
+export function presetRange(preset: Preset, now: number = Date.now()): DateRange {
+  const d = new Date(now + VN_OFFSET_MS);
+  const year = d.getUTCFullYear();
+  const month = d.getUTCMonth() + 1;
+  switch (preset) {
+    case 'month':
+      return monthRange(year, month, month);
+    case 'quarter': {
+      const q = Math.ceil(month / 3);
+      return monthRange(year, q * 3 - 2, q * 3);
+    }
+    case 'half-year':
+      return month <= 6 ? monthRange(year, 1, 6) : monthRange(year, 7, 12);
+    case 'year':
+      return monthRange(year, 1, 12);
+  }
+}
+
+/** Milliseconds bounds [start, end) of a Vietnam-day range. */
+export function rangeBounds(range: DateRange): [number, number] {
+  const start = Date.parse(`${range.from}T00:00:00Z`) - VN_OFFSET_MS;
+  const end = Date.parse(`${range.to}T00:00:00Z`) - VN_OFFSET_MS + DAY_MS;
+  return [start, end];
+}
+
+/** Every day of a range, in order. */
+export function daysOf(range: DateRange): string[] {
+  const out: string[] = [];
+  for (let t = Date.parse(`${range.from}T00:00:00Z`); t <= Date.parse(`${range.to}T00:00:00Z`); t += DAY_MS)
+    out.push(new Date(t).toISOString().slice(0, 10));
+  return out;
+}
+
+/** The topic of an intent: its id up to the first dot ("proc.id_card" → "proc"). */
+export const topicOf = (intent: string) => intent.split('.')[0];
+
+export interface Count {
+  key: string;
+  n: number;
+}
+
+export interface UnansweredGroup {
+  normalised: string;
+  n: number;
+  example: string | null;
+}
+
+export interface ReachReport {
+  range: DateRange;
+  channel: string | null;
+  uniqueCitizens: number;
+  newCitizens: number;
+  returningCitizens: number;
+  conversations: number;
+  messagesIn: number;
+  messagesOut: number;
+  answered: number;
+  fallbacks: number;
+  /** fallbacks / (answered + fallbacks); 0 with no questions. */
+  fallbackRate: number;
+  topics: Count[];
+  intents: Count[];
+  unanswered: UnansweredGroup[];
+  handoffs: number;
+  feedbackUp: number;
+  feedbackDown: number;
+  /** up / (up + down); null with no feedback. */
+  satisfactionRate: number | null;
+  linkClicks: number;
+  /** Median reply time in milliseconds; null with no messages. */
+  medianLatencyMs: number | null;
+  failedDeliveries: number;
+}
+
+export interface DailySeries {
+  days: string[];
+  /** Unique citizens per day, per channel. */
+  citizens: Record<string, number[]>;
+  /** Fallback rate per day (null on a day without questions). */
+  fallbackRate: (number | null)[];
+}
+
+export class Reports {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Folds interactions logged since the last call into the daily rollups. Cheap when called
+   * often; the dashboard and the CLI call it before every report.
+   */
+  refresh(): number {
+    const db = this.db;
+    return db.transaction(() => {
+      const from = db.prepare('SELECT last_id FROM rollup_state WHERE id = 1').pluck().get() as number;
+      const to = db.prepare('SELECT coalesce(max(id), 0) FROM interactions').pluck().get() as number;
+      if (to <= from) return 0;
+      const day = DAY_SQL('ts');
+      const rows = `FROM interactions WHERE id > ${from} AND id <= ${to}`;
+      db.exec(`
+        INSERT INTO daily_stats (day, channel, messages_in, messages_out, answered, fallbacks, conversations)
+          SELECT ${day}, channel, count(*), sum(replies), sum(kind = 'answer'), sum(kind = 'fallback'), sum(conv_start)
+          ${rows} GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (day, channel) DO UPDATE SET
+          messages_in = messages_in + excluded.messages_in,
+          messages_out = messages_out + excluded.messages_out,
+          answered = answered + excluded.answered,
+          fallbacks = fallbacks + excluded.fallbacks,
+          conversations = conversations + excluded.conversations;
+        INSERT INTO daily_intents (day, channel, intent, n)
+          SELECT ${day}, channel, intent, count(*) ${rows} AND kind = 'answer' AND intent IS NOT NULL
+          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (day, channel, intent) DO UPDATE SET n = n + excluded.n;
+        INSERT OR IGNORE INTO daily_users (day, channel, user_key)
+          SELECT DISTINCT ${day}, channel, user_key ${rows} ORDER BY 1, 2, 3;
+        INSERT INTO daily_latency (day, channel, latency_ms, n)
+          SELECT ${day}, channel, latency_ms, count(*) ${rows} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (day, channel, latency_ms) DO UPDATE SET n = n + excluded.n;
+        INSERT INTO daily_unanswered (day, channel, normalised, n, example)
+          SELECT ${day}, channel, normalised, count(*), max(text)
+          ${rows} AND kind = 'fallback' AND normalised IS NOT NULL AND normalised <> ''
+          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (day, channel, normalised) DO UPDATE SET n = n + excluded.n,
+          example = coalesce(example, excluded.example);
+        UPDATE rollup_state SET last_id = ${to} WHERE id = 1;
+      `);
+      return to - from;
+    })();
+  }
+
+  /** The full reach report for a range, optionally for one channel. */
+  reach(range: DateRange, channel: string | null = null, unansweredLimit = 20): ReachReport {
+    this.refresh();
+    const db = this.db;
+    const [start, end] = rangeBounds(range);
+    const ch = channel ? ' AND channel = @channel' : '';
+    const days = { from: range.from, to: range.to, channel };
+    const times = { start, end, channel };
+
+    const stats = db
+      .prepare(
+        `SELECT coalesce(sum(messages_in), 0) AS messagesIn, coalesce(sum(messages_out), 0) AS messagesOut,
+           coalesce(sum(answered), 0) AS answered, coalesce(sum(fallbacks), 0) AS fallbacks,
+           coalesce(sum(conversations), 0) AS conversations
+         FROM daily_stats WHERE day BETWEEN @from AND @to${ch}`,
+      )
+      .get(days) as Pick<
+      ReachReport,
+      'messagesIn' | 'messagesOut' | 'answered' | 'fallbacks' | 'conversations'
+    >;
+    const uniqueCitizens = db
+      .prepare(
+        `SELECT count(*) FROM (SELECT DISTINCT user_key FROM daily_users WHERE day BETWEEN @from AND @to${ch})`,
+      )
+      .pluck()
+      .get(days) as number;
+    const newCitizens = db
+      .prepare(`SELECT count(*) FROM citizens WHERE first_seen >= @start AND first_seen < @end${ch}`)
+      .pluck()
+      .get(times) as number;
+    const intents = db
+      .prepare(
+        `SELECT intent AS key, sum(n) AS n FROM daily_intents WHERE day BETWEEN @from AND @to${ch}
+         GROUP BY intent ORDER BY n DESC, key`,
+      )
+      .all(days) as Count[];
+    const topicTotals = new Map<string, number>();
+    for (const i of intents) topicTotals.set(topicOf(i.key), (topicTotals.get(topicOf(i.key)) ?? 0) + i.n);
+    const topics = [...topicTotals]
+      .map(([key, n]) => ({ key, n }))
+      .sort((a, b) => b.n - a.n || a.key.localeCompare(b.key));
+    const feedback = db
+      .prepare(
+        `SELECT coalesce(sum(rating = 1), 0) AS up, coalesce(sum(rating = -1), 0) AS down
+         FROM feedback WHERE ts >= @start AND ts < @end${ch}`,
+      )
+      .get(times) as { up: number; down: number };
+    const count = (table: string, where = '') =>
+      db
+        .prepare(`SELECT count(*) FROM ${table} WHERE ts >= @start AND ts < @end${ch}${where}`)
+        .pluck()
+        .get(times) as number;
+
+    const questions = stats.answered + stats.fallbacks;
+    return {
+      range,
+      channel,
+      uniqueCitizens,
+      newCitizens,
+      // A citizen first seen in the range but whose early rows were erased still counts once.
+      returningCitizens: Math.max(0, uniqueCitizens - newCitizens),
+      conversations: stats.conversations,
+      messagesIn: stats.messagesIn,
+      messagesOut: stats.messagesOut,
+      answered: stats.answered,
+      fallbacks: stats.fallbacks,
+      fallbackRate: questions === 0 ? 0 : stats.fallbacks / questions,
+      topics,
+      intents,
+      unanswered: this.unanswered(range, channel, unansweredLimit, false),
+      handoffs: count('handoffs'),
+      feedbackUp: feedback.up,
+      feedbackDown: feedback.down,
+      satisfactionRate:
+        feedback.up + feedback.down === 0 ? null : feedback.up / (feedback.up + feedback.down),
+      linkClicks: count('clicks'),
+      medianLatencyMs: this.medianLatency(range, channel),
+      failedDeliveries: count('interactions', " AND status = 'failed'"),
+    };
+  }
+
+  /** Unanswered questions grouped by normalised text, most frequent first. */
+  unanswered(
+    range: DateRange,
+    channel: string | null = null,
+    limit = 1000,
+    refresh = true,
+  ): UnansweredGroup[] {
+    if (refresh) this.refresh();
+    const ch = channel ? ' AND channel = @channel' : '';
+    return this.db
+      .prepare(
+        `SELECT normalised, sum(n) AS n, max(example) AS example FROM daily_unanswered
+         WHERE day BETWEEN @from AND @to${ch} GROUP BY normalised ORDER BY n DESC, normalised LIMIT @limit`,
+      )
+      .all({ from: range.from, to: range.to, channel, limit }) as UnansweredGroup[];
+  }
+
+  private medianLatency(range: DateRange, channel: string | null): number | null {
+    const ch = channel ? ' AND channel = @channel' : '';
+    const histogram = this.db
+      .prepare(
+        `SELECT latency_ms AS ms, sum(n) AS n FROM daily_latency WHERE day BETWEEN @from AND @to${ch}
+         GROUP BY latency_ms ORDER BY latency_ms`,
+      )
+      .all({ from: range.from, to: range.to, channel }) as { ms: number; n: number }[];
+    const total = histogram.reduce((a, b) => a + b.n, 0);
+    if (total === 0) return null;
+    // The median of an even count is the mean of the two middle values.
+    const valueAt = (rank: number) => {
+      let seen = 0;
+      for (const h of histogram) {
+        seen += h.n;
+        if (seen > rank) return h.ms;
+      }
+      return histogram[histogram.length - 1].ms;
+    };
+    return total % 2 === 1 ? valueAt((total - 1) / 2) : (valueAt(total / 2 - 1) + valueAt(total / 2)) / 2;
+  }
+
+  /** Per-day series for the dashboard charts. */
+  daily(range: DateRange, channel: string | null = null): DailySeries {
+    this.refresh();
+    const ch = channel ? ' AND channel = @channel' : '';
+    const params = { from: range.from, to: range.to, channel };
+    const days = daysOf(range);
+    const index = new Map(days.map((d, i) => [d, i]));
+    const citizens: Record<string, number[]> = {};
+    const users = this.db
+      .prepare(
+        `SELECT day, channel, count(*) AS n FROM daily_users WHERE day BETWEEN @from AND @to${ch}
+         GROUP BY day, channel`,
+      )
+      .all(params) as { day: string; channel: string; n: number }[];
+    for (const u of users) {
+      citizens[u.channel] ??= days.map(() => 0);
+      citizens[u.channel][index.get(u.day) ?? 0] = u.n;
+    }
+    const fallbackRate: (number | null)[] = days.map(() => null);
+    const rates = this.db
+      .prepare(
+        `SELECT day, sum(answered) AS a, sum(fallbacks) AS f FROM daily_stats
+         WHERE day BETWEEN @from AND @to${ch} GROUP BY day`,
+      )
+      .all(params) as { day: string; a: number; f: number }[];
+    for (const r of rates) if (r.a + r.f > 0) fallbackRate[index.get(r.day) ?? 0] = r.f / (r.a + r.f);
+    return { days, citizens, fallbackRate };
+  }
+}
+
+/** One CSV field: quoted when needed; a leading =, +, - or @ is neutralised for spreadsheets. */
+export function csvField(value: unknown): string {
+  let s = value === null || value === undefined ? '' : String(value);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n']/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function toCsv(header: string[], rows: unknown[][]): string {
+  return [header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
+}
+
+/** The report as CSV rows of metric,value (then topic and intent counts). */
+export function reachCsv(r: ReachReport): string {
+  const rows: unknown[][] = [
+    ['from', r.range.from],
+    ['to', r.range.to],
+    ['channel', r.channel ?? 'all'],
+    ...Object.entries(summaryFigures(r)),
+    ...r.topics.map((t) => [`topic:${t.key}`, t.n]),
+    ...r.intents.map((i) => [`intent:${i.key}`, i.n]),
+  ];
+  return toCsv(['metric', 'value'], rows);
+}
+
+/** The headline figures, in the order reports show them. */
+export function summaryFigures(r: ReachReport): Record<string, number | string> {
+  const pct = (x: number | null) => (x === null ? '' : Math.round(x * 1000) / 10);
+  return {
+    unique_citizens: r.uniqueCitizens,
+    new_citizens: r.newCitizens,
+    returning_citizens: r.returningCitizens,
+    conversations: r.conversations,
+    messages_in: r.messagesIn,
+    messages_out: r.messagesOut,
+    answered: r.answered,
+    fallbacks: r.fallbacks,
+    fallback_rate_pct: pct(r.fallbackRate),
+    handoffs: r.handoffs,
+    feedback_up: r.feedbackUp,
+    feedback_down: r.feedbackDown,
+    satisfaction_pct: pct(r.satisfactionRate),
+    link_clicks: r.linkClicks,
+    median_latency_ms: r.medianLatencyMs ?? '',
+    failed_deliveries: r.failedDeliveries,
+  };
+}
+
+export function unansweredCsv(groups: UnansweredGroup[]): string {
+  return toCsv(
+    ['count', 'normalised_question', 'example'],
+    groups.map((g) => [g.n, g.normalised, g.example]),
+  );
+}
