@@ -123,7 +123,9 @@ function readDir(dir: string, pattern: RegExp): SourceFile[] {
     .sort()
     .map((f) => {
       const full = path.join(dir, f);
-      return { name: path.relative(process.cwd(), full) || full, text: fs.readFileSync(full, 'utf8') };
+      const relative = path.relative(process.cwd(), full);
+      const name = relative && !relative.startsWith('..') ? relative : path.resolve(full);
+      return { name, text: fs.readFileSync(full, 'utf8') };
     });
 }
 
@@ -280,9 +282,12 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
 
   const answers = new Map<string, Answer>();
   const answerLines = new Map<string, (p: (string | number)[]) => number | undefined>();
+  // Answer files already reported as invalid; their intents are not "without an answer".
+  const invalidAnswerFiles = new Set<string>();
   for (const file of contentFiles.filter((f) => f.name.endsWith('.md'))) {
     const split = splitFrontMatter(file.text);
     if (!split) {
+      invalidAnswerFiles.add(path.basename(file.name));
       errors.push(
         new ContentError(file.name, 1, undefined, 'expected front matter between two "---" lines at the top'),
       );
@@ -290,7 +295,10 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
     }
     const parsed = parseYaml(file.name, split.yaml, answerFrontMatterSchema, 1);
     errors.push(...parsed.errors);
-    if (!parsed.value) continue;
+    if (!parsed.value) {
+      invalidAnswerFiles.add(path.basename(file.name));
+      continue;
+    }
     const meta = parsed.value;
     if (answers.has(meta.intent)) {
       errors.push(
@@ -464,7 +472,7 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
 
   // Cross-file rules: every intent answered, every answer and quick reply pointing at an intent.
   for (const intent of intents) {
-    if (!answers.has(intent.id))
+    if (!answers.has(intent.id) && !invalidAnswerFiles.has(`${intent.id}.md`))
       errors.push(
         new ContentError(
           intent.file,

@@ -36,7 +36,12 @@ export function parseYaml<S extends z.ZodType>(
     return {
       errors: doc.errors.map(
         (e) =>
-          new ContentError(file, lineAt(e.pos[0]), undefined, `not valid YAML: ${e.message.split('\n')[0]}`),
+          new ContentError(
+            file,
+            lineAt(e.pos[0]),
+            undefined,
+            `not valid YAML: ${e.message.split('\n')[0]}${yamlHint(e.code)}`,
+          ),
       ),
       lineOf,
     };
@@ -48,4 +53,23 @@ export function parseYaml<S extends z.ZodType>(
     return new ContentError(file, lineOf(path), path.join('.') || undefined, issue.message);
   });
   return { errors, lineOf };
+}
+
+/** Plain advice for the YAML mistakes editors make most. */
+function yamlHint(code: string): string {
+  switch (code) {
+    case 'BLOCK_AS_IMPLICIT_KEY':
+    case 'MULTILINE_IMPLICIT_KEY':
+      return ' (a value that contains ": " must be written in double quotes, e.g. title: "Cư trú: tạm trú")';
+    case 'DUPLICATE_KEY':
+      return ' (each key may appear only once)';
+    case 'BAD_INDENT':
+    case 'TAB_AS_INDENT':
+      return ' (indent with spaces, the same number as the lines above; no tabs)';
+    case 'MISSING_CHAR':
+    case 'UNEXPECTED_TOKEN':
+      return ' (check for a missing or extra quote, bracket or brace on this line)';
+    default:
+      return '';
+  }
 }
