@@ -1,6 +1,7 @@
 /** Builds the Express app from injected parts; listening and shutdown live in main.ts. */
 import path from 'node:path';
 import express, { type ErrorRequestHandler } from 'express';
+import { createChannels } from './channels';
 import { webChatRouter } from './channels/web';
 import type { Config } from './config';
 import { DialogueEngine } from './dialogue/engine';
@@ -30,6 +31,9 @@ export function createApp(deps: AppDeps) {
 
   const app = express();
   app.disable('x-powered-by');
+  // Platform webhooks verify signatures over the raw bytes: mounted before the JSON parser.
+  const channels = createChannels({ config, db, logger, responder });
+  app.use(channels.router);
   app.use(express.json({ limit: BODY_LIMIT }));
 
   app.get('/healthz', (_req, res) => {
@@ -42,7 +46,7 @@ export function createApp(deps: AppDeps) {
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '1h' }));
 
   app.use(errorHandler(logger));
-  return { app, engine, responder, sessions };
+  return { app, engine, responder, sessions, channels };
 }
 
 /** The one error middleware: 4xx with a clear message, 500 revealing nothing. */

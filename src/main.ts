@@ -20,7 +20,7 @@ function main(): void {
     { threshold: config.NLU_THRESHOLD },
     logger,
   );
-  const { app } = createApp({ config, db, knowledge, logger });
+  const { app, channels } = createApp({ config, db, knowledge, logger });
   // Editors' saves under content/ and intents/ go live without a restart.
   const contentWatcher = watchKnowledge(
     knowledge,
@@ -37,6 +37,12 @@ function main(): void {
       },
       `Trợ lý TTHC is listening on http://localhost:${config.PORT}`,
     );
+    logger.info(
+      { live: ['web', ...channels.live], notStarted: channels.notStarted },
+      `channels live: ${['web', ...channels.live].join(', ')}`,
+    );
+    // Answers what the last run accepted but did not finish; starts pollers and token keepers.
+    channels.start();
   });
   server.on('error', (err) => {
     logger.fatal({ err }, 'cannot listen');
@@ -55,10 +61,14 @@ function main(): void {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
+    // Sends still in flight are abandoned; their events stay open in SQLite for the next start.
+    const channelsStopped = channels.stop();
     server.close(() => {
-      db.close();
-      logger.info('stopped');
-      process.exit(0);
+      void channelsStopped.then(() => {
+        db.close();
+        logger.info('stopped');
+        process.exit(0);
+      });
     });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -11,6 +11,8 @@ import type { IncomingMessage, QuickReply, Reply, ReplyBlock } from './types';
 export const PAYLOAD = {
   nextStep: '#next',
   allSteps: '#all',
+  /** A sticker, image, file or location: the channels send this instead of text. */
+  unsupported: '#unsupported',
 } as const;
 
 const HANDOFF_INTENT = 'handoff';
@@ -53,6 +55,15 @@ export class DialogueEngine {
   }
 
   private handlePayload(brain: Brain, session: SessionState, payload: string) {
+    if (payload === PAYLOAD.unsupported) {
+      // Polite "text only", with the main topics; an open guide stays open.
+      const { unsupportedMedia, mainTopics } = brain.knowledge.system;
+      const reply: Reply = {
+        blocks: [{ type: 'text', text: unsupportedMedia }],
+        quickReplies: mainTopics.map((t) => ({ label: t.label, payload: t.intent })),
+      };
+      return { reply, intent: null, confidence: 1, answerId: null, normalisedText: null };
+    }
     if (payload === PAYLOAD.nextStep || payload === PAYLOAD.allSteps) {
       const answer = session.guide && brain.knowledge.answers.get(session.guide.intent);
       if (answer && session.guide) {

@@ -60,6 +60,8 @@ export interface LocalityValue {
 
 export interface SystemMessages {
   fallback: string;
+  /** Answer to stickers, images, files and locations (the fallback when not written). */
+  unsupportedMedia: string;
   mainTopics: QuickReplyDef[];
   privacy: PrivacyMessages;
 }
@@ -455,7 +457,25 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
           ),
         ),
       );
-      system = { fallback, mainTopics: parsed.value.main_topics, privacy: parsed.value.privacy };
+      const unsupportedMedia = fillPlaceholders(
+        parsed.value.unsupported_media ?? parsed.value.fallback,
+        locality,
+        (key) =>
+          errors.push(
+            new ContentError(
+              systemFile.name,
+              parsed.lineOf(['unsupported_media']),
+              'unsupported_media',
+              `placeholder {{${key}}} not found in ${LOCALITY_FILE}`,
+            ),
+          ),
+      );
+      system = {
+        fallback,
+        unsupportedMedia,
+        mainTopics: parsed.value.main_topics,
+        privacy: parsed.value.privacy,
+      };
       parsed.value.main_topics.forEach((topic, i) => {
         if (!intentIds.has(topic.intent))
           errors.push(

@@ -137,6 +137,8 @@ export type PrivacyMessages = z.infer<typeof privacyMessagesSchema>;
 export const systemFileSchema = z
   .object({
     fallback: z.string().min(1),
+    /** Answer to stickers, images, files and locations; the fallback text when absent. */
+    unsupported_media: z.string().min(1).optional(),
     main_topics: z.array(quickReplySchema).min(1).max(13, 'expected at most 13 topics'),
     privacy: privacyMessagesSchema,
   })

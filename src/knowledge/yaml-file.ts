@@ -50,7 +50,20 @@ export function parseYaml<S extends z.ZodType>(
   if (result.success) return { value: result.data, errors: [], lineOf };
   const errors = result.error.issues.map((issue) => {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-    return new ContentError(file, lineOf(path), path.join('.') || undefined, issue.message);
+    if (issue.code === 'unrecognized_keys') {
+      const key = issue.keys[0];
+      return new ContentError(
+        file,
+        lineOf([...path, key]),
+        [...path, key].join('.'),
+        `unknown field "${key}": check its spelling or remove it`,
+      );
+    }
+    const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
+    const problem = missing
+      ? `"${String(path[path.length - 1])}" is missing; add it (expected ${issue.expected})`
+      : issue.message;
+    return new ContentError(file, lineOf(path), path.join('.') || undefined, problem);
   });
   return { errors, lineOf };
 }

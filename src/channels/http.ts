@@ -1,0 +1,86 @@
+/**
+ * The HTTP client of the Zalo and Messenger adapters: fetch with a timeout, whose errors
+ * never carry the request URL or headers (Messenger's token is in the query string).
+ */
+import { ChannelError } from '../errors';
+
+export interface HttpResponse {
+  status: number;
+  /** The parsed JSON body, or undefined when it is not JSON. */
+  body: unknown;
+}
+
+/** Thrown when the pipeline is stopping: the send is abandoned, not failed. */
+export class StoppedError extends Error {
+  constructor() {
+    super('stopping');
+    this.name = 'StoppedError';
+  }
+}
+
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  /** The pipeline's stop signal. */
+  signal: AbortSignal;
+  timeoutMs: number;
+  /** Parses the response text (Zalo: keeps big ids exact). */
+  parse?: (text: string) => unknown;
+}
+
+export async function postJson(
+  channel: string,
+  url: string,
+  body: unknown,
+  options: RequestOptions,
+): Promise<HttpResponse> {
+  return request(channel, url, JSON.stringify(body), 'application/json', options);
+}
+
+export async function postForm(
+  channel: string,
+  url: string,
+  form: Record<string, string>,
+  options: RequestOptions,
+): Promise<HttpResponse> {
+  return request(
+    channel,
+    url,
+    new URLSearchParams(form).toString(),
+    'application/x-www-form-urlencoded',
+    options,
+  );
+}
+
+async function request(
+  channel: string,
+  url: string,
+  body: string,
+  contentType: string,
+  options: RequestOptions,
+): Promise<HttpResponse> {
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': contentType, ...options.headers },
+      body,
+      signal: AbortSignal.any([options.signal, timeout]),
+    });
+    text = await res.text();
+  } catch (err) {
+    if (options.signal.aborted) throw new StoppedError();
+    if (timeout.aborted) throw new ChannelError(channel, `no answer within ${options.timeoutMs} ms`, true);
+    // Only the error code: undici's messages and causes may include the address.
+    const code = (err as { cause?: { code?: string } }).cause?.code ?? 'network error';
+    throw new ChannelError(channel, `request failed: ${code}`, true);
+  }
+  let parsed: unknown;
+  try {
+    parsed = (options.parse ?? JSON.parse)(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, body: parsed };
+}

@@ -1,0 +1,290 @@
+/**
+ * The one pipeline behind every platform adapter:
+ *
+ *   ack path:   accept → one SQLite transaction (deduped on channel + event id) → 200
+ *   afterwards: engine + interaction log + rendered reply committed together → send each
+ *               part with bounded, jittered exponential backoff → delivered | failed
+ *
+ * Because the engine's effects (session, interaction row) and the stored reply commit in
+ * one transaction, a crash at any point either re-runs nothing (reply stored: only the
+ * unsent parts go out) or re-runs everything (nothing committed). Processing is in-process
+ * with bounded concurrency; one citizen's events are handled strictly in order.
+ */
+import type { IncomingMessage } from '../dialogue/types';
+import type { Responder } from '../dialogue/responder';
+import { ChannelError } from '../errors';
+import type { Logger } from '../logger';
+import type { Db } from '../store/db';
+import { Inbox, type InboxRow } from '../store/inbox';
+import { StoppedError } from './http';
+import {
+  RateLimitError,
+  type AcceptEvents,
+  type ChannelAdapter,
+  type OutboundPart,
+  type PlatformChannel,
+} from './types';
+
+export interface PipelineOptions {
+  /** Tries per part on transient errors (SEND_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /** First retry delay (SEND_RETRY_BASE_MS); doubles per retry. */
+  retryBaseMs: number;
+  /** Longest delay between two tries. Default 60 s. */
+  retryMaxMs?: number;
+  /** Events processed at once (CHANNEL_CONCURRENCY). */
+  concurrency: number;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** Button payloads remembered per user, newest first: enough for a few screens of taps. */
+const OFFERS_KEPT = 30;
+
+type SendOutcome = { ok: true } | { ok: false; detail: string } | 'stopped';
+
+export class ChannelPipeline {
+  readonly inbox: Inbox;
+  private readonly queue: { id: number; key: string }[] = [];
+  private readonly queued = new Set<number>();
+  private readonly busyUsers = new Set<string>();
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly stopController = new AbortController();
+  private idleWaiters: (() => void)[] = [];
+  private running = 0;
+  private readonly now: () => number;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly db: Db,
+    private readonly responder: Responder,
+    private readonly adapters: ReadonlyMap<PlatformChannel, ChannelAdapter>,
+    private readonly logger: Logger,
+    private readonly options: PipelineOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.inbox = new Inbox(db, this.now);
+  }
+
+  /** The ack path: stores new events (one transaction) and queues them; duplicates are ignored. */
+  readonly accept: AcceptEvents = (channel, events) => {
+    if (events.length === 0) return;
+    const inserted = this.inbox.insert(
+      events.map((e) => ({
+        channel,
+        eventId: e.eventId,
+        userId: e.userId,
+        text: e.text,
+        payload: e.payload,
+        tapCandidate: e.tapCandidate,
+        meta: e.meta,
+        eventTime: e.timestamp,
+      })),
+    );
+    const duplicates = events.length - inserted.length;
+    if (duplicates > 0) this.logger.info({ channel, duplicates }, 'repeated webhook delivery ignored');
+    for (const { id, event } of inserted) this.enqueue(id, `${channel}:${event.userId}`);
+  };
+
+  /** Queues every event accepted but not finished before the last stop; returns how many. */
+  resume(): number {
+    const pruned = this.inbox.prune();
+    const open = this.inbox.open();
+    for (const row of open) this.enqueue(row.id, `${row.channel}:${row.userId}`);
+    if (open.length > 0 || pruned > 0)
+      this.logger.info({ resumed: open.length, pruned }, 'resuming platform events left unanswered');
+    return open.length;
+  }
+
+  /** Resolves once nothing is queued or running. */
+  idle(): Promise<void> {
+    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Stops taking work, abandons retry waits and in-flight sends (their events stay open and
+   * are resumed at the next start) and resolves when the running tasks have returned.
+   */
+  async stop(): Promise<void> {
+    this.stopController.abort();
+    this.queue.length = 0;
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  private get stopping(): boolean {
+    return this.stopController.signal.aborted;
+  }
+
+  private enqueue(id: number, key: string): void {
+    if (this.stopping || this.queued.has(id)) return;
+    this.queued.add(id);
+    this.queue.push({ id, key });
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.running < this.options.concurrency && !this.stopping) {
+      const index = this.queue.findIndex((job) => !this.busyUsers.has(job.key));
+      if (index < 0) break;
+      const [job] = this.queue.splice(index, 1);
+      this.busyUsers.add(job.key);
+      this.running++;
+      const task: Promise<void> = this.process(job.id)
+        .catch((err) => this.logger.error({ err, inboxId: job.id }, 'platform event processing failed'))
+        .finally(() => {
+          this.busyUsers.delete(job.key);
+          this.queued.delete(job.id);
+          this.inflight.delete(task);
+          this.running--;
+          this.pump();
+          if (this.running === 0 && this.queue.length === 0) {
+            const waiters = this.idleWaiters;
+            this.idleWaiters = [];
+            for (const resolve of waiters) resolve();
+          }
+        });
+      this.inflight.add(task);
+    }
+  }
+
+  private async process(id: number): Promise<void> {
+    let row = this.inbox.get(id);
+    if (!row || row.state === 'delivered' || row.state === 'failed') return;
+    const adapter = this.adapters.get(row.channel as PlatformChannel);
+    if (!adapter) {
+      this.logger.warn(
+        { channel: row.channel, inboxId: id },
+        'event kept for later: its channel is not configured',
+      );
+      return;
+    }
+    if (row.state === 'accepted') {
+      try {
+        row = this.answer(row, adapter);
+      } catch (err) {
+        this.logger.error({ err, channel: row.channel, inboxId: id }, 'could not compute a reply');
+        this.finish(row, 'failed', `could not compute a reply: ${(err as Error).message}`);
+        return;
+      }
+    }
+    if (adapter.replyWindowMs !== undefined && this.now() - row.eventTime > adapter.replyWindowMs) {
+      this.finish(row, 'failed', 'outside the platform messaging window: not sent');
+      return;
+    }
+    const signal = this.stopController.signal;
+    if (row.partsSent === 0 && adapter.acknowledge) {
+      await adapter.acknowledge(row, signal).catch((err: Error) => {
+        this.logger.warn({ channel: row!.channel, error: err.message }, 'platform acknowledgement failed');
+      });
+    }
+    for (let i = row.partsSent; i < row.parts.length; i++) {
+      const outcome = await this.sendWithRetry(adapter, row, row.parts[i] as OutboundPart);
+      if (outcome === 'stopped') return;
+      if (!outcome.ok) {
+        this.finish(row, 'failed', outcome.detail);
+        return;
+      }
+      this.inbox.markPartSent(row.id, i + 1);
+    }
+    this.finish(row, 'delivered');
+  }
+
+  /** Runs the engine and stores the rendered reply in one transaction (see the module comment). */
+  private answer(row: InboxRow, adapter: ChannelAdapter): InboxRow {
+    return this.db.transaction(() => {
+      let text = row.text ?? undefined;
+      let payload = row.payload ?? undefined;
+      if (row.tapCandidate && text !== undefined) {
+        // A tap is recognised only if it equals (or maps to) a payload this user was offered.
+        const offered = this.inbox.offered(row.channel, row.userId);
+        const tap = offered.includes(text) ? text : adapter.resolveTap?.(text, offered);
+        if (tap !== undefined) {
+          payload = tap;
+          text = undefined;
+        }
+      }
+      const message: IncomingMessage = {
+        channel: adapter.name,
+        userId: row.userId,
+        messageId: row.eventId,
+        text,
+        payload,
+        timestamp: row.eventTime,
+      };
+      const responded = this.responder.respond(message, { status: 'pending' });
+      const parts = adapter.render(responded.reply);
+      if (adapter.remembersOffers && responded.reply.quickReplies.length > 0) {
+        const fresh = responded.reply.quickReplies.map((q) => q.payload);
+        const kept = [...new Set([...fresh, ...this.inbox.offered(row.channel, row.userId)])];
+        this.inbox.recordOffers(row.channel, row.userId, kept.slice(0, OFFERS_KEPT));
+      }
+      this.inbox.markAnswered(row.id, responded.interactionId, parts);
+      return this.inbox.get(row.id)!;
+    })();
+  }
+
+  private finish(row: InboxRow, state: 'delivered' | 'failed', detail?: string): void {
+    this.db.transaction(() => {
+      this.inbox.finish(row.id, state, detail);
+      this.responder.markDelivery(row.interactionId, state, detail);
+    })();
+    if (state === 'failed')
+      this.logger.warn({ channel: row.channel, inboxId: row.id, detail }, 'reply not delivered');
+    else this.logger.debug({ channel: row.channel, inboxId: row.id }, 'reply delivered');
+  }
+
+  private async sendWithRetry(
+    adapter: ChannelAdapter,
+    row: InboxRow,
+    part: OutboundPart,
+  ): Promise<SendOutcome> {
+    const signal = this.stopController.signal;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await adapter.send(row.userId, part, signal);
+        return { ok: true };
+      } catch (err) {
+        if (err instanceof StoppedError || signal.aborted) return 'stopped';
+        if (!(err instanceof ChannelError)) {
+          this.logger.error({ err, channel: row.channel }, 'unexpected error while sending');
+          return { ok: false, detail: `unexpected error: ${(err as Error).message}` };
+        }
+        const detail = err.platformCode !== undefined ? `${err.platformCode}: ${err.message}` : err.message;
+        if (!err.transient) return { ok: false, detail };
+        if (attempt >= this.options.maxAttempts)
+          return { ok: false, detail: `gave up after ${attempt} attempts: ${detail}` };
+        const delayMs = this.backoff(attempt, err instanceof RateLimitError ? err.retryAfterMs : 0);
+        this.logger.warn(
+          { channel: row.channel, inboxId: row.id, attempt, delayMs, error: detail },
+          'send failed; retrying',
+        );
+        if (!(await sleep(delayMs, signal))) return 'stopped';
+      }
+    }
+  }
+
+  /** Exponential backoff with "equal jitter": half fixed, half random; never below the platform's wait. */
+  private backoff(attempt: number, floorMs: number): number {
+    const cap = this.options.retryMaxMs ?? 60_000;
+    const exp = Math.min(cap, this.options.retryBaseMs * 2 ** (attempt - 1));
+    return Math.max(floorMs, Math.round(exp / 2 + (this.random() * exp) / 2));
+  }
+}
+
+/** Waits `ms`; resolves false at once if the signal aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
