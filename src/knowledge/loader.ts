@@ -204,6 +204,8 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
   // Locality first: answers are rendered against it.
   const localityFile = contentFiles.find((f) => path.basename(f.name) === LOCALITY_FILE);
   let locality = new Map<string, LocalityValue>();
+  // With no readable locality file every placeholder would be reported: report the file only.
+  let localityBroken = false;
   if (!localityFile) {
     errors.push(
       new ContentError(path.join(dirs.contentDir, LOCALITY_FILE), undefined, undefined, 'file is missing'),
@@ -212,6 +214,7 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
     const parsed = parseYaml(localityFile.name, localityFile.text, localityTreeSchema);
     errors.push(...parsed.errors);
     if (parsed.value) locality = flattenLocality(parsed.value);
+    else localityBroken = true;
     for (const [key, entry] of locality) {
       if (entry.needsReview)
         warnings.push({
@@ -526,6 +529,11 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
     });
   }
 
+  if (localityBroken) {
+    // Every placeholder looks unknown when locality.yaml itself is unreadable: report only that.
+    const unknownPlaceholder = `not found in ${LOCALITY_FILE}`;
+    return { errors: errors.filter((e) => !e.problem.includes(unknownPlaceholder)), warnings };
+  }
   if (errors.length > 0 || !system) return { errors, warnings };
   return {
     knowledge: { version, intents, outOfScope, abbreviations, answers, locality, system },
