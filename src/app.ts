@@ -6,6 +6,13 @@ import { webChatRouter } from './channels/web';
 import type { Config } from './config';
 import { DialogueEngine } from './dialogue/engine';
 import { Responder } from './dialogue/responder';
+import { Handoffs, telegramNotifier } from './admin/handoffs';
+import { adminRouter } from './admin/router';
+import { CitizenExtensions } from './privacy/citizen';
+import { LinkTracker, linkRouter } from './privacy/links';
+import { startRetentionJob } from './privacy/retention';
+import { InteractionLog } from './store/interactions';
+import { Reports } from './store/reports';
 import { BadRequestError } from './errors';
 import type { KnowledgeService } from './knowledge/service';
 import type { Logger } from './logger';
@@ -27,7 +34,27 @@ export function createApp(deps: AppDeps) {
   const { config, db, knowledge, logger } = deps;
   const sessions = new SessionStore(db, config.SESSION_TTL_MINUTES * 60_000);
   const engine = new DialogueEngine(() => knowledge.current, sessions);
-  const responder = new Responder(engine, config.PSEUDONYM_SECRET);
+  // Interaction log and what every channel gets around the engine (privacy, feedback, links).
+  const log = new InteractionLog(db, logger);
+  const reports = new Reports(db);
+  const links = new LinkTracker(db, config.PUBLIC_BASE_URL);
+  const officers =
+    config.OFFICER_TELEGRAM_CHAT_ID && config.TELEGRAM_BOT_TOKEN
+      ? telegramNotifier(config.TELEGRAM_BOT_TOKEN, config.OFFICER_TELEGRAM_CHAT_ID, config.TELEGRAM_API_ROOT)
+      : null;
+  const handoffs = new Handoffs(
+    db,
+    log,
+    logger,
+    officers,
+    `${config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/admin/handoffs`,
+  );
+  const citizen = new CitizenExtensions(db, () => knowledge.current, sessions, log, links, handoffs, {
+    retentionDays: config.RETENTION_DAYS,
+    feedbackEvery: config.FEEDBACK_EVERY,
+  });
+  const responder = new Responder(engine, config.PSEUDONYM_SECRET, log, Date.now, citizen);
+  const retention = startRetentionJob(db, config.RETENTION_DAYS, logger);
 
   const app = express();
   app.disable('x-powered-by');
@@ -43,10 +70,21 @@ export function createApp(deps: AppDeps) {
       .json({ ok: dbOk, contentVersion: knowledge.current.knowledge.version, db: dbOk ? 'ok' : 'error' });
   });
   app.use(webChatRouter(responder, config.MAX_TEXT_LENGTH));
+  app.use(linkRouter(links));
+  app.use(
+    '/admin',
+    adminRouter({
+      db,
+      reports,
+      handoffs,
+      password: config.ADMIN_PASSWORD,
+      secureCookie: config.PUBLIC_BASE_URL.startsWith('https:'),
+    }),
+  );
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '1h' }));
 
   app.use(errorHandler(logger));
-  return { app, engine, responder, sessions, channels };
+  return { app, engine, responder, sessions, log, reports, handoffs, retention, channels };
 }
 
 /** The one error middleware: 4xx with a clear message, 500 revealing nothing. */

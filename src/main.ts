@@ -1,5 +1,6 @@
 /** Start-up and shutdown only: config → logger → database → content → HTTP server. */
 import fs from 'node:fs';
+import { resolveAdminPassword } from './admin/password';
 import { createApp } from './app';
 import { loadConfig } from './config';
 import { ConfigError, ContentError } from './errors';
@@ -13,6 +14,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 function main(): void {
   if (fs.existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig();
+  config.ADMIN_PASSWORD = resolveAdminPassword(config);
   const logger = createLogger(config.LOG_LEVEL);
   const db = openDatabase(config.DATABASE_PATH);
   const knowledge = new KnowledgeService(

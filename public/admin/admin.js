@@ -1,0 +1,95 @@
+// Draws the overview charts from /admin/api/overview with the locally served Chart.js.
+(function () {
+  'use strict';
+  var section = document.getElementById('charts');
+  if (!section || !window.Chart) return;
+  var Chart = window.Chart;
+  var COLOURS = {
+    web: '#1565c0',
+    zalo: '#0068ff',
+    messenger: '#a033ff',
+    telegram: '#26a5e4',
+    cli: '#6d6d6d',
+  };
+  var NAMES = { web: 'Web', zalo: 'Zalo', messenger: 'Messenger', telegram: 'Telegram', cli: 'Terminal' };
+  var TOPICS = {
+    dvc: 'Dịch vụ công trực tuyến',
+    vneid: 'VNeID',
+    proc: 'Thủ tục',
+    lienthong: 'Liên thông',
+    dean06: 'Đề án 06',
+    hotline: 'Đường dây nóng',
+    office: 'Bộ phận một cửa',
+    support: 'Tổ công nghệ số',
+    feedback: 'Phản ánh, kiến nghị',
+    greeting: 'Chào hỏi',
+    thanks: 'Cảm ơn',
+    help: 'Hướng dẫn',
+    handoff: 'Gặp cán bộ',
+  };
+  var common = { animation: false, responsive: true, maintainAspectRatio: false };
+
+  fetch('/admin/api/overview?' + section.dataset.query, { credentials: 'same-origin' })
+    .then(function (res) {
+      if (!res.ok) throw new Error('HTTP ' + res.status);
+      return res.json();
+    })
+    .then(function (data) {
+      var daily = data.daily;
+      new Chart(document.getElementById('chart-citizens'), {
+        type: 'line',
+        data: {
+          labels: daily.days,
+          datasets: Object.keys(daily.citizens).map(function (ch) {
+            return {
+              label: NAMES[ch] || ch,
+              data: daily.citizens[ch],
+              borderColor: COLOURS[ch] || '#333',
+              backgroundColor: COLOURS[ch] || '#333',
+              pointRadius: 0,
+              borderWidth: 2,
+            };
+          }),
+        },
+        options: common,
+      });
+      var topics = data.report.topics.slice(0, 10);
+      new Chart(document.getElementById('chart-topics'), {
+        type: 'bar',
+        data: {
+          labels: topics.map(function (t) {
+            return TOPICS[t.key] || t.key;
+          }),
+          datasets: [{ label: 'Số câu hỏi', data: topics.map((t) => t.n), backgroundColor: '#2e7d32' }],
+        },
+        options: Object.assign({ indexAxis: 'y' }, common),
+      });
+      new Chart(document.getElementById('chart-fallback'), {
+        type: 'line',
+        data: {
+          labels: daily.days,
+          datasets: [
+            {
+              label: 'Tỷ lệ chưa trả lời được (%)',
+              data: daily.fallbackRate.map(function (r) {
+                return r === null ? null : Math.round(r * 1000) / 10;
+              }),
+              borderColor: '#c62828',
+              backgroundColor: '#c62828',
+              pointRadius: 0,
+              spanGaps: true,
+              borderWidth: 2,
+            },
+          ],
+        },
+        options: Object.assign({ scales: { y: { min: 0 } } }, common),
+      });
+      section.dataset.rendered = 'true';
+    })
+    .catch(function (err) {
+      var p = document.createElement('p');
+      p.className = 'error';
+      p.textContent = 'Không tải được biểu đồ: ' + err.message;
+      section.appendChild(p);
+    });
+})();

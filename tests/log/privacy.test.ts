@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import request from 'supertest';
+import { redact } from '../../src/privacy/redact';
+import { buildTestApp } from '../support/app';
+
+/** Personal data a citizen might type, and the digit/e-mail forms that must never be stored. */
+const SECRETS = {
+  cccd: '001234567890',
+  cmnd: '123456789',
+  phone: '0912 345 678',
+  intlPhone: '+84912345678',
+  email: 'nguyen.van.a@example.com',
+};
+
+function forbiddenIn(value: string): string[] {
+  const digits = value.replace(/[\s.()-]/g, '');
+  const found: string[] = [];
+  if (digits.includes('001234567890')) found.push('12-digit ID');
+  if (digits.includes('123456789')) found.push('9-digit ID');
+  if (digits.includes('912345678')) found.push('phone');
+  if (/nguyen\.?van|example\.com|example com/i.test(value)) found.push('e-mail');
+  return found;
+}
+
+describe('personal data never reaches the database', () => {
+  const { app, db, config, handoffs } = buildTestApp({ ADMIN_PASSWORD: 'test-password-123' });
+  afterAll(() => db.close());
+
+  it('redacts IDs, phones and e-mails from every table and from the raw SQLite files', async () => {
+    const messages = [
+      `số căn cước của tôi là ${SECRETS.cccd} bị mất`,
+      `CMND cũ ${SECRETS.cmnd} còn dùng được không`,
+      `gọi lại cho tôi số ${SECRETS.phone} nhé`,
+      `hoặc ${SECRETS.intlPhone}`,
+      `gửi vào email ${SECRETS.email} giúp tôi`,
+      `cccd ${SECRETS.cccd}, sđt ${SECRETS.phone}, mail ${SECRETS.email}, gặp cán bộ`,
+    ];
+    for (const text of messages) {
+      const res = await request(app).post('/api/chat').send({ userId: 'citizen-1', text });
+      expect(res.status).toBe(200);
+    }
+    // A payload can carry text too (a crafted quick reply), and a handoff copies recent messages.
+    await request(app)
+      .post('/api/chat')
+      .send({ userId: 'citizen-1', payload: `x ${SECRETS.phone}` });
+    await request(app).post('/api/chat').send({ userId: 'citizen-1', payload: 'handoff' });
+    await handoffs.settled();
+
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+      .pluck()
+      .all() as string[];
+    expect(tables).toEqual(
+      expect.arrayContaining(['interactions', 'handoffs', 'contacts', 'daily_unanswered']),
+    );
+    // Roll the log up so the daily tables hold text too.
+    const { Reports } = await import('../../src/store/reports');
+    new Reports(db).refresh();
+    let cells = 0;
+    const leaks: string[] = [];
+    for (const table of tables)
+      for (const row of db.prepare(`SELECT * FROM "${table}"`).all() as Record<string, unknown>[])
+        for (const [column, value] of Object.entries(row)) {
+          if (typeof value !== 'string') continue;
+          cells++;
+          for (const what of forbiddenIn(value))
+            leaks.push(`${table}.${column}: ${what} in ${JSON.stringify(value)}`);
+        }
+    expect(leaks).toEqual([]);
+    expect(cells).toBeGreaterThan(50);
+    // The messages were stored, only redacted.
+    const texts = db.prepare('SELECT text FROM interactions WHERE text IS NOT NULL').pluck().all();
+    expect(texts).toContain('số căn cước của tôi là [số giấy tờ] bị mất');
+    expect(texts).toContain('gọi lại cho tôi số [số điện thoại] nhé');
+    expect(texts).toContain('gửi vào email [email] giúp tôi');
+
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    for (const file of [config.DATABASE_PATH, `${config.DATABASE_PATH}-wal`]) {
+      if (!fs.existsSync(file)) continue;
+      const bytes = fs.readFileSync(file).toString('latin1');
+      for (const raw of ['001234567890', '123456789', '0912 345 678', '912345678', 'example.com'])
+        expect(bytes.includes(raw)).toBe(false);
+    }
+  });
+});
+
+describe('redact', () => {
+  it.each([
+    ['CCCD 001234567890', 'CCCD [số giấy tờ]'],
+    ['cmnd 123456789.', 'cmnd [số giấy tờ].'],
+    ['sđt 0912 345 678 nhé', 'sđt [số điện thoại] nhé'],
+    ['sđt 0912.345.678', 'sđt [số điện thoại]'],
+    ['+84912345678', '[số điện thoại]'],
+    ['+84 912 345 678', '[số điện thoại]'],
+    ['(028) 3829 1234', '[số điện thoại]'],
+    ['a.b-c@mail.gov.vn hỏi', '[email] hỏi'],
+    ['Nguyễn.Văn@công-ty.vn', '[email]'],
+  ])('%s → %s', (input, output) => {
+    expect(redact(input)).toBe(output);
+  });
+
+  it.each(['gọi 1022', 'năm 2026', 'ngày 01/07/2025', 'lệ phí 50.000 đồng', 'mẫu CT01', 'phường 12 quận 3'])(
+    'keeps "%s"',
+    (text) => {
+      expect(redact(text)).toBe(text);
+    },
+  );
+});
