@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import request from 'supertest';
 import { redact } from '../../src/privacy/redact';
+import { Reports } from '../../src/store/reports';
 import { buildTestApp } from '../support/app';
 
 /** Personal data a citizen might type, and the digit/e-mail forms that must never be stored. */
@@ -54,7 +55,6 @@ describe('personal data never reaches the database', () => {
       expect.arrayContaining(['interactions', 'handoffs', 'contacts', 'daily_unanswered']),
     );
     // Roll the log up so the daily tables hold text too.
-    const { Reports } = await import('../../src/store/reports');
     new Reports(db).refresh();
     let cells = 0;
     const leaks: string[] = [];
