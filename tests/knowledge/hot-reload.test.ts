@@ -1,0 +1,167 @@
+/**
+ * Hot reload: an editor saves a file under content/ or intents/ and the running server uses
+ * it within 2 s, classifier retrained; a broken save leaves the last good version served and
+ * logs the error with file and line.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { silentLogger } from '../../src/logger';
+import { KnowledgeService, type ReloadOutcome } from '../../src/knowledge/service';
+import { watchKnowledge } from '../../src/knowledge/watcher';
+import { startServer, type ServerProcess } from '../support/process';
+
+/** A private copy of the bundled trees, so edits never touch the real content. */
+function copyTrees() {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tthc-reload-'));
+  const contentDir = path.join(root, 'content');
+  const intentsDir = path.join(root, 'intents');
+  fs.cpSync('content', contentDir, { recursive: true });
+  fs.cpSync('intents', intentsDir, { recursive: true });
+  return { root, contentDir, intentsDir };
+}
+
+function edit(file: string, from: string | RegExp, to: string) {
+  const text = fs.readFileSync(file, 'utf8');
+  const next = text.replace(from, to);
+  if (next === text) throw new Error(`test setup: ${String(from)} not found in ${file}`);
+  fs.writeFileSync(file, next);
+}
+
+/** Polls until `check` passes or `ms` elapse; returns the time it took. */
+async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    if (await check()) return Date.now() - start;
+    if (Date.now() - start > ms) throw new Error(`not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('hot reload of the running server', () => {
+  let server: ServerProcess;
+  const trees = copyTrees();
+  const greeting = path.join(trees.contentDir, 'greeting.md');
+
+  beforeAll(async () => {
+    server = await startServer({
+      CONTENT_DIR: trees.contentDir,
+      INTENTS_DIR: trees.intentsDir,
+      DATABASE_PATH: path.join(trees.root, 'bot.sqlite'),
+      NODE_ENV: 'test',
+    });
+  });
+  afterAll(async () => {
+    server.child.kill('SIGTERM');
+    await server.exited;
+  });
+
+  const chat = async (body: Record<string, string>) => {
+    const res = await fetch(`${server.baseUrl}/api/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: 'editor-test', ...body }),
+    });
+    return (await res.json()) as { intent: string | null; replies: { text?: string }[] };
+  };
+  const greetingText = async () =>
+    (await chat({ payload: 'greeting' })).replies.map((r) => r.text).join('\n');
+  const version = async () =>
+    ((await (await fetch(`${server.baseUrl}/healthz`)).json()) as { contentVersion: string }).contentVersion;
+
+  it('serves an edited answer within 2 s, without a restart, under a new content version', async () => {
+    expect(await greetingText()).toContain('Xin chào! Tôi là Trợ lý TTHC');
+    const before = await version();
+
+    edit(greeting, 'Xin chào! Tôi là Trợ lý TTHC', 'Chào bà con! Tôi là Trợ lý TTHC');
+    await within(2000, async () => (await greetingText()).includes('Chào bà con!'));
+
+    expect(await version()).not.toBe(before);
+    expect(server.child.exitCode).toBeNull();
+  });
+
+  it('retrains the classifier when a training phrase is added', async () => {
+    const phrase = 'con mèo tím biếc nhà tôi biết hát';
+    expect((await chat({ text: phrase })).intent).not.toBe('thanks');
+
+    // Saved the way many editors save: write a temporary file, then rename it over the old one.
+    const file = path.join(trees.intentsDir, 'thanks.yaml');
+    const temp = `${file}.tmp~`;
+    fs.writeFileSync(temp, fs.readFileSync(file, 'utf8').replace(/phrases:\n/, `phrases:\n  - ${phrase}\n`));
+    fs.renameSync(temp, file);
+
+    await within(2000, async () => (await chat({ text: phrase })).intent === 'thanks');
+  });
+
+  it('keeps the last good answer live after a broken save, and logs file and line', async () => {
+    const good = await version();
+    // A quick reply to an intent that does not exist, on line 5 of the front matter.
+    edit(greeting, /intent: dvc\.about \}/, 'intent: dvc.abuot }');
+
+    await within(2000, async () => server.logs().includes('content reload rejected'));
+    expect(server.logs()).toContain(`${greeting}:5 (quick_replies.0.intent): unknown intent \\"dvc.abuot\\"`);
+    expect(await greetingText()).toContain('Chào bà con!');
+    expect(await version()).toBe(good);
+
+    // Invalid YAML is refused the same way.
+    edit(greeting, 'title: Chào hỏi', 'title: "Chào hỏi');
+    await within(2000, async () => server.logs().includes('not valid YAML'));
+    expect(await greetingText()).toContain('Chào bà con!');
+
+    // Once fixed, the next save goes live.
+    edit(greeting, 'title: "Chào hỏi', 'title: Chào hỏi');
+    edit(greeting, 'intent: dvc.abuot }', 'intent: dvc.about }');
+    edit(greeting, 'Chào bà con!', 'Kính chào quý vị!');
+    await within(2000, async () => (await greetingText()).includes('Kính chào quý vị!'));
+  });
+});
+
+describe('KnowledgeService.reload and the watcher', () => {
+  it('reports reloaded, unchanged and rejected, and keeps the live version on rejection', () => {
+    const trees = copyTrees();
+    const service = new KnowledgeService(trees, { threshold: 0.5 }, silentLogger());
+    const first = service.current.knowledge.version;
+    expect(service.reload()).toEqual({ status: 'unchanged', version: first });
+
+    const thanks = path.join(trees.contentDir, 'thanks.md');
+    edit(thanks, 'Rất vui được giúp bạn!', 'Không có gì!');
+    const reloaded = service.reload();
+    expect(reloaded.status).toBe('reloaded');
+    expect(service.current.knowledge.answers.get('thanks')!.summary).toMatch(/^Không có gì!/);
+
+    fs.writeFileSync(thanks, 'no front matter');
+    const rejected = service.reload();
+    expect(rejected).toMatchObject({ status: 'rejected', version: reloaded.version });
+    expect(rejected.status === 'rejected' && rejected.errors[0].message).toBe(
+      `${thanks}:1: expected front matter between two "---" lines at the top`,
+    );
+    expect(service.current.knowledge.version).toBe(reloaded.version);
+  });
+
+  it('debounces a burst of saves into one reload and ignores editor swap files', async () => {
+    const trees = copyTrees();
+    const service = new KnowledgeService(trees, { threshold: 0.5 }, silentLogger());
+    const outcomes: ReloadOutcome[] = [];
+    const watcher = watchKnowledge(service, trees, silentLogger(), {
+      debounceMs: 200,
+      onReload: (o) => outcomes.push(o),
+    });
+    try {
+      fs.writeFileSync(path.join(trees.contentDir, '.thanks.md.swp'), 'swap');
+      await new Promise((r) => setTimeout(r, 400));
+      expect(outcomes).toEqual([]);
+
+      const thanks = path.join(trees.contentDir, 'thanks.md');
+      for (const word of ['Một', 'Hai', 'Ba']) {
+        edit(thanks, /^(Rất vui được giúp bạn!|Một|Hai)/m, word);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await within(2000, async () => outcomes.length > 0);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(outcomes.map((o) => o.status)).toEqual(['reloaded']);
+      expect(service.current.knowledge.answers.get('thanks')!.summary).toMatch(/^Ba/);
+    } finally {
+      watcher.close();
+    }
+  });
+});
