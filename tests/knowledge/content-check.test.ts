@@ -138,7 +138,7 @@ describe('content:check', () => {
     const where = `${path.join(dirs.root, file)}:${line}`;
     const separator = message.startsWith(':') ? '' : ' ';
     expect(result.errors).toEqual([`ERROR   ${where}${separator}${message.replace('{root}', dirs.root)}`]);
-    expect(result.lines.at(-1)).toMatch(/^FAILED  1 error\(s\)/);
+    expect(result.lines.at(-1)).toMatch(/^FAILED {2}1 error\(s\)/);
   });
 
   it('has at least 8 broken fixtures, each used above', () => {
