@@ -1,0 +1,118 @@
+/** Test helpers for the platform channels: env pointing at the fake API, fixtures, signatures. */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { KnowledgeService } from '../../src/knowledge/service';
+import { silentLogger } from '../../src/logger';
+import { openDatabase } from '../../src/store/db';
+import { tempDir } from '../support/app';
+import type { FakePlatform } from '../support/fake-platform';
+
+export const SECRETS = {
+  zaloOaSecretKey: 'zalo-oa-secret-key-for-tests',
+  zaloAppSecret: 'zalo-app-secret-for-tests',
+  messengerAppSecret: 'messenger-app-secret-for-tests',
+  messengerPageToken: 'messenger-page-token-for-tests',
+  messengerVerifyToken: 'verify-me-please',
+  telegramToken: '7000000001:AAtelegram-token-for-tests',
+  telegramWebhookSecret: 'telegram_webhook_secret-for-tests',
+};
+
+/** Every channel configured against the fake platform, with fast retries. */
+export function channelEnv(fake: FakePlatform, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ZALO_APP_ID: '1234567890123456789',
+    ZALO_APP_SECRET: SECRETS.zaloAppSecret,
+    ZALO_OA_SECRET_KEY: SECRETS.zaloOaSecretKey,
+    ZALO_ACCESS_TOKEN: fake.zalo.accessToken,
+    ZALO_REFRESH_TOKEN: fake.zalo.refreshToken,
+    ZALO_API_BASE: fake.baseUrl,
+    ZALO_OAUTH_BASE: fake.baseUrl,
+    MESSENGER_APP_SECRET: SECRETS.messengerAppSecret,
+    MESSENGER_VERIFY_TOKEN: SECRETS.messengerVerifyToken,
+    MESSENGER_PAGE_ACCESS_TOKEN: SECRETS.messengerPageToken,
+    MESSENGER_API_BASE: fake.baseUrl,
+    TELEGRAM_BOT_TOKEN: SECRETS.telegramToken,
+    TELEGRAM_WEBHOOK_SECRET: SECRETS.telegramWebhookSecret,
+    TELEGRAM_API_ROOT: fake.baseUrl,
+    SEND_RETRY_BASE_MS: '10',
+    SEND_TIMEOUT_MS: '1000',
+    FEEDBACK_EVERY: '0',
+    ...extra,
+  };
+}
+
+/** The real app on a temp SQLite file, logging (as JSON lines) into memory. */
+export function buildChannelApp(env: Record<string, string>) {
+  const config = loadConfig({ NODE_ENV: 'test', DATABASE_PATH: path.join(tempDir(), 'bot.sqlite'), ...env });
+  const lines: string[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+  const db = openDatabase(config.DATABASE_PATH);
+  const knowledge = new KnowledgeService(
+    { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },
+    { threshold: config.NLU_THRESHOLD },
+    silentLogger(),
+  );
+  const built = createApp({ config, db, knowledge, logger });
+  const respond = jest.spyOn(built.responder, 'respond');
+  const markDelivery = jest.spyOn(built.responder, 'markDelivery');
+  return {
+    ...built,
+    config,
+    db,
+    respond,
+    markDelivery,
+    logs: () => lines.join(''),
+    inbox: () =>
+      db
+        .prepare('SELECT channel, event_id, user_id, state, error, parts_sent FROM channel_inbox ORDER BY id')
+        .all() as {
+        channel: string;
+        event_id: string;
+        user_id: string;
+        state: string;
+        error: string | null;
+        parts_sent: number;
+      }[],
+    async close() {
+      await built.channels.stop();
+      db.close();
+    },
+  };
+}
+
+export function fixture(channel: 'zalo' | 'messenger' | 'telegram', name: string): string {
+  return fs.readFileSync(path.join(__dirname, '..', 'fixtures', channel, `${name}.json`), 'utf8');
+}
+
+/**
+ * A fixture with some values replaced (e.g. a fresh message id per test). Its timestamps
+ * (all starting 171800000, seconds or milliseconds) are moved to now, since replies outside
+ * the platform's messaging window are not sent.
+ */
+export function fixtureWith(
+  channel: 'zalo' | 'messenger' | 'telegram',
+  name: string,
+  replace: Record<string, string> = {},
+): string {
+  let text = fixture(channel, name).split('171800000').join(String(Date.now()).slice(0, 9));
+  for (const [from, to] of Object.entries(replace)) text = text.split(from).join(to);
+  return text;
+}
+
+/** X-ZEvent-Signature as Zalo computes it: mac=sha256(app_id + body + timestamp + OA secret key). */
+export function zaloSignature(body: string, key = SECRETS.zaloOaSecretKey): string {
+  const appId = /"app_id"\s*:\s*"?(\d+)"?/.exec(body)?.[1] ?? '';
+  const timestamp = /"timestamp"\s*:\s*"?(\d+)"?/.exec(body)?.[1] ?? '';
+  return `mac=${crypto
+    .createHash('sha256')
+    .update(appId + body + timestamp + key)
+    .digest('hex')}`;
+}
+
+export function messengerSignature(body: string, secret = SECRETS.messengerAppSecret): string {
+  return `sha256=${crypto.createHmac('sha256', secret).update(body).digest('hex')}`;
+}

@@ -1,0 +1,269 @@
+/**
+ * One fake of the Zalo, Messenger and Telegram APIs on 127.0.0.1. It records every request
+ * and can be told to fail the next sends: a 5xx, a timeout (never answers), the platform's
+ * rate-limit answer, an expired/invalid token, or a permanent refusal.
+ *
+ * Zalo tokens behave like the real ones: the access token is checked on every send (-216
+ * otherwise) and each refresh token works once, so a double refresh is caught.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Failure = '5xx' | 'timeout' | 'rate-limit' | 'expired-token' | 'permanent';
+export type Platform = 'zalo' | 'messenger' | 'telegram';
+
+export interface Recorded {
+  platform: Platform | 'unknown';
+  /** 'send' for messages, else the operation (refresh, answerCbQuery, setWebhook…). */
+  kind: string;
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+  body: unknown;
+  /** ok: answered with success; failed: answered with an error; held: never answered. */
+  outcome: 'ok' | 'failed' | 'held';
+}
+
+export class FakePlatform {
+  readonly requests: Recorded[] = [];
+  readonly zalo = {
+    accessToken: 'zalo-access-0',
+    refreshToken: 'zalo-refresh-0',
+    refreshes: 0,
+    refreshDelayMs: 0,
+  };
+  private plan: Failure[] = [];
+  private readonly held: http.ServerResponse[] = [];
+  private counter = 0;
+
+  private constructor(
+    private readonly server: http.Server,
+    readonly baseUrl: string,
+  ) {}
+
+  static async start(): Promise<FakePlatform> {
+    let fake!: FakePlatform;
+    const server = http.createServer((req, res) => {
+      let text = '';
+      req.on('data', (c) => (text += c));
+      req.on('end', () => fake.handle(req, res, text));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    fake = new FakePlatform(server, `http://127.0.0.1:${port}`);
+    return fake;
+  }
+
+  /** The next sends (any platform) fail in this order; later ones succeed. */
+  failNext(...failures: Failure[]): void {
+    this.plan.push(...failures);
+  }
+
+  /** Sends (kind 'send') answered with success, optionally for one platform. */
+  delivered(platform?: Platform): Recorded[] {
+    return this.requests.filter(
+      (r) => r.kind === 'send' && r.outcome === 'ok' && (!platform || r.platform === platform),
+    );
+  }
+
+  sends(platform?: Platform): Recorded[] {
+    return this.requests.filter((r) => r.kind === 'send' && (!platform || r.platform === platform));
+  }
+
+  async waitFor(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error(`timed out; requests so far: ${this.describe()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  describe(): string {
+    return JSON.stringify(this.requests.map((r) => `${r.platform}:${r.kind}:${r.outcome}`));
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.held) res.destroy();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse, text: string): void {
+    const url = new URL(req.url ?? '/', this.baseUrl);
+    const record: Recorded = {
+      platform: 'unknown',
+      kind: 'unknown',
+      method: req.method ?? '',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      text,
+      body: parseBody(text, req.headers['content-type']),
+      outcome: 'ok',
+    };
+    this.requests.push(record);
+    const answer = (status: number, body: unknown, outcome: 'ok' | 'failed' = 'ok') => {
+      record.outcome = outcome;
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+
+    const telegram = /^\/bot([^/]+)\/(\w+)$/.exec(url.pathname);
+    if (url.pathname === '/v3.0/oa/message/cs') {
+      record.platform = 'zalo';
+      record.kind = 'send';
+    } else if (url.pathname === '/v4/oa/access_token') {
+      record.platform = 'zalo';
+      record.kind = 'refresh';
+      return this.zaloRefresh(record, answer);
+    } else if (url.pathname === '/me/messages') {
+      record.platform = 'messenger';
+      record.kind = 'send';
+    } else if (url.pathname === '/me/messenger_profile') {
+      record.platform = 'messenger';
+      record.kind = 'profile';
+      return answer(200, { result: 'success' });
+    } else if (telegram) {
+      record.platform = 'telegram';
+      record.kind = telegram[2] === 'sendMessage' ? 'send' : telegram[2];
+      if (record.kind !== 'send') return answer(200, { ok: true, result: true });
+    } else {
+      return answer(404, { error: 'unknown path' }, 'failed');
+    }
+
+    const failure = this.plan.shift();
+    if (failure === 'timeout') {
+      record.outcome = 'held';
+      this.held.push(res);
+      return;
+    }
+    if (failure) {
+      const [status, body] = failureAnswer(record.platform, failure, this);
+      return answer(status, body, 'failed');
+    }
+    const n = ++this.counter;
+    if (record.platform === 'zalo') {
+      if (req.headers['access_token'] !== this.zalo.accessToken)
+        return answer(200, { error: -216, message: 'Access token is invalid' }, 'failed');
+      const b = record.body as { recipient?: { user_id?: string } };
+      return answer(200, {
+        error: 0,
+        message: 'Success',
+        data: { message_id: `zm${n}`, user_id: b.recipient?.user_id },
+      });
+    }
+    if (record.platform === 'messenger') {
+      const b = record.body as { recipient?: { id?: string } };
+      return answer(200, { recipient_id: b.recipient?.id, message_id: `m_${n}` });
+    }
+    const b = record.body as { chat_id?: string; text?: string };
+    return answer(200, {
+      ok: true,
+      result: {
+        message_id: n,
+        date: 1700000000,
+        chat: { id: Number(b.chat_id), type: 'private' },
+        text: b.text,
+      },
+    });
+  }
+
+  private zaloRefresh(
+    record: Recorded,
+    answer: (status: number, body: unknown, outcome?: 'ok' | 'failed') => void,
+  ) {
+    const form = record.body as Record<string, string>;
+    const reply = () => {
+      if (form.refresh_token !== this.zalo.refreshToken || form.grant_type !== 'refresh_token')
+        return answer(200, { error: -14014, error_name: 'Invalid refresh token' }, 'failed');
+      this.zalo.refreshes++;
+      this.zalo.accessToken = `zalo-access-${this.zalo.refreshes}`;
+      this.zalo.refreshToken = `zalo-refresh-${this.zalo.refreshes}`;
+      answer(200, {
+        access_token: this.zalo.accessToken,
+        refresh_token: this.zalo.refreshToken,
+        expires_in: '90000',
+      });
+    };
+    if (this.zalo.refreshDelayMs > 0) setTimeout(reply, this.zalo.refreshDelayMs);
+    else reply();
+  }
+}
+
+function parseBody(text: string, type: string | undefined): unknown {
+  if (type?.includes('application/x-www-form-urlencoded'))
+    return Object.fromEntries(new URLSearchParams(text));
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function failureAnswer(
+  platform: Platform | 'unknown',
+  failure: Failure,
+  fake: FakePlatform,
+): [number, unknown] {
+  if (platform === 'zalo') {
+    switch (failure) {
+      case '5xx':
+        return [502, { error: 'bad gateway' }];
+      case 'rate-limit':
+        return [200, { error: -32, message: 'Request limit exceeded' }];
+      case 'expired-token':
+        // The token really expires: only a refresh brings a valid one.
+        fake.zalo.accessToken = `${fake.zalo.accessToken}-expired`;
+        return [200, { error: -216, message: 'Access token is invalid' }];
+      default:
+        return [200, { error: -230, message: 'User has not interacted with the OA in the last 7 days' }];
+    }
+  }
+  if (platform === 'messenger') {
+    switch (failure) {
+      case '5xx':
+        return [
+          500,
+          { error: { message: 'An unexpected error has occurred.', type: 'OAuthException', code: 2 } },
+        ];
+      case 'rate-limit':
+        return [400, { error: { message: 'Calls to this api have exceeded the rate limit.', code: 613 } }];
+      case 'expired-token':
+        return [
+          400,
+          { error: { message: 'Error validating access token', type: 'OAuthException', code: 190 } },
+        ];
+      default:
+        return [
+          400,
+          {
+            error: {
+              message: 'This message is sent outside of allowed window.',
+              type: 'OAuthException',
+              code: 10,
+              error_subcode: 2018278,
+            },
+          },
+        ];
+    }
+  }
+  switch (failure) {
+    case '5xx':
+      return [502, { ok: false, error_code: 502, description: 'Bad Gateway' }];
+    case 'rate-limit':
+      return [
+        429,
+        {
+          ok: false,
+          error_code: 429,
+          description: 'Too Many Requests: retry after 1',
+          parameters: { retry_after: 1 },
+        },
+      ];
+    case 'expired-token':
+      return [401, { ok: false, error_code: 401, description: 'Unauthorized' }];
+    default:
+      return [403, { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' }];
+  }
+}
