@@ -166,7 +166,9 @@ export class CitizenExtensions implements ResponderExtensions {
     // The tapped answer, if it is this citizen's; otherwise their latest answer.
     let target = id !== undefined && /^\d+$/.test(id) ? this.log.get(Number(id)) : undefined;
     if (target && target.user_key !== userKey) target = undefined;
-    target ??= this.log.recent(userKey, 20).find((r) => r.kind === 'answer');
+    target ??= this.log
+      .recent(userKey, 20)
+      .find((r) => r.kind === 'answer' && r.answer_id !== null && !NO_FEEDBACK.has(r.answer_id));
     const existing = target
       ? this.db
           .prepare<[string, number], number>(
