@@ -1,0 +1,125 @@
+import request from 'supertest';
+import { FakePlatform } from '../support/fake-platform';
+import { buildChannelApp, channelEnv, fixtureWith, SECRETS } from './helpers';
+
+const CHAT = '5012345678';
+
+interface SentMessage {
+  chat_id: string;
+  text: string;
+  reply_markup?: { inline_keyboard: { text: string; callback_data?: string; url?: string }[][] };
+}
+
+describe('Telegram channel (webhook mode)', () => {
+  let fake: FakePlatform;
+  let t: ReturnType<typeof buildChannelApp>;
+  let seq = 0;
+
+  beforeEach(async () => {
+    fake = await FakePlatform.start();
+    t = buildChannelApp(channelEnv(fake));
+  });
+  afterEach(async () => {
+    await t.close();
+    await fake.close();
+  });
+
+  async function post(name: string, replace: Record<string, string> = {}, fresh = true) {
+    const ids: Record<string, string> = fresh ? { '"update_id": 9123450': `"update_id": ${++seq}0` } : {};
+    const body = fixtureWith('telegram', name, { ...ids, ...replace });
+    const res = await request(t.app)
+      .post('/webhooks/telegram')
+      .set('content-type', 'application/json')
+      .set('x-telegram-bot-api-secret-token', SECRETS.telegramWebhookSecret)
+      .send(body);
+    await t.channels.pipeline.idle();
+    return res;
+  }
+
+  it('answers a text message with sendMessage and an inline keyboard within the limits', async () => {
+    const res = await post('text');
+    expect(res.status).toBe(200);
+    const sent = fake.delivered('telegram');
+    expect(sent.length).toBeGreaterThanOrEqual(1);
+    expect(sent[0].path).toBe(`/bot${SECRETS.telegramToken}/sendMessage`);
+    for (const r of sent) {
+      const body = r.body as SentMessage;
+      expect(body.chat_id).toBe(CHAT);
+      expect(body.text.length).toBeLessThanOrEqual(4096);
+    }
+    const keyboard = (sent.at(-1)!.body as SentMessage).reply_markup!.inline_keyboard.flat();
+    expect(keyboard.length).toBeGreaterThan(0);
+    for (const button of keyboard)
+      if (button.callback_data) expect(Buffer.byteLength(button.callback_data)).toBeLessThanOrEqual(64);
+    expect(t.respond.mock.results[0].value.intent).toBe('proc.id_card');
+    expect(fake.requests.some((r) => r.kind === 'getMe')).toBe(false);
+  });
+
+  it('treats a button tap as a payload and stops its spinner with answerCbQuery', async () => {
+    await post('callback_query');
+    expect(t.respond.mock.calls[0][0]).toMatchObject({ payload: 'proc.id_card', text: undefined });
+    const kinds = fake.requests.map((r) => r.kind);
+    expect(kinds[0]).toBe('answerCbQuery');
+    expect(fake.requests[0].body).toEqual({ callback_query_id: '4382bfdwdsb323b2d9' });
+    expect(kinds).toContain('send');
+  });
+
+  it('greets on /start and answers stickers, photos, files and locations politely', async () => {
+    for (const name of ['start', 'sticker', 'photo', 'document', 'location']) await post(name);
+    expect(t.respond.mock.calls.map((c) => c[0].payload)).toEqual([
+      'greeting',
+      '#unsupported',
+      '#unsupported',
+      '#unsupported',
+      '#unsupported',
+    ]);
+  });
+
+  it('ignores group chats (the officers group) and edited messages', async () => {
+    for (const name of ['group_message', 'edited_message']) expect((await post(name)).status).toBe(200);
+    expect(t.inbox()).toHaveLength(0);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('dedupes on update_id: the same update three times is answered and logged once', async () => {
+    for (let i = 0; i < 3; i++) expect((await post('text', {}, false)).status).toBe(200);
+    expect(t.respond).toHaveBeenCalledTimes(1);
+    const parts = t.channels.adapters.get('telegram')!.render(t.respond.mock.results[0].value.reply).length;
+    expect(fake.sends('telegram')).toHaveLength(parts);
+  });
+
+  it('waits retry_after on 429, retries a 5xx, then delivers once', async () => {
+    fake.failNext('rate-limit', '5xx');
+    const started = Date.now();
+    await post('text');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    const parts = t.channels.adapters.get('telegram')!.render(t.respond.mock.results[0].value.reply).length;
+    expect(fake.delivered('telegram')).toHaveLength(parts);
+    expect(fake.sends('telegram')).toHaveLength(parts + 2);
+  });
+
+  it('records "blocked by the user" as failed without retrying', async () => {
+    fake.failNext('permanent');
+    await post('text');
+    expect(fake.sends('telegram')).toHaveLength(1);
+    expect(t.inbox()[0]).toMatchObject({ state: 'failed', error: expect.stringContaining('403') });
+  });
+
+  it.each([
+    ['missing', undefined, 401],
+    ['wrong', 'not-the-secret', 403],
+  ])(
+    'rejects a %s secret token, stores nothing and logs a warning without secrets',
+    async (_w, token, status) => {
+      const req = request(t.app).post('/webhooks/telegram').set('content-type', 'application/json');
+      if (token) req.set('x-telegram-bot-api-secret-token', token);
+      const res = await req.send(fixtureWith('telegram', 'text'));
+      expect(res.status).toBe(status);
+      await t.channels.pipeline.idle();
+      expect(t.inbox()).toHaveLength(0);
+      expect(fake.requests).toHaveLength(0);
+      expect(t.logs()).toContain('webhook call rejected');
+      for (const secret of Object.values(SECRETS)) expect(t.logs()).not.toContain(secret);
+    },
+  );
+});
