@@ -165,27 +165,31 @@ export class Normaliser {
   normalise(text: string): NormalisedText {
     const accented = cleanText(text);
     const accentedWords = accented ? accented.split(' ') : [];
-    const words = accentedWords.map((w) => foldAccents(w).replace(/(\p{L})\1{2,}/gu, '$1'));
+    // "alooo", "ơiiii": vowels held down (consonants too would break "cccd").
+    const words = accentedWords.map((w) => foldAccents(w).replace(/([aeiouy])\1{2,}/g, '$1'));
+    // A message typed with VNI keys left in ("d9a8ng ky1"): trailing digits are tone keys too.
+    const vni = words.some((w) => /[a-z]\d+[a-z]/.test(w));
     const tokens: string[] = [];
     words.forEach((word, i) => {
       const previous = i > 0 ? words[i - 1] : START;
       const next = i + 1 < words.length ? words[i + 1] : END;
-      tokens.push(...this.resolve(word, previous, next));
+      tokens.push(...this.resolve(word, previous, next, vni));
     });
     const accentedTokens = accentedWords.filter((w, i) => w !== words[i] && /\p{L}/u.test(w));
     return { accented, folded: words.join(' '), tokens, accentedTokens };
   }
 
-  private resolve(word: string, previous: string, next: string): string[] {
+  private resolve(word: string, previous: string, next: string, vni: boolean): string[] {
     const abbreviation = this.abbreviations.get(word);
     if (abbreviation) return expandAbbreviation(abbreviation, previous, next) ?? [word];
     if (this.vocabulary.size === 0 || this.vocabulary.has(word) || /^\d+$/.test(word)) return [word];
-    let repaired = this.repairs.get(word);
+    const key = vni ? `vni:${word}` : word;
+    let repaired = this.repairs.get(key);
     if (repaired === undefined) {
-      repaired = this.repair(word);
+      repaired = this.repair(word, vni);
       // Bounded: a flood of random words must not grow memory without limit.
       if (this.repairs.size > 50_000) this.repairs.clear();
-      this.repairs.set(word, repaired);
+      this.repairs.set(key, repaired);
     }
     if (!repaired) return [word];
     return repaired.flatMap((w) => {
@@ -199,7 +203,9 @@ export class Normaliser {
   }
 
   /** The repaired words for an unknown word, or null when nothing convincing is found. */
-  private repair(word: string): string[] | null {
+  private repair(word: string, vni: boolean): string[] | null {
+    const stripped = word.replace(/\d/g, '');
+    if (vni && stripped && this.known(stripped)) return [stripped];
     // "muc2", "50k": a word and a number typed together.
     const split = /^(\p{L}+)(\d+)$/u.exec(word) ?? /^(\d+)(\p{L}+)$/u.exec(word);
     if (split && (this.known(split[1]) || this.known(split[2]))) return [split[1], split[2]];
