@@ -5,7 +5,7 @@
   if (!section || !window.Chart) return;
   var Chart = window.Chart;
   var COLOURS = {
-    web: '#1565c0',
+    web: '#ef6c00',
     zalo: '#0068ff',
     messenger: '#a033ff',
     telegram: '#26a5e4',
@@ -27,7 +27,10 @@
     help: 'Hướng dẫn',
     handoff: 'Gặp cán bộ',
   };
-  var common = { animation: false, responsive: true, maintainAspectRatio: false };
+  // A fresh object per chart: Chart.js writes resolved scales back into the options it gets.
+  function options(extra) {
+    return Object.assign({ animation: false, responsive: true, maintainAspectRatio: false }, extra || {});
+  }
 
   fetch('/admin/api/overview?' + section.dataset.query, { credentials: 'same-origin' })
     .then(function (res) {
@@ -51,7 +54,7 @@
             };
           }),
         },
-        options: common,
+        options: options(),
       });
       var topics = data.report.topics.slice(0, 10);
       new Chart(document.getElementById('chart-topics'), {
@@ -60,9 +63,17 @@
           labels: topics.map(function (t) {
             return TOPICS[t.key] || t.key;
           }),
-          datasets: [{ label: 'Số câu hỏi', data: topics.map((t) => t.n), backgroundColor: '#2e7d32' }],
+          datasets: [
+            {
+              label: 'Số câu hỏi',
+              data: topics.map(function (t) {
+                return t.n;
+              }),
+              backgroundColor: '#2e7d32',
+            },
+          ],
         },
-        options: Object.assign({ indexAxis: 'y' }, common),
+        options: options({ indexAxis: 'y' }),
       });
       new Chart(document.getElementById('chart-fallback'), {
         type: 'line',
@@ -82,7 +93,7 @@
             },
           ],
         },
-        options: Object.assign({ scales: { y: { min: 0 } } }, common),
+        options: options({ scales: { y: { min: 0 } } }),
       });
       section.dataset.rendered = 'true';
     })

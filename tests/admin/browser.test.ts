@@ -110,12 +110,19 @@ describe('officers’ dashboard in a real browser', () => {
       ['chart-citizens', 'chart-topics', 'chart-fallback'].map((id) => {
         const c = document.getElementById(id) as HTMLCanvasElement;
         const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        // Saturated, opaque pixels: lines and bars, not the grey axes and grid.
         let painted = 0;
-        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) painted++;
+        for (let i = 0; i < d.length; i += 4)
+          if (d[i + 3] > 200 && Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 60)
+            painted++;
         return painted;
       }),
     );
-    for (const painted of drawn) expect(painted).toBeGreaterThan(100);
+    // More than the legend boxes alone (about 480 pixels each): lines and bars were drawn.
+    const [citizens, topics, fallback] = drawn;
+    expect(citizens).toBeGreaterThan(1500);
+    expect(topics).toBeGreaterThan(5000);
+    expect(fallback).toBeGreaterThan(550);
     expect(errors).toEqual([]);
     expect(external).toEqual([]);
   });
