@@ -199,7 +199,7 @@ describe('key facts (FACTS.md)', () => {
     for (const answer of knowledge.current.knowledge.answers.values()) {
       expect(answer.sources.length).toBeGreaterThan(0);
       for (const url of answer.sources)
-        expect(url).toMatch(/^https:\/\/([a-z0-9-]+\.)*(gov\.vn|chinhphu\.vn)(\/|$)/);
+        expect(url).toMatch(/^https:\/\/([a-z0-9-]+\.)*(gov\.vn|chinhphu\.vn|thuvienphapluat\.vn)(\/|$)/);
       expect(answer.reviewed).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     }
   });
