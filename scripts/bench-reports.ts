@@ -14,6 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Responded } from '../src/dialogue/responder';
 import type { ChannelName, IncomingMessage } from '../src/dialogue/types';
+import { cleanText, foldAccents } from '../src/nlu/normalise';
 import { openDatabase } from '../src/store/db';
 import { InteractionLog } from '../src/store/interactions';
 import { Reports } from '../src/store/reports';
@@ -52,6 +53,9 @@ const QUESTIONS = [
   'cấp lại sổ đỏ bị cháy',
   'mất ví thì làm sao',
 ];
+const FOLDED = new Map(
+  [...QUESTIONS, 'làm căn cước gắn chip ở đâu'].map((q) => [q, foldAccents(cleanText(q))] as const),
+);
 const CITIZENS = Math.round(ROWS / 6);
 const START = Date.parse('2026-01-01T00:00:00+07:00');
 const SPAN = Date.parse('2026-04-01T00:00:00+07:00') - START;
@@ -101,7 +105,8 @@ async function main() {
       intent: answer,
       confidence: answer ? 0.8 : 0.2,
       answerId: answer,
-      normalisedText: null,
+      // What the engine's classifier hands over (computed before the log, not timed here).
+      normalisedText: FOLDED.get(message.text!) ?? null,
       contentVersion: 'bench',
       userKey: `k${citizen}`.padEnd(32, '0'),
       interactionId: null,
@@ -158,9 +163,9 @@ async function main() {
   console.log('');
   console.log(`interactions logged:          ${fmt(ROWS)} (${fmt(CITIZENS)} citizens, Q1 2026)`);
   console.log(
-    `log write rate:               ${fmt(rate)} rows/s (target ≥ 20,000) ${pass(rate >= 20_000)}  [${BURST} messages per event-loop turn]`,
+    `log write rate:               ${fmt(rate)} rows/s (target ≥ 20,000) ${pass(rate >= 20_000)}  [${BURST} messages per synchronous batch share a commit]`,
   );
-  console.log(`  one message per turn:       ${fmt(singleRate)} rows/s (each row its own commit)`);
+  console.log(`  one message per batch:      ${fmt(singleRate)} rows/s (each row its own commit)`);
   console.log(`rollup catch-up (one-off):    ${fmt(catchUpMs)} ms for ${fmt(ROWS)} rows`);
   console.log(
     `quarter overview (median/5):  ${overviewMs.toFixed(1)} ms (target < 500) ${pass(overviewMs < 500)}  [report + daily series, 100 new rows folded in each time]`,

@@ -125,7 +125,13 @@ export class InteractionLog implements InteractionSink {
         kind,
         text,
         payload: redactOptional(message.payload),
-        normalised: text !== null ? storedNormalised(text) : null,
+        // The engine's folded text is the same fold; reuse it when there was nothing to redact.
+        normalised:
+          text === null
+            ? null
+            : text === message.text && result.normalisedText !== null && !/[\d@]/.test(text)
+              ? result.normalisedText
+              : storedNormalised(text),
         intent: result.intent,
         confidence: result.confidence,
         answer_id: result.answerId,
