@@ -38,13 +38,11 @@ describe('Facebook Messenger channel', () => {
 
   describe('GET verification', () => {
     it('echoes hub.challenge when the verify token matches', async () => {
-      const res = await request(t.app)
-        .get('/webhooks/messenger')
-        .query({
-          'hub.mode': 'subscribe',
-          'hub.verify_token': SECRETS.messengerVerifyToken,
-          'hub.challenge': '1158201444',
-        });
+      const res = await request(t.app).get('/webhooks/messenger').query({
+        'hub.mode': 'subscribe',
+        'hub.verify_token': SECRETS.messengerVerifyToken,
+        'hub.challenge': '1158201444',
+      });
       expect(res.status).toBe(200);
       expect(res.text).toBe('1158201444');
     });

@@ -44,15 +44,15 @@ export class FakePlatform {
   ) {}
 
   static async start(): Promise<FakePlatform> {
-    let fake!: FakePlatform;
-    const server = http.createServer((req, res) => {
+    const server = http.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const fake = new FakePlatform(server, `http://127.0.0.1:${port}`);
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       let text = '';
       req.on('data', (c) => (text += c));
       req.on('end', () => fake.handle(req, res, text));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    fake = new FakePlatform(server, `http://127.0.0.1:${port}`);
     return fake;
   }
 
