@@ -14,8 +14,9 @@ const SHUTDOWN_GRACE_MS = 10_000;
 function main(): void {
   if (fs.existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig();
-  config.ADMIN_PASSWORD = resolveAdminPassword(config);
   const logger = createLogger(config.LOG_LEVEL);
+  // Production without ADMIN_PASSWORD stops here; development gets a one-time password.
+  config.ADMIN_PASSWORD = resolveAdminPassword(config, (line) => logger.warn(line));
   const db = openDatabase(config.DATABASE_PATH);
   const knowledge = new KnowledgeService(
     { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },
