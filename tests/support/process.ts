@@ -1,4 +1,10 @@
-/** Starts the real server (`src/main.ts`) as a child process, as `npm start` does. */
+/**
+ * Starts the real server (`src/main.ts`) as a child process, as `npm start` does — except
+ * that the child is node itself with tsx as an import hook (`node --import tsx`), not the
+ * `tsx` CLI. The CLI runs the server in a grandchild and cannot relay SIGKILL, so killing it
+ * left the real server running; here every signal (SIGTERM for graceful shutdown, SIGKILL
+ * for crash tests) reaches the server process directly.
+ */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
@@ -18,23 +24,45 @@ export interface ServerProcess {
   child: ChildProcessWithoutNullStreams;
   baseUrl: string;
   logs: () => string;
+  /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
+  /** SIGKILL: the server dies at once, as in a crash or an OOM kill. */
+  kill(): Promise<number | null>;
 }
 
-const TSX = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
+export const REPO_ROOT = path.join(__dirname, '..', '..');
+
+export interface StartOptions {
+  /** Extra node flags (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+  /** How long to wait for /healthz. Default 20 s. */
+  startTimeoutMs?: number;
+}
 
 /** Spawns the server and resolves once it accepts HTTP on /healthz. */
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+export async function startServer(
+  env: Record<string, string>,
+  options: StartOptions = {},
+): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(TSX, ['src/main.ts'], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), '--import', 'tsx', path.join('src', 'main.ts')],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
+    },
+  );
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    return exited;
+  };
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
   for (;;) {
     try {
       const res = await fetch(`${baseUrl}/healthz`);
@@ -44,10 +72,10 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
     }
     if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      await kill();
       throw new Error(`server did not start:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { child, baseUrl, logs: () => output, exited };
+  return { child, baseUrl, logs: () => output, exited, kill };
 }
