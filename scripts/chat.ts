@@ -15,7 +15,9 @@ void runCli(async () => {
   const config = cliConfig();
   const brain = cliBrain(config);
   const sessions = new SessionStore(openDatabase(':memory:'), config.SESSION_TTL_MINUTES * 60_000);
-  const responder = new Responder(new DialogueEngine(() => brain, sessions), config.PSEUDONYM_SECRET);
+  const responder = new Responder(new DialogueEngine(() => brain, sessions), {
+    pseudonymSecret: config.PSEUDONYM_SECRET,
+  });
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
   let debug = false;
   let quickReplies: QuickReply[] = [];

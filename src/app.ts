@@ -5,6 +5,7 @@ import { createChannels } from './channels';
 import { webChatRouter } from './channels/web';
 import type { Config } from './config';
 import { DialogueEngine } from './dialogue/engine';
+import { FloodGuard } from './dialogue/flood';
 import { Responder } from './dialogue/responder';
 import { Handoffs, telegramNotifier } from './admin/handoffs';
 import { adminRouter } from './admin/router';
@@ -53,7 +54,16 @@ export function createApp(deps: AppDeps) {
     retentionDays: config.RETENTION_DAYS,
     feedbackEvery: config.FEEDBACK_EVERY,
   });
-  const responder = new Responder(engine, config.PSEUDONYM_SECRET, log, Date.now, citizen);
+  const flood = new FloodGuard({
+    limit: config.FLOOD_MAX_MESSAGES,
+    windowMs: config.FLOOD_WINDOW_SECONDS * 1000,
+  });
+  const responder = new Responder(engine, {
+    pseudonymSecret: config.PSEUDONYM_SECRET,
+    sink: log,
+    extensions: citizen,
+    flood,
+  });
   const retention = startRetentionJob(db, config.RETENTION_DAYS, logger);
 
   const app = express();

@@ -79,6 +79,10 @@ export const configSchema = z.object({
   /** Platform events answered at the same time (one citizen's messages always in order). */
   CHANNEL_CONCURRENCY: positiveInt('a whole number, e.g. 4'),
 
+  // Flood control: per citizen, at most FLOOD_MAX_MESSAGES answered within FLOOD_WINDOW_SECONDS.
+  FLOOD_MAX_MESSAGES: positiveInt('a whole number of messages, e.g. 10'),
+  FLOOD_WINDOW_SECONDS: positiveInt('a whole number of seconds, e.g. 10'),
+
   // Interaction log, privacy and the officers' dashboard.
   /** Days message text is kept; older text is deleted while the counts stay. */
   RETENTION_DAYS: positiveInt('a whole number of days, e.g. 180'),
@@ -121,6 +125,8 @@ const defaults: Partial<Record<keyof Config, string>> = {
   SEND_TIMEOUT_MS: '10000',
   CHANNEL_CONCURRENCY: '4',
   RETENTION_DAYS: '180',
+  FLOOD_MAX_MESSAGES: '10',
+  FLOOD_WINDOW_SECONDS: '10',
   FEEDBACK_EVERY: '1',
 };
 

@@ -13,6 +13,8 @@ export const PAYLOAD = {
   allSteps: '#all',
   /** A sticker, image, file or location: the channels send this instead of text. */
   unsupported: '#unsupported',
+  /** Sent by the responder's flood control, never offered as a button. */
+  slowDown: '#slow-down',
 } as const;
 
 const HANDOFF_INTENT = 'handoff';
@@ -63,6 +65,13 @@ export class DialogueEngine {
         quickReplies: mainTopics.map((t) => ({ label: t.label, payload: t.intent })),
       };
       return { reply, intent: null, confidence: 1, answerId: null, normalisedText: null };
+    }
+    if (payload === PAYLOAD.slowDown) {
+      const reply: Reply = {
+        blocks: [{ type: 'text', text: brain.knowledge.system.slowDown }],
+        quickReplies: [],
+      };
+      return { reply, intent: null, confidence: 0, answerId: null, normalisedText: null };
     }
     if (payload === PAYLOAD.nextStep || payload === PAYLOAD.allSteps) {
       const answer = session.guide && brain.knowledge.answers.get(session.guide.intent);

@@ -4,7 +4,8 @@
  * Channels differ only in how they deliver; they report the outcome with `markDelivery`.
  */
 import { pseudonymize } from '../privacy/pseudonym';
-import type { DialogueEngine, EngineResult } from './engine';
+import { PAYLOAD, type DialogueEngine, type EngineResult } from './engine';
+import type { FloodGuard } from './flood';
 import type { IncomingMessage } from './types';
 
 export interface Responded extends EngineResult {
@@ -16,7 +17,7 @@ export interface Responded extends EngineResult {
    * Set when a citizen control (a feedback tap, a data-deletion step) answered instead of the
    * engine, so reports do not count it as a question or a fallback.
    */
-  control?: 'feedback' | 'erase';
+  control?: 'feedback' | 'erase' | 'flood';
   /** True when the exchange must not be logged (the citizen's data was just erased). */
   unlogged?: boolean;
 }
@@ -65,26 +66,39 @@ export interface ResponderExtensions {
   finalize(message: IncomingMessage, responded: Responded): void;
 }
 
+export interface ResponderOptions {
+  pseudonymSecret: string;
+  sink?: InteractionSink;
+  extensions?: ResponderExtensions;
+  /** Per-citizen flood control; without it every message is answered. */
+  flood?: FloodGuard;
+  now?: () => number;
+}
+
 export class Responder {
+  private readonly sink: InteractionSink;
+  private readonly now: () => number;
+
   constructor(
     private readonly engine: DialogueEngine,
-    private readonly pseudonymSecret: string,
-    private readonly sink: InteractionSink = nullSink,
-    private readonly now: () => number = Date.now,
-    private readonly extensions?: ResponderExtensions,
-  ) {}
+    private readonly options: ResponderOptions,
+  ) {
+    this.sink = options.sink ?? nullSink;
+    this.now = options.now ?? Date.now;
+  }
 
   respond(message: IncomingMessage, options: RespondOptions = { status: 'delivered' }): Responded {
     const started = this.now();
-    const userKey = pseudonymize(this.pseudonymSecret, message.channel, message.userId);
-    const intercepted = this.extensions?.intercept(message, userKey) ?? null;
+    const userKey = pseudonymize(this.options.pseudonymSecret, message.channel, message.userId);
+    const { extensions } = this.options;
+    const intercepted = this.throttled(message, userKey) ?? extensions?.intercept(message, userKey) ?? null;
     const responded: Responded = intercepted
       ? { ...intercepted, interactionId: null }
       : { ...this.engine.handle(message, userKey), userKey, interactionId: null };
-    this.extensions?.decorate(message, responded);
+    extensions?.decorate(message, responded);
     if (!responded.unlogged)
       responded.interactionId = this.sink.record(message, responded, this.now() - started, options.status);
-    this.extensions?.finalize(message, responded);
+    extensions?.finalize(message, responded);
     return responded;
   }
 
@@ -94,5 +108,17 @@ export class Responder {
     detail?: string,
   ): void {
     if (interactionId !== null) this.sink.markDelivery(interactionId, status, detail);
+  }
+
+  /**
+   * A burst past the flood limit gets one slow-down reply, then nothing (an empty reply);
+   * both are still logged, so every accepted message is accounted for.
+   */
+  private throttled(message: IncomingMessage, userKey: string): Omit<Responded, 'interactionId'> | null {
+    const verdict = this.options.flood?.check(userKey) ?? 'answer';
+    if (verdict === 'answer') return null;
+    const slowDown = this.engine.handle({ ...message, text: undefined, payload: PAYLOAD.slowDown }, userKey);
+    const reply = verdict === 'slow-down' ? slowDown.reply : { blocks: [], quickReplies: [] };
+    return { ...slowDown, reply, userKey, control: 'flood' };
   }
 }

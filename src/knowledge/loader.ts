@@ -62,6 +62,8 @@ export interface SystemMessages {
   fallback: string;
   /** Answer to stickers, images, files and locations (the fallback when not written). */
   unsupportedMedia: string;
+  /** The one reply a citizen gets when sending faster than flood control allows. */
+  slowDown: string;
   mainTopics: QuickReplyDef[];
   privacy: PrivacyMessages;
 }
@@ -450,32 +452,27 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
     const parsed = parseYaml(systemFile.name, systemFile.text, systemFileSchema);
     errors.push(...parsed.errors);
     if (parsed.value) {
-      const fallback = fillPlaceholders(parsed.value.fallback, locality, (key) =>
-        errors.push(
-          new ContentError(
-            systemFile.name,
-            parsed.lineOf(['fallback']),
-            'fallback',
-            `placeholder {{${key}}} not found in ${LOCALITY_FILE}`,
-          ),
-        ),
-      );
-      const unsupportedMedia = fillPlaceholders(
-        parsed.value.unsupported_media ?? parsed.value.fallback,
-        locality,
-        (key) =>
+      const fill = (field: 'fallback' | 'unsupported_media' | 'slow_down', text: string) =>
+        fillPlaceholders(text, locality, (key) =>
           errors.push(
             new ContentError(
               systemFile.name,
-              parsed.lineOf(['unsupported_media']),
-              'unsupported_media',
+              parsed.lineOf([field]),
+              field,
               `placeholder {{${key}}} not found in ${LOCALITY_FILE}`,
             ),
           ),
+        );
+      const fallback = fill('fallback', parsed.value.fallback);
+      const unsupportedMedia = fill(
+        'unsupported_media',
+        parsed.value.unsupported_media ?? parsed.value.fallback,
       );
+      const slowDown = fill('slow_down', parsed.value.slow_down);
       system = {
         fallback,
         unsupportedMedia,
+        slowDown,
         mainTopics: parsed.value.main_topics,
         privacy: parsed.value.privacy,
       };

@@ -139,6 +139,8 @@ export const systemFileSchema = z
     fallback: z.string().min(1),
     /** Answer to stickers, images, files and locations; the fallback text when absent. */
     unsupported_media: z.string().min(1).optional(),
+    /** The one reply to a citizen sending too many messages too fast (flood control). */
+    slow_down: z.string().min(1),
     main_topics: z.array(quickReplySchema).min(1).max(13, 'expected at most 13 topics'),
     privacy: privacyMessagesSchema,
   })

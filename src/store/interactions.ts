@@ -22,7 +22,7 @@ import type { Db } from './db';
 /** Silence longer than this starts a new conversation. */
 export const CONVERSATION_GAP_MS = 30 * 60_000;
 
-export type InteractionKind = 'answer' | 'fallback' | 'feedback' | 'erase';
+export type InteractionKind = 'answer' | 'fallback' | 'feedback' | 'erase' | 'flood';
 
 /**
  * The folded text stored for grouping unanswered questions. Redacted before folding (an

@@ -12,8 +12,17 @@ export function tempDir(prefix = 'tthc-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/**
+ * Tests that are not about flood control send many messages as one user in a few
+ * milliseconds; they get a generous limit (tests/hostile/flood.test.ts uses the real default).
+ */
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', DATABASE_PATH: path.join(tempDir(), 'bot.sqlite'), ...overrides });
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_PATH: path.join(tempDir(), 'bot.sqlite'),
+    FLOOD_MAX_MESSAGES: '1000',
+    ...overrides,
+  });
 }
 
 export function buildTestApp(overrides: Record<string, string> = {}) {
