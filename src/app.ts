@@ -1,6 +1,7 @@
 /** Builds the Express app from injected parts; listening and shutdown live in main.ts. */
 import path from 'node:path';
 import express, { type ErrorRequestHandler } from 'express';
+import helmet from 'helmet';
 import { createChannels } from './channels';
 import { webChatRouter } from './channels/web';
 import type { Config } from './config';
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps) {
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(publicSecurityHeaders());
   // Platform webhooks verify signatures over the raw bytes: mounted before the JSON parser.
   const channels = createChannels({ config, db, logger, responder });
   app.use(channels.router);
@@ -95,6 +97,32 @@ export function createApp(deps: AppDeps) {
 
   app.use(errorHandler(logger));
   return { app, engine, responder, sessions, log, reports, handoffs, retention, channels };
+}
+
+/**
+ * Security headers for the citizen pages and APIs. The chat page must stay embeddable in a
+ * commune website's frame (widget.js) and widget.js loadable from other origins, so framing
+ * and cross-origin reads are allowed here; /admin sets its own stricter policy.
+ */
+function publicSecurityHeaders() {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ['*'],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+        formAction: ["'self'"],
+      },
+    },
+    frameguard: false,
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  });
 }
 
 /** The one error middleware: 4xx with a clear message, 500 revealing nothing. */
