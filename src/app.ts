@@ -31,6 +31,7 @@ export interface AppDeps {
 const PUBLIC_DIR = path.join(__dirname, '..', 'public');
 /** Largest accepted request body; a larger one is answered 413. */
 export const BODY_LIMIT = '100kb';
+const SESSION_PURGE_INTERVAL_MS = 10 * 60_000;
 
 export function createApp(deps: AppDeps) {
   const { config, db, knowledge, logger } = deps;
@@ -66,6 +67,8 @@ export function createApp(deps: AppDeps) {
     flood,
   });
   const retention = startRetentionJob(db, config.RETENTION_DAYS, logger);
+  // Expired dialogue state is unreadable already; this only keeps the table small.
+  setInterval(() => sessions.purgeExpired(), SESSION_PURGE_INTERVAL_MS).unref();
 
   const app = express();
   app.disable('x-powered-by');
