@@ -3,7 +3,7 @@
  * Type a message; type a number to tap a quick reply; /debug toggles intent and confidence;
  * /quit leaves. Uses an in-memory database, so nothing is logged.
  */
-import readline from 'node:readline/promises';
+import readline from 'node:readline';
 import { DialogueEngine } from '../src/dialogue/engine';
 import { Responder } from '../src/dialogue/responder';
 import type { QuickReply } from '../src/dialogue/types';
@@ -26,15 +26,22 @@ void runCli(async () => {
   console.log(
     `Trợ lý TTHC — nội dung phiên bản ${brain.knowledge.version}. Gõ câu hỏi; số để chọn gợi ý; /debug; /quit.`,
   );
-  for (;;) {
-    const line = (await rl.question('\nBạn: ').catch(() => '/quit')).trim();
+  rl.setPrompt('\nBạn: ');
+  rl.prompt();
+  // Reading lines as they come (not rl.question) also works with piped input.
+  for await (const raw of rl) {
+    const line = raw.trim();
     if (line === '/quit') break;
     if (line === '/debug') {
       debug = !debug;
       console.log(`debug ${debug ? 'bật' : 'tắt'}`);
+      rl.prompt();
       continue;
     }
-    if (!line) continue;
+    if (!line) {
+      rl.prompt();
+      continue;
+    }
     const tapped = /^\d+$/.test(line) ? quickReplies[Number(line) - 1] : undefined;
     const result = responder.respond({
       channel: 'cli',
@@ -48,6 +55,7 @@ void runCli(async () => {
     quickReplies = result.reply.quickReplies;
     quickReplies.forEach((q, i) => console.log(`  ${i + 1}. ${q.label}`));
     if (debug) console.log(`  (intent: ${result.intent ?? 'null'}, confidence: ${result.confidence})`);
+    rl.prompt();
   }
   rl.close();
 });
