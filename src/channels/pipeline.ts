@@ -52,6 +52,7 @@ export class ChannelPipeline {
   private readonly stopController = new AbortController();
   private idleWaiters: (() => void)[] = [];
   private running = 0;
+  private pumpScheduled = false;
   private readonly now: () => number;
   private readonly random: () => number;
 
@@ -121,7 +122,21 @@ export class ChannelPipeline {
     if (this.stopping || this.queued.has(id)) return;
     this.queued.add(id);
     this.queue.push({ id, key });
-    this.pump();
+    this.schedulePump();
+  }
+
+  /**
+   * Starts queued work on a later turn of the event loop, never inside the caller: `accept`
+   * runs on the ack path, and the engine must not run before the platform has its 200. In
+   * the check phase, after pending I/O, so webhooks waiting to be acknowledged go first.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   private pump(): void {
@@ -138,7 +153,7 @@ export class ChannelPipeline {
           this.queued.delete(job.id);
           this.inflight.delete(task);
           this.running--;
-          this.pump();
+          this.schedulePump();
           if (this.running === 0 && this.queue.length === 0) {
             const waiters = this.idleWaiters;
             this.idleWaiters = [];
@@ -186,7 +201,8 @@ export class ChannelPipeline {
         this.finish(row, 'failed', outcome.detail);
         return;
       }
-      this.inbox.markPartSent(row.id, i + 1);
+      // The last part's progress is committed with the final state: one commit fewer per reply.
+      if (i + 1 < row.parts.length) this.inbox.markPartSent(row.id, i + 1);
     }
     this.finish(row, 'delivered');
   }
@@ -227,7 +243,7 @@ export class ChannelPipeline {
 
   private finish(row: InboxRow, state: 'delivered' | 'failed', detail?: string): void {
     this.db.transaction(() => {
-      this.inbox.finish(row.id, state, detail);
+      this.inbox.finish(row.id, state, detail, state === 'delivered' ? row.parts.length : undefined);
       this.responder.markDelivery(row.interactionId, state, detail);
     })();
     if (state === 'failed')

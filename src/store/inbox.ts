@@ -97,9 +97,9 @@ export class Inbox {
     this.partSentStmt = db.prepare<[number, number, number]>(
       'UPDATE channel_inbox SET parts_sent = ?, updated_at = ? WHERE id = ?',
     );
-    this.finishStmt = db.prepare<[InboxState, string | null, number, number]>(
+    this.finishStmt = db.prepare<[InboxState, string | null, number | null, number, number]>(
       `UPDATE channel_inbox SET state = ?, error = ?, text = NULL, payload = NULL, meta = NULL,
-              parts = NULL, updated_at = ? WHERE id = ?`,
+              parts = NULL, parts_sent = max(parts_sent, coalesce(?, 0)), updated_at = ? WHERE id = ?`,
     );
     this.pruneStmt = db.prepare<[number]>(
       `DELETE FROM channel_inbox WHERE state IN ('delivered', 'failed') AND updated_at < ?`,
@@ -177,9 +177,12 @@ export class Inbox {
     this.partSentStmt.run(partsSent, this.now(), id);
   }
 
-  /** Final state; erases the message text and the reply (only the dedupe key stays). */
-  finish(id: number, state: 'delivered' | 'failed', error?: string): void {
-    this.finishStmt.run(state, error ?? null, this.now(), id);
+  /**
+   * Final state; erases the message text and the reply (only the dedupe key stays).
+   * `partsSent`: the parts sent so far, when the last one's progress was not stored yet.
+   */
+  finish(id: number, state: 'delivered' | 'failed', error?: string, partsSent?: number): void {
+    this.finishStmt.run(state, error ?? null, partsSent ?? null, this.now(), id);
   }
 
   /** Deletes finished events older than the dedupe retention; returns how many. */

@@ -1,0 +1,47 @@
+/**
+ * The ack path does one thing: store the event. The engine, the log and the sends run on a
+ * later turn of the event loop, so a webhook's 200 never waits for them.
+ */
+import type { InboundEvent } from '../../src/channels/types';
+import { buildChannelApp, channelEnv } from '../channels/helpers';
+import { FakePlatform } from '../support/fake-platform';
+
+describe('the webhook ack path', () => {
+  let fake: FakePlatform;
+  let t: ReturnType<typeof buildChannelApp>;
+
+  beforeEach(async () => {
+    fake = await FakePlatform.start();
+    t = buildChannelApp(channelEnv(fake));
+  });
+  afterEach(async () => {
+    await t.close();
+    await fake.close();
+  });
+
+  const event = (n: number): InboundEvent => ({
+    userId: `69000000000${n}`,
+    eventId: `m_ack_${n}`,
+    text: 'làm căn cước cần giấy tờ gì',
+    timestamp: Date.now(),
+  });
+
+  it('stores the events and returns before the engine runs', async () => {
+    t.channels.pipeline.accept('messenger', [event(1), event(2)]);
+    // Stored and committed, not yet answered: the caller (the webhook handler) answers 200 now.
+    expect(t.inbox().map((r) => r.state)).toEqual(['accepted', 'accepted']);
+    expect(t.respond).not.toHaveBeenCalled();
+    await t.channels.pipeline.idle();
+    expect(t.respond).toHaveBeenCalledTimes(2);
+    expect(t.inbox().map((r) => r.state)).toEqual(['delivered', 'delivered']);
+  });
+
+  it('records every part sent, the last one with the final state', async () => {
+    t.channels.pipeline.accept('messenger', [event(3)]);
+    await t.channels.pipeline.idle();
+    const [row] = t.inbox();
+    expect(row.state).toBe('delivered');
+    expect(fake.delivered('messenger').length).toBeGreaterThan(0);
+    expect(row.parts_sent).toBe(fake.delivered('messenger').length);
+  });
+});
