@@ -34,6 +34,8 @@ export class FakePlatform {
     refreshes: 0,
     refreshDelayMs: 0,
   };
+  /** Sends are answered after this many ms (a slow platform: sends stay in flight). */
+  sendDelayMs = 0;
   private plan: Failure[] = [];
   private readonly held: http.ServerResponse[] = [];
   private counter = 0;
@@ -84,6 +86,25 @@ export class FakePlatform {
     return JSON.stringify(this.requests.map((r) => `${r.platform}:${r.kind}:${r.outcome}`));
   }
 
+  /** The platform goes down: open connections are cut and new ones refused until `comeBack()`. */
+  async goDown(): Promise<void> {
+    for (const res of this.held.splice(0)) res.destroy();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Listens again on the same port. */
+  async comeBack(): Promise<void> {
+    const port = Number(new URL(this.baseUrl).port);
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
   async close(): Promise<void> {
     for (const res of this.held) res.destroy();
     this.server.closeAllConnections();
@@ -132,6 +153,20 @@ export class FakePlatform {
       return answer(404, { error: 'unknown path' }, 'failed');
     }
 
+    if (this.sendDelayMs > 0) {
+      const delayMs = this.sendDelayMs;
+      setTimeout(() => this.answerSend(req, res, record, answer), delayMs);
+      return;
+    }
+    this.answerSend(req, res, record, answer);
+  }
+
+  private answerSend(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    record: Recorded,
+    answer: (status: number, body: unknown, outcome?: 'ok' | 'failed') => void,
+  ): void {
     const failure = this.plan.shift();
     if (failure === 'timeout') {
       record.outcome = 'held';

@@ -1,0 +1,427 @@
+/**
+ * Load benchmark of the webhook ack path, end to end, over loopback only:
+ *
+ *   - spawns the full server (`node --import tsx src/main.ts`, as `npm start`) on a fresh
+ *     SQLite file, with Zalo, Messenger and Telegram configured with test secrets and their
+ *     API bases pointing at a counting fake platform API on 127.0.0.1 (in this process);
+ *   - autocannon sends signed webhook events, one fresh message id and one fresh citizen per
+ *     request (flood control counts per citizen), rotating the three channels, with real
+ *     Vietnamese questions from the held-out NLU set, at a fixed rate for a fixed count;
+ *   - prints accepted messages/s, ack latency p50/p99, the time until every reply reached the
+ *     fake platform, and the ratio to a bare Express "200 OK" server measured in the same run;
+ *   - checks accepted = logged = delivered: every acknowledged event is in the inbox as
+ *     delivered, has exactly one interaction row, and its recipient got exactly the parts the
+ *     server recorded as sent — nothing lost, nothing twice.
+ *
+ * Targets (issue #7): ≥ 1,000 accepted messages/s sustained for 30 s, ack p99 < 50 ms.
+ * Options: --duration S (30), --rate N (1200 requests/s offered), --connections N (50),
+ * --ceiling S (5, the unthrottled comparison with bare Express), --drain S (120, longest wait
+ * for the replies). Exits 1 on FAIL.
+ */
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import { freePort, REPO_ROOT, startServer, type ServerProcess } from '../tests/support/process';
+import { checkExactlyOnce, heldOutTexts, signedCall, type SignedCall } from '../tests/support/webhook-load';
+
+const TARGET_RATE = 1000;
+const TARGET_P99_MS = 50;
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '30' },
+    rate: { type: 'string', default: '1200' },
+    connections: { type: 'string', default: '50' },
+    ceiling: { type: 'string', default: '5' },
+    drain: { type: 'string', default: '120' },
+    /** Writes a V8 CPU profile of the server into this directory (for optimising). */
+    'cpu-prof': { type: 'string' },
+  },
+});
+
+function wholeNumber(name: string, min: number, max: number): number {
+  const raw = values[name as keyof typeof values];
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`--${name}: expected a whole number from ${min} to ${max} (got "${raw}")`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const DURATION_S = wholeNumber('duration', 1, 600);
+const RATE = wholeNumber('rate', 1, 20_000);
+const CONNECTIONS = wholeNumber('connections', 1, 1000);
+const CEILING_S = wholeNumber('ceiling', 1, 60);
+const DRAIN_S = wholeNumber('drain', 1, 1800);
+
+const SECRETS = {
+  zaloAppId: '1234567890123456789',
+  zaloOaSecretKey: 'bench-zalo-oa-secret-key',
+  zaloAccessToken: 'bench-zalo-access-token',
+  messengerAppSecret: 'bench-messenger-app-secret',
+  messengerPageToken: 'bench-messenger-page-token',
+  telegramToken: '7000000001:AAbench-telegram-token',
+  telegramWebhookSecret: 'bench_telegram_webhook_secret',
+};
+
+type Built = SignedCall;
+
+function build(n: number, runTag: string, texts: string[]): Built {
+  return signedCall(n, runTag, texts[n % texts.length], SECRETS);
+}
+
+/** A minimal fake of the three send APIs: counts the parts received per recipient. */
+class CountingPlatform {
+  readonly received = new Map<string, number>();
+  /** Identical part bodies received twice for one recipient (a duplicate send). */
+  duplicates = 0;
+  total = 0;
+  lastAt = 0;
+  private readonly seen = new Set<string>();
+  private constructor(
+    private readonly server: http.Server,
+    readonly baseUrl: string,
+  ) {}
+
+  static async start(): Promise<CountingPlatform> {
+    const server = http.createServer({ keepAliveTimeout: 60_000 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const fake = new CountingPlatform(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    server.on('request', (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => fake.handle(req.url ?? '/', Buffer.concat(chunks).toString('utf8'), res));
+    });
+    return fake;
+  }
+
+  private handle(url: string, text: string, res: http.ServerResponse): void {
+    const json = (body: unknown) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      body = {};
+    }
+    let key: string | undefined;
+    const n = this.total + 1;
+    if (url.startsWith('/v3.0/oa/message/cs')) {
+      key = `zalo:${(body.recipient as { user_id?: string } | undefined)?.user_id}`;
+      json({ error: 0, message: 'Success', data: { message_id: `zm${n}` } });
+    } else if (url.startsWith('/me/messages')) {
+      const id = (body.recipient as { id?: string } | undefined)?.id;
+      key = `messenger:${id}`;
+      json({ recipient_id: id, message_id: `m_${n}` });
+    } else if (/^\/bot[^/]+\/sendMessage/.test(url)) {
+      key = `telegram:${String(body.chat_id)}`;
+      json({
+        ok: true,
+        result: { message_id: n, date: 1700000000, chat: { id: Number(body.chat_id), type: 'private' } },
+      });
+    } else if (/^\/bot[^/]+\//.test(url)) {
+      json({ ok: true, result: true });
+    } else {
+      res.writeHead(404).end();
+    }
+    if (key === undefined) return;
+    this.total++;
+    this.lastAt = performance.now();
+    this.received.set(key, (this.received.get(key) ?? 0) + 1);
+    const fingerprint = `${key}\u0000${text.replace(/"(messaging_type|access_token)":"[^"]*",?/g, '')}`;
+    if (this.seen.has(fingerprint)) this.duplicates++;
+    else this.seen.add(fingerprint);
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+interface LoadResult {
+  sent: number;
+  accepted: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  acceptedIds: Map<string, Built>;
+  startedAt: number;
+}
+
+/** Runs autocannon against the webhooks; `rate` 0 = as fast as the server answers. */
+async function load(
+  baseUrl: string,
+  options: { amount?: number; duration?: number; rate: number; connections: number; first: number },
+  texts: string[],
+  runTag: string,
+): Promise<LoadResult> {
+  let next = options.first;
+  // Bodies are built and signed up front, so the load generator spends its time sending
+  // (timestamps are seconds old at most: well within the platforms' reply windows).
+  const prepared: Built[] = [];
+  const planned = options.amount ?? 0;
+  for (let i = 0; i < planned; i++) prepared.push(build(options.first + i, runTag, texts));
+  const pending = new Map<number, Built>();
+  const acceptedIds = new Map<string, Built>();
+  let sent = 0;
+  const startedAt = performance.now();
+  let done!: (result: autocannon.Result) => void;
+  let failed!: (err: Error) => void;
+  const finished = new Promise<autocannon.Result>((resolve, reject) => {
+    done = resolve;
+    failed = reject;
+  });
+  const instance = autocannon(
+    {
+      url: baseUrl,
+      connections: options.connections,
+      ...(options.amount ? { amount: options.amount } : { duration: options.duration }),
+      ...(options.rate > 0 ? { overallRate: options.rate } : {}),
+      timeout: 10,
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req, context) => {
+            const n = next++;
+            const built = prepared[n - options.first] ?? build(n, runTag, texts);
+            (context as { n?: number }).n = n;
+            pending.set(n, built);
+            sent++;
+            return { ...req, method: 'POST', path: built.path, headers: built.headers, body: built.body };
+          },
+          onResponse: (status, _body, context) => {
+            const n = (context as { n?: number }).n;
+            if (n === undefined) return;
+            const built = pending.get(n);
+            pending.delete(n);
+            if (built && status === 200) acceptedIds.set(`${built.channel}:${built.eventId}`, built);
+          },
+        },
+      ],
+    },
+    (err, result) => (err ? failed(err as Error) : done(result)),
+  );
+  // Bounded in time whatever happens: autocannon is stopped at twice the planned length.
+  const plannedS = options.amount ? options.amount / Math.max(options.rate, 1) : (options.duration ?? 1);
+  const guard = setTimeout(() => instance.stop(), (plannedS * 2 + 10) * 1000);
+  const result = await finished;
+  clearTimeout(guard);
+  const seconds = (performance.now() - startedAt) / 1000;
+  return {
+    sent,
+    accepted: acceptedIds.size,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    acceptedIds,
+    startedAt,
+  };
+}
+
+/** A bare Express app answering 200 OK to everything, in its own process like the server. */
+async function startBareExpress(): Promise<{ baseUrl: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const code = `const express = require('express'); const app = express();
+    app.use((req, res) => res.status(200).send('OK'));
+    app.listen(${port}, '127.0.0.1', () => console.log('ready'));`;
+  const child = spawn(process.execPath, ['-e', code], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.once('data', () => resolve());
+    child.once('exit', (c) => reject(new Error(`bare Express server exited with code ${c}`)));
+  });
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Waits until the server has finished every event (no inbox row accepted or answered). */
+async function drain(dbPath: string, timeoutMs: number): Promise<number> {
+  const db = new Database(dbPath, { readonly: true });
+  const open = db.prepare<[], number>(
+    "SELECT count(*) FROM channel_inbox WHERE state IN ('accepted', 'answered')",
+  );
+  try {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const n = open.pluck().get() ?? 0;
+      if (n === 0 || performance.now() > deadline) return n;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    db.close();
+  }
+}
+
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+async function main(): Promise<void> {
+  const texts = heldOutTexts();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-load-'));
+  const dbPath = path.join(dir, 'bot.sqlite');
+  const fake = await CountingPlatform.start();
+  let server: ServerProcess | undefined;
+  let bare: Awaited<ReturnType<typeof startBareExpress>> | undefined;
+  try {
+    server = await startServer(
+      {
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'info',
+        DATABASE_PATH: dbPath,
+        PSEUDONYM_SECRET: crypto.randomBytes(16).toString('hex'),
+        ADMIN_PASSWORD: crypto.randomBytes(16).toString('hex'),
+        PUBLIC_BASE_URL: 'https://bot.example.gov.vn',
+        ZALO_APP_ID: SECRETS.zaloAppId,
+        ZALO_OA_SECRET_KEY: SECRETS.zaloOaSecretKey,
+        ZALO_ACCESS_TOKEN: SECRETS.zaloAccessToken,
+        ZALO_API_BASE: fake.baseUrl,
+        ZALO_OAUTH_BASE: fake.baseUrl,
+        MESSENGER_APP_SECRET: SECRETS.messengerAppSecret,
+        MESSENGER_VERIFY_TOKEN: 'bench-verify-token',
+        MESSENGER_PAGE_ACCESS_TOKEN: SECRETS.messengerPageToken,
+        MESSENGER_API_BASE: fake.baseUrl,
+        TELEGRAM_BOT_TOKEN: SECRETS.telegramToken,
+        TELEGRAM_WEBHOOK_SECRET: SECRETS.telegramWebhookSecret,
+        TELEGRAM_API_ROOT: fake.baseUrl,
+      },
+      values['cpu-prof']
+        ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', path.resolve(values['cpu-prof'])] }
+        : {},
+    );
+    const runTag = crypto.randomBytes(3).toString('hex');
+    console.log(
+      `bench:load — full server (pid ${server.child.pid}) on ${dbPath}; ${os.cpus().length} CPUs; ` +
+        `${RATE} requests/s offered for ${DURATION_S} s over ${CONNECTIONS} connections`,
+    );
+
+    // Warm-up (JIT, SQLite page cache); its events are checked like the others.
+    const warm = await load(
+      server.baseUrl,
+      { amount: 600, rate: 300, connections: 10, first: 0 },
+      texts,
+      runTag,
+    );
+
+    const amount = RATE * DURATION_S;
+    const fakeBefore = fake.total;
+    const sustained = await load(
+      server.baseUrl,
+      { amount, rate: RATE, connections: CONNECTIONS, first: 1_000_000 },
+      texts,
+      runTag,
+    );
+    const left = await drain(dbPath, DRAIN_S * 1000);
+    const repliesDoneS = (fake.lastAt - sustained.startedAt) / 1000;
+
+    // The ceiling: both servers unthrottled, for the same time, one after the other.
+    const oursMax = await load(
+      server.baseUrl,
+      { duration: CEILING_S, rate: 0, connections: 10, first: 10_000_000 },
+      texts,
+      runTag,
+    );
+    bare = await startBareExpress();
+    const bareMax = await load(
+      bare.baseUrl,
+      { duration: CEILING_S, rate: 0, connections: 10, first: 20_000_000 },
+      texts,
+      runTag,
+    );
+    const leftAfter = await drain(dbPath, DRAIN_S * 1000);
+
+    server.child.kill('SIGTERM');
+    const code = await server.exited;
+    const accepted = new Map([...warm.acceptedIds, ...sustained.acceptedIds, ...oursMax.acceptedIds]);
+    const check = checkExactlyOnce(
+      dbPath,
+      [...accepted.values()],
+      (channel, recipient) => fake.received.get(`${channel}:${recipient}`) ?? 0,
+    );
+
+    const rate = sustained.accepted / sustained.seconds;
+    console.log('');
+    console.log(`sustained phase (${sustained.seconds.toFixed(1)} s):`);
+    console.log(
+      `  requests sent ${sustained.sent}, accepted (200) ${sustained.accepted}, other status ${sustained.non2xx}, errors ${sustained.errors}, timeouts ${sustained.timeouts}`,
+    );
+    console.log(`  accepted messages/s     ${rate.toFixed(0)}`);
+    console.log(`  ack latency p50 / p99   ${ms(sustained.p50)} / ${ms(sustained.p99)}`);
+    console.log(
+      `  every reply at the fake platform ${repliesDoneS.toFixed(1)} s after the first request` +
+        ` (${fake.total - fakeBefore} parts${left > 0 ? `; ${left} events still open after ${DRAIN_S} s` : ''})`,
+    );
+    console.log(`ceiling (unthrottled, ${CEILING_S} s each, 10 connections):`);
+    const oursRate = oursMax.accepted / oursMax.seconds;
+    const bareRate = bareMax.accepted / bareMax.seconds;
+    console.log(
+      `  full server ${oursRate.toFixed(0)}/s (p99 ${ms(oursMax.p99)}), bare Express "200 OK" ${bareRate.toFixed(0)}/s (p99 ${ms(bareMax.p99)}): ratio ${((oursRate / bareRate) * 100).toFixed(0)} %`,
+    );
+    console.log(`exactly once over all ${accepted.size} accepted messages (warm-up + sustained + ceiling):`);
+    console.log(
+      `  inbox rows ${check.stored}, not delivered ${check.notDelivered.length + leftAfter}, accepted but not stored ${check.lost.length}`,
+    );
+    console.log(`  interactions: not exactly one for ${check.loggedWrongly.length} messages`);
+    console.log(
+      `  platform: parts received ≠ parts sent for ${check.partsMismatch.length} messages, duplicate parts ${fake.duplicates}`,
+    );
+    console.log(`  server stopped on SIGTERM with code ${code}`);
+
+    const failures: string[] = [];
+    if (rate < TARGET_RATE) failures.push(`${rate.toFixed(0)} accepted/s < ${TARGET_RATE}`);
+    if (sustained.p99 >= TARGET_P99_MS) failures.push(`ack p99 ${ms(sustained.p99)} ≥ ${TARGET_P99_MS} ms`);
+    if (sustained.accepted !== amount) failures.push(`${amount - sustained.accepted} requests not accepted`);
+    if (left > 0 || leftAfter > 0) failures.push('replies still pending');
+    // Every stored event was acknowledged (none stored for a timed-out request) and vice versa.
+    // (The unthrottled phase stops on time: up to one request per connection may be stored
+    // with its 200 cut off by the client; those events are checked like the others.)
+    const unacked = check.stored - accepted.size;
+    if (unacked < 0 || unacked > 10) failures.push(`inbox rows ${check.stored} vs accepted ${accepted.size}`);
+    for (const [name, list] of Object.entries(check))
+      if (Array.isArray(list) && list.length > 0)
+        failures.push(`${name}: ${list.length} (e.g. ${list.slice(0, 3).join(', ')})`);
+    if (fake.duplicates > 0) failures.push(`${fake.duplicates} parts received twice`);
+    if (code !== 0) failures.push(`server exit code ${code}`);
+    console.log('');
+    console.log(
+      failures.length === 0
+        ? `PASS: ≥ ${TARGET_RATE} accepted messages/s for ${DURATION_S} s with ack p99 < ${TARGET_P99_MS} ms; every message answered and logged exactly once`
+        : `FAIL: ${failures.join('; ')}`,
+    );
+    process.exitCode = failures.length === 0 ? 0 : 1;
+  } catch (err) {
+    if (server) console.error(server.logs().split('\n').slice(-20).join('\n'));
+    throw err;
+  } finally {
+    if (server && server.child.exitCode === null) await server.kill();
+    await bare?.stop();
+    await fake.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+void main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
