@@ -91,6 +91,20 @@ export class TelegramAdapter implements ChannelAdapter {
         rejectWebhook(res, this.logger, 'telegram', verdict, req.ip);
         return;
       }
+      // Parsed here: telegraf answers a body it cannot parse with a bare 415.
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      let update: unknown;
+      try {
+        update = JSON.parse(raw.toString('utf8'));
+      } catch {
+        update = undefined;
+      }
+      if (typeof update !== 'object' || update === null || Array.isArray(update)) {
+        this.logger.warn({ channel: 'telegram' }, 'signed webhook body could not be read');
+        res.status(400).json({ error: 'the telegram webhook body is not a JSON object' });
+        return;
+      }
+      req.body = update;
       return this.response.run(res, () => callback(req, res, next));
     });
   }
@@ -104,8 +118,20 @@ export class TelegramAdapter implements ChannelAdapter {
   }
 
   private store(update: Update): void {
+    let events: InboundEvent[];
     try {
-      this.accept?.('telegram', this.parse(update));
+      events = this.parse(update);
+    } catch (err) {
+      // A shape Telegram never sends (a field of the wrong type): sending it again cannot
+      // help, so it is acknowledged and dropped rather than answered 500.
+      this.logger.warn(
+        { error: (err as Error).message, updateId: update?.update_id },
+        'Telegram update of an unexpected shape ignored',
+      );
+      return;
+    }
+    try {
+      this.accept?.('telegram', events);
     } catch (err) {
       // Not stored: answer 500 so that Telegram delivers the update again.
       const res = this.response.getStore();
@@ -121,7 +147,8 @@ export class TelegramAdapter implements ChannelAdapter {
       // Only private chats: the officers' group (handoff) must not get citizen answers.
       if (m.chat.type !== 'private') return [];
       const userId = String(m.chat.id);
-      const timestamp = m.date * 1000;
+      // A missing or malformed date must not make the update unstorable (Telegram would retry it forever).
+      const timestamp = Number.isFinite(m.date) ? m.date * 1000 : this.now();
       if ('text' in m) {
         const text = m.text.trim();
         if (/^\/start(\s|@|$)/.test(text)) return [{ userId, eventId, payload: CONTROL.greeting, timestamp }];
