@@ -222,12 +222,12 @@ describe.each(CHANNELS)('POST /webhooks/%s under hostile input', (channel) => {
   }
 
   it('refuses every call without a valid signature: 4xx, nothing stored', async () => {
-    const wrongHeader = fc.oneof(
+    const wrongHeader: fc.Arbitrary<Record<string, string>> = fc.oneof(
       fc.constant({} as Record<string, string>),
       fc.string({ maxLength: 80 }).map((s) => ({ [Object.keys(sign(channel, Buffer.alloc(0)))[0]]: s })),
       // A signature that was valid for another body, or made with another secret.
       fc.constant(sign(channel, Buffer.from('{"object":"page"}'))),
-      fc.constant(
+      fc.constant<Record<string, string>>(
         channel === 'telegram'
           ? { 'x-telegram-bot-api-secret-token': `${SECRETS.telegramWebhookSecret}x` }
           : channel === 'messenger'
