@@ -70,6 +70,11 @@ export class FakePlatform {
     );
   }
 
+  /** Sends received for one recipient (Zalo user_id, Messenger PSID, Telegram chat_id), any outcome. */
+  sendsTo(platform: Platform, recipient: string): Recorded[] {
+    return this.sends(platform).filter((r) => recipientOf(r) === recipient);
+  }
+
   sends(platform?: Platform): Recorded[] {
     return this.requests.filter((r) => r.kind === 'send' && (!platform || r.platform === platform));
   }
@@ -155,6 +160,7 @@ export class FakePlatform {
 
     if (this.sendDelayMs > 0) {
       const delayMs = this.sendDelayMs;
+      record.outcome = 'held'; // until answered
       setTimeout(() => this.answerSend(req, res, record, answer), delayMs);
       return;
     }
@@ -224,6 +230,16 @@ export class FakePlatform {
     if (this.zalo.refreshDelayMs > 0) setTimeout(reply, this.zalo.refreshDelayMs);
     else reply();
   }
+}
+
+function recipientOf(r: Recorded): string | undefined {
+  const body = r.body as {
+    recipient?: { user_id?: string; id?: string };
+    chat_id?: string | number;
+  };
+  if (r.platform === 'zalo') return body.recipient?.user_id;
+  if (r.platform === 'messenger') return body.recipient?.id;
+  return body.chat_id === undefined ? undefined : String(body.chat_id);
 }
 
 function parseBody(text: string, type: string | undefined): unknown {

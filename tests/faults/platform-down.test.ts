@@ -1,0 +1,62 @@
+/**
+ * The platforms' APIs go down for a while (connections refused) and come back: messages
+ * keep being acknowledged meanwhile, sends are retried with backoff, and afterwards every
+ * reply has been delivered exactly once.
+ */
+import request from 'supertest';
+import { buildChannelApp, channelEnv, SECRETS } from '../channels/helpers';
+import { FakePlatform } from '../support/fake-platform';
+import { checkExactlyOnce, heldOutTexts, signedCall, type SignedCall } from '../support/webhook-load';
+
+jest.setTimeout(30_000);
+
+const LOAD_SECRETS = {
+  zaloAppId: '1234567890123456789',
+  zaloOaSecretKey: SECRETS.zaloOaSecretKey,
+  messengerAppSecret: SECRETS.messengerAppSecret,
+  telegramWebhookSecret: SECRETS.telegramWebhookSecret,
+};
+
+describe('a platform API that is down for a while', () => {
+  let fake: FakePlatform;
+  let t: ReturnType<typeof buildChannelApp>;
+
+  beforeEach(async () => {
+    fake = await FakePlatform.start();
+    // Retries spread over ≥ 3 s (100 ms doubling, 7 waits, half of each random): longer than the outage.
+    t = buildChannelApp(channelEnv(fake, { SEND_RETRY_BASE_MS: '100', SEND_MAX_ATTEMPTS: '8' }));
+  });
+  afterEach(async () => {
+    await t.close();
+    await fake.close();
+  });
+
+  it('delivers every reply once it is back, and acknowledges webhooks meanwhile', async () => {
+    const texts = heldOutTexts();
+    const calls: SignedCall[] = [];
+    const send = async (n: number) => {
+      const call = signedCall(n, 'down', texts[(n * 7) % texts.length], LOAD_SECRETS);
+      const res = await request(t.app).post(call.path).set(call.headers).send(call.body);
+      expect(res.status).toBe(200);
+      calls.push(call);
+    };
+
+    await fake.goDown();
+    for (let n = 0; n < 12; n++) await send(n);
+    // Sends are failing now (connection refused) and being retried.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(t.inbox().every((r) => r.state !== 'delivered')).toBe(true);
+    for (let n = 12; n < 15; n++) await send(n);
+    await fake.comeBack();
+    await t.channels.pipeline.idle();
+
+    const check = checkExactlyOnce(
+      t.config.DATABASE_PATH,
+      calls,
+      (channel, recipient) => fake.sendsTo(channel, recipient).filter((r) => r.outcome === 'ok').length,
+    );
+    expect(check).toEqual({ stored: 15, lost: [], notDelivered: [], loggedWrongly: [], partsMismatch: [] });
+    expect(t.logs()).toContain('send failed; retrying');
+    expect(t.logs()).toContain('ECONNREFUSED');
+  });
+});
