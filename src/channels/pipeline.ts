@@ -38,6 +38,9 @@ export interface PipelineOptions {
   random?: () => number;
 }
 
+/** How long `stop` lets sends already on the wire finish (main.ts exits after 10 s). */
+const STOP_GRACE_MS = 5_000;
+
 /** Button payloads remembered per user, newest first: enough for a few screens of taps. */
 const OFFERS_KEPT = 30;
 
@@ -50,6 +53,8 @@ export class ChannelPipeline {
   private readonly busyUsers = new Set<string>();
   private readonly inflight = new Set<Promise<void>>();
   private readonly stopController = new AbortController();
+  /** Aborts sends on the wire: only when they outlast the stop grace (see `stop`). */
+  private readonly abandonController = new AbortController();
   private idleWaiters: (() => void)[] = [];
   private running = 0;
   private pumpScheduled = false;
@@ -105,13 +110,21 @@ export class ChannelPipeline {
   }
 
   /**
-   * Stops taking work, abandons retry waits and in-flight sends (their events stay open and
-   * are resumed at the next start) and resolves when the running tasks have returned.
+   * Stops taking work and abandons retry waits; a send already on the wire is let finish
+   * (for up to `graceMs`, then abandoned), because the platform may have delivered it: cut
+   * off, it would be sent again at the next start and the citizen would read it twice.
+   * Events not finished stay open and are resumed at the next start. Resolves when the
+   * running tasks have returned.
    */
-  async stop(): Promise<void> {
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     this.stopController.abort();
     this.queue.length = 0;
-    await Promise.allSettled([...this.inflight]);
+    const settled = Promise.allSettled([...this.inflight]);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+    if ((await Promise.race([settled, late])) === 'late') this.abandonController.abort();
+    clearTimeout(timer);
+    await settled;
   }
 
   private get stopping(): boolean {
@@ -188,13 +201,14 @@ export class ChannelPipeline {
       this.finish(row, 'failed', 'outside the platform messaging window: not sent');
       return;
     }
-    const signal = this.stopController.signal;
+    const signal = this.abandonController.signal;
     if (row.partsSent === 0 && adapter.acknowledge) {
       await adapter.acknowledge(row, signal).catch((err: Error) => {
         this.logger.warn({ channel: row!.channel, error: err.message }, 'platform acknowledgement failed');
       });
     }
     for (let i = row.partsSent; i < row.parts.length; i++) {
+      if (this.stopping) return; // the next start sends the rest
       const outcome = await this.sendWithRetry(adapter, row, row.parts[i] as OutboundPart);
       if (outcome === 'stopped') return;
       if (!outcome.ok) {
@@ -259,7 +273,7 @@ export class ChannelPipeline {
     const signal = this.stopController.signal;
     for (let attempt = 1; ; attempt++) {
       try {
-        await adapter.send(row.userId, part, signal);
+        await adapter.send(row.userId, part, this.abandonController.signal);
         return { ok: true };
       } catch (err) {
         if (err instanceof StoppedError || signal.aborted) return 'stopped';
