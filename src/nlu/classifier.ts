@@ -62,15 +62,16 @@ function mulberry32(seed: number) {
   };
 }
 
-function softmaxInPlace(scores: Float64Array) {
+/** Softmax of the first `n` scores, in place. */
+function softmaxInPlace(scores: Float64Array, n: number) {
   let max = -Infinity;
-  for (const s of scores) if (s > max) max = s;
+  for (let c = 0; c < n; c++) if (scores[c] > max) max = scores[c];
   let sum = 0;
-  for (let c = 0; c < scores.length; c++) {
+  for (let c = 0; c < n; c++) {
     scores[c] = Math.exp(scores[c] - max);
     sum += scores[c];
   }
-  for (let c = 0; c < scores.length; c++) scores[c] /= sum;
+  for (let c = 0; c < n; c++) scores[c] /= sum;
 }
 
 /** The vocabulary repair may map unknown words onto: folded training words and their counts. */
@@ -82,6 +83,119 @@ function buildVocabulary(data: TrainingData): Map<string, number> {
     for (const token of plain.normalise(phrase).tokens)
       if (/\p{L}/u.test(token)) vocabulary.set(token, (vocabulary.get(token) ?? 0) + 1);
   return vocabulary;
+}
+
+/** Dense weights (feature-major), scored for one message at a time. */
+interface Model {
+  /** Softmax probabilities of every class for one message, written into `out`. */
+  score(features: Sparse, out: Float64Array): Float64Array;
+}
+
+/**
+ * Classes with at least this probability for an example at its last full scoring are its
+ * competitors; after the full epochs only they and the true class are scored (the softmax
+ * over that subset: the other classes' mass was below MIN_GRADIENT each) and updated.
+ */
+const COMPETITOR = MIN_GRADIENT;
+/** Epochs that score every class; later ones score each example's competitors only. */
+const FULL_EPOCHS = 2;
+/**
+ * In the first epoch every class is near uniform: a wrong class is only pushed down when it
+ * is likelier than half of uniform, so the first pass does not touch every class for every
+ * example. Counted in units of 1 / classes.
+ */
+const FIRST_EPOCH_COMPETITOR = 0.5;
+
+/**
+ * Multinomial logistic regression by SGD with "class shrinking": after the first two epochs
+ * an example is only scored and updated against the few classes that still compete for it
+ * (a handful out of hundreds; a class below MIN_GRADIENT gets no update anyway). The cost of
+ * an epoch thus falls from examples × features × classes to examples × features ×
+ * competitors, which is what makes 300 intents train in seconds; the final model scores
+ * every class.
+ */
+function fit(
+  examples: Example[],
+  classes: number,
+  features: number,
+  { epochs, learningRate, l2 }: { epochs: number; learningRate: number; l2: number },
+): Model {
+  const weights = new Float32Array(features * classes);
+  const bias = new Float64Array(classes);
+  const scores = new Float64Array(classes);
+  const everyClass = Int32Array.from({ length: classes }, (_, c) => c);
+  const subset = new Int32Array(classes);
+  const competitors: (Int32Array | undefined)[] = new Array<Int32Array | undefined>(examples.length);
+  const random = mulberry32(0x7710);
+  const order = examples.map((_, i) => i);
+  const firstEpochMinNegative = Math.max(MIN_GRADIENT, FIRST_EPOCH_COMPETITOR / classes);
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    const full = epoch < FULL_EPOCHS;
+    const minNegative = epoch === 0 ? firstEpochMinNegative : MIN_GRADIENT;
+    for (let position = 0; position < order.length; position++) {
+      const index = order[position];
+      const example = examples[index];
+      const { label, ids, values } = example;
+      const rate = learningRate * (1 - (epoch + position / order.length) / epochs) + 0.01;
+      let scored: Int32Array;
+      let n: number;
+      const known = competitors[index];
+      if (full || !known) {
+        scores.set(bias);
+        for (let i = 0; i < ids.length; i++) {
+          const row = ids[i] * classes;
+          const x = values[i];
+          for (let c = 0; c < classes; c++) scores[c] += x * weights[row + c];
+        }
+        softmaxInPlace(scores, classes);
+        scored = everyClass;
+        n = classes;
+        let k = 0;
+        for (let c = 0; c < classes; c++) if (c !== label && scores[c] >= COMPETITOR) subset[k++] = c;
+        competitors[index] = subset.slice(0, k);
+      } else {
+        subset[0] = label;
+        subset.set(known, 1);
+        n = known.length + 1;
+        for (let j = 0; j < n; j++) {
+          const c = subset[j];
+          let s = bias[c];
+          for (let i = 0; i < ids.length; i++) s += values[i] * weights[ids[i] * classes + c];
+          scores[j] = s;
+        }
+        softmaxInPlace(scores, n);
+        scored = subset;
+      }
+      for (let j = 0; j < n; j++) {
+        const c = scored[j];
+        const gradient = scores[j] - (c === label ? 1 : 0);
+        // Most classes are already near 0 after a few epochs: skip their negligible update.
+        if (c === label ? -gradient < MIN_GRADIENT : gradient < minNegative) continue;
+        bias[c] -= rate * gradient * 0.1;
+        for (let i = 0; i < ids.length; i++) {
+          const k = ids[i] * classes + c;
+          weights[k] -= rate * (gradient * values[i] + l2 * weights[k]);
+        }
+      }
+    }
+  }
+
+  return {
+    score({ ids, values }, out) {
+      out.set(bias);
+      for (let i = 0; i < ids.length; i++) {
+        const row = ids[i] * classes;
+        const x = values[i];
+        for (let c = 0; c < classes; c++) out[c] += x * weights[row + c];
+      }
+      softmaxInPlace(out, classes);
+      return out;
+    },
+  };
 }
 
 export function trainClassifier(data: TrainingData, options: ClassifierOptions): IntentClassifier {
@@ -116,58 +230,19 @@ export function trainClassifier(data: TrainingData, options: ClassifierOptions):
   data.intents.forEach((intent, label) => intent.phrases.forEach((p) => addPhrase(p, label)));
   data.outOfScope.forEach((p) => addPhrase(p, outOfScope));
 
-  const classes = labels.length;
-  const weights = new Float32Array(featureIds.size * classes);
-  const bias = new Float64Array(classes);
-  const scores = new Float64Array(classes);
-  const score = ({ ids, values }: Sparse) => {
-    scores.set(bias);
-    for (let i = 0; i < ids.length; i++) {
-      const row = ids[i] * classes;
-      const x = values[i];
-      for (let c = 0; c < classes; c++) scores[c] += x * weights[row + c];
-    }
-    softmaxInPlace(scores);
-    return scores;
-  };
-
-  const random = mulberry32(0x7710);
-  const order = examples.map((_, i) => i);
-  let step = 0;
-  const totalSteps = epochs * examples.length;
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
-    }
-    for (const index of order) {
-      const example = examples[index];
-      const { label, ids, values } = example;
-      const rate = learningRate * (1 - step++ / totalSteps) + 0.01;
-      const p = score(example);
-      for (let c = 0; c < classes; c++) {
-        const gradient = p[c] - (c === label ? 1 : 0);
-        // Most classes are already near 0 after a few epochs: skip their negligible update.
-        if (Math.abs(gradient) < MIN_GRADIENT) continue;
-        bias[c] -= rate * gradient * 0.1;
-        for (let i = 0; i < ids.length; i++) {
-          const k = ids[i] * classes + c;
-          weights[k] -= rate * (gradient * values[i] + l2 * weights[k]);
-        }
-      }
-    }
-  }
+  const model = fit(examples, labels.length, featureIds.size, { epochs, learningRate, l2 });
+  const scores = new Float64Array(labels.length);
 
   return {
     classify(text: string): Classification {
       const normalised = normaliser.normalise(text);
       const features = encode(extractFeatures(normalised), false);
       if (features.ids.length === 0) return { intent: null, confidence: 0, normalised };
-      const p = score(features);
+      const p = model.score(features, scores);
       let best = -1;
       let runnerUp = 0;
       for (let c = 0; c < outOfScope; c++) if (best < 0 || p[c] > p[best]) best = c;
-      for (let c = 0; c < classes; c++) if (c !== best && p[c] > runnerUp) runnerUp = p[c];
+      for (let c = 0; c < p.length; c++) if (c !== best && p[c] > runnerUp) runnerUp = p[c];
       const confidence = Math.round(p[best] * 1000) / 1000;
       const accepted = p[best] >= options.threshold && p[best] - runnerUp >= margin;
       return { intent: accepted ? labels[best] : null, confidence, normalised };

@@ -144,7 +144,7 @@ export function edits1(word: string): Set<string> {
 
 /** Typos are only repaired in words this long: shorter ones have too many neighbours. */
 const TYPO_MIN_LENGTH = 4;
-const MERGED_MIN_LENGTH = 5;
+const MERGED_MIN_LENGTH = 4;
 
 /**
  * Normalises messages against one vocabulary (the folded words of the training phrases,
@@ -212,14 +212,8 @@ export class Normaliser {
     for (const candidate of respellings(word)) if (this.known(candidate)) return [candidate];
     if (!/^[a-z]+$/.test(word)) return null;
     if (word.length >= MERGED_MIN_LENGTH) {
-      let best: { words: string[]; count: number } | undefined;
-      for (let i = 2; i <= word.length - 2; i++) {
-        const [a, b] = [word.slice(0, i), word.slice(i)];
-        if (!this.known(a) || !this.known(b)) continue;
-        const count = Math.min(this.count(a), this.count(b));
-        if (!best || count > best.count) best = { words: [a, b], count };
-      }
-      if (best) return best.words;
+      const words = this.split(word, 2) ?? (word.length >= 6 ? this.split(word, 3) : undefined);
+      if (words) return words;
     }
     if (word.length >= TYPO_MIN_LENGTH) {
       let best: { word: string; count: number } | undefined;
@@ -230,6 +224,32 @@ export class Normaliser {
       if (best) return [best.word];
     }
     return null;
+  }
+
+  /**
+   * Two or three known words typed together ("hoso", "nophoso"), each at least two letters:
+   * the split whose rarest word is the most frequent in training, or undefined.
+   */
+  private split(word: string, parts: 2 | 3): string[] | undefined {
+    let best: { words: string[]; count: number } | undefined;
+    for (let i = 2; i <= word.length - 2 * (parts - 1); i++) {
+      const head = word.slice(0, i);
+      if (!this.known(head)) continue;
+      const tails = parts === 2 ? [[word.slice(i)]] : this.splits(word.slice(i));
+      for (const tail of tails) {
+        if (!tail.every((w) => this.known(w))) continue;
+        const count = Math.min(this.count(head), ...tail.map((w) => this.count(w)));
+        if (!best || count > best.count) best = { words: [head, ...tail], count };
+      }
+    }
+    return best?.words;
+  }
+
+  /** Every way to cut `word` into two parts of at least two letters. */
+  private splits(word: string): string[][] {
+    const out: string[][] = [];
+    for (let i = 2; i <= word.length - 2; i++) out.push([word.slice(0, i), word.slice(i)]);
+    return out;
   }
 
   private count(word: string): number {
