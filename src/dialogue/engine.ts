@@ -36,6 +36,8 @@ export interface EngineResult {
   /** The folded text the classifier saw; null for taps. */
   normalisedText: string | null;
   contentVersion: string;
+  /** True for a further step of a guide already opened ("tiếp"): not a new question. */
+  guideStep?: boolean;
 }
 
 export class DialogueEngine {
@@ -104,6 +106,7 @@ export class DialogueEngine {
         confidence: 1,
         answerId: guideAnswer.intent,
         normalisedText,
+        guideStep: true,
       };
     }
     const answer = classification.intent ? brain.knowledge.answers.get(classification.intent) : undefined;

@@ -11,18 +11,57 @@
  * A crash can lose at most the rows of the work it interrupts. Writes by other modules in
  * that stretch join the transaction (better-sqlite3 nests `db.transaction` as savepoints),
  * so they commit or vanish together.
+ *
+ * Per-citizen cache: the first row of a citizen seen by this process looks up their last
+ * timestamp and inserts their `citizens`/`contacts` rows; later rows only insert the
+ * interaction. A row enters the cache only once its transaction is known to have committed
+ * (checked by id after the current synchronous work, so a caller's rollback cannot leave
+ * the cache claiming rows that do not exist). The cache is dropped for a citizen erased
+ * through this connection (`forgetCitizen`) and entirely when another connection commits
+ * (`PRAGMA data_version`), e.g. the officer's erase CLI.
  */
 import type { ChannelName, IncomingMessage } from '../dialogue/types';
 import type { DeliveryStatus, InteractionSink, Responded } from '../dialogue/responder';
 import type { Logger } from '../logger';
 import { cleanText, foldAccents } from '../nlu/normalise';
-import { redact, redactOptional } from '../privacy/redact';
+import { redact } from '../privacy/redact';
 import type { Db } from './db';
 
 /** Silence longer than this starts a new conversation. */
 export const CONVERSATION_GAP_MS = 30 * 60_000;
 
-export type InteractionKind = 'answer' | 'fallback' | 'feedback' | 'erase' | 'flood';
+/**
+ * answer / fallback: a citizen's question and whether it was answered; guide: a further step
+ * ('#next', '#all', "tiếp") of an answer already given; unsupported: a sticker, image, file
+ * or location; feedback / erase / flood: a citizen control or a throttled message. Only
+ * answer and fallback count as questions in reports.
+ */
+export type InteractionKind =
+  'answer' | 'fallback' | 'guide' | 'unsupported' | 'feedback' | 'erase' | 'flood';
+
+/** Guide controls and the media placeholder (the engine's PAYLOAD values). */
+const GUIDE_PAYLOADS = new Set(['#next', '#all']);
+const UNSUPPORTED_PAYLOAD = '#unsupported';
+
+/** Citizens remembered per process before the cache starts over (~100 bytes each). */
+const CACHE_LIMIT = 200_000;
+
+/** Every InteractionLog open on a connection, so an erasure can clear their caches. */
+const openLogs = new WeakMap<Db, Set<InteractionLog>>();
+
+/** Drops one citizen from the caches of every log on `db` (call after erasing their rows). */
+export function forgetCitizen(db: Db, userKey: string): void {
+  for (const log of openLogs.get(db) ?? []) log.forget(userKey);
+}
+
+/** How a logged exchange is counted in reports. */
+export function kindOf(message: IncomingMessage, result: Responded): InteractionKind {
+  if (result.control) return result.control;
+  if (message.payload === UNSUPPORTED_PAYLOAD) return 'unsupported';
+  if ((message.payload !== undefined && GUIDE_PAYLOADS.has(message.payload)) || result.guideStep)
+    return 'guide';
+  return result.answerId !== null ? 'answer' : 'fallback';
+}
 
 /**
  * The folded text stored for grouping unanswered questions. Redacted before folding (an
@@ -54,8 +93,17 @@ export class InteractionLog implements InteractionSink {
   private readonly answersStmt;
   private readonly byIdStmt;
   private readonly recentStmt;
-  private readonly write;
+  private readonly dataVersionStmt;
+  private readonly rowCheckStmt;
 
+  /** user_key → latest ts logged; present only once the citizen's citizens/contacts rows exist. */
+  private readonly lastSeen = new Map<string, number>();
+  /** Rows recorded but not yet known to be committed: they update `lastSeen` in `settle`. */
+  private pending: { userKey: string; messageId: string; id: number; lastTs: number }[] = [];
+  /** Citizens in `pending`: their cached timestamp is behind, so it is looked up. */
+  private readonly pendingKeys = new Set<string>();
+  private settleScheduled = false;
+  private dataVersion = -1;
   private groupOpen = false;
 
   constructor(
@@ -66,11 +114,29 @@ export class InteractionLog implements InteractionSink {
     // The log's indexes outgrow SQLite's default 2 MB page cache after ~100k rows, and then
     // every insert waits on reads: 64 MB keeps them in memory.
     if ((db.pragma('cache_size', { simple: true }) as number) > -65536) db.pragma('cache_size = -65536');
-    this.insert = db.prepare(
+    this.insert = db.prepare<
+      [
+        number,
+        string,
+        string,
+        string,
+        InteractionKind,
+        string | null,
+        string | null,
+        string | null,
+        string | null,
+        number,
+        string | null,
+        string,
+        number,
+        number,
+        number,
+        DeliveryStatus,
+      ]
+    >(
       `INSERT INTO interactions (ts, channel, user_key, message_id, kind, text, payload, normalised, intent,
          confidence, answer_id, content_version, replies, latency_ms, conv_start, status)
-       VALUES (@ts, @channel, @user_key, @message_id, @kind, @text, @payload, @normalised, @intent,
-         @confidence, @answer_id, @content_version, @replies, @latency_ms, @conv_start, @status)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.lastTs = db.prepare<[string], number>('SELECT max(ts) FROM interactions WHERE user_key = ?').pluck();
     this.addCitizen = db.prepare<[string, string, number]>(
@@ -96,14 +162,16 @@ export class InteractionLog implements InteractionSink {
       `SELECT id, ts, channel, user_key, kind, text, answer_id, intent FROM interactions
        WHERE user_key = ? ORDER BY ts DESC, id DESC LIMIT ?`,
     );
-    // Always runs inside this turn's transaction (or a caller's): no nested savepoint needed.
-    this.write = (row: Record<string, string | number | null>) => {
-      const previous = this.lastTs.get(row.user_key as string) as number | null | undefined;
-      row.conv_start = previous == null || (row.ts as number) - previous > CONVERSATION_GAP_MS ? 1 : 0;
-      const id = Number(this.insert.run(row).lastInsertRowid);
-      this.addCitizen.run(row.user_key as string, row.channel as string, row.ts as number);
-      return id;
-    };
+    this.dataVersionStmt = db.prepare<[], number>('PRAGMA data_version').pluck();
+    // One range read checks a whole batch (its ids are consecutive unless other rows interleave).
+    this.rowCheckStmt = db
+      .prepare<[number, number], [number, string, string]>(
+        'SELECT id, user_key, message_id FROM interactions WHERE id BETWEEN ? AND ?',
+      )
+      .raw();
+    let logs = openLogs.get(db);
+    if (!logs) openLogs.set(db, (logs = new Set()));
+    logs.add(this);
   }
 
   record(
@@ -114,39 +182,122 @@ export class InteractionLog implements InteractionSink {
   ): number | null {
     try {
       this.joinGroup();
+      this.checkDataVersion();
       const ts = Number.isFinite(message.timestamp) && message.timestamp > 0 ? message.timestamp : this.now();
-      const text = redactOptional(message.text);
-      const kind: InteractionKind = result.control ?? (result.answerId !== null ? 'answer' : 'fallback');
-      const id = this.write({
-        ts,
-        channel: message.channel,
-        user_key: result.userKey,
-        message_id: message.messageId,
-        kind,
-        text,
-        payload: redactOptional(message.payload),
-        // The engine's folded text is the same fold; reuse it when there was nothing to redact.
-        normalised:
-          text === null
-            ? null
-            : text === message.text && result.normalisedText !== null && !/[\d@]/.test(text)
-              ? result.normalisedText
-              : storedNormalised(text),
-        intent: result.intent,
-        confidence: result.confidence,
-        answer_id: result.answerId,
-        content_version: result.contentVersion,
-        replies: result.reply.blocks.length,
-        latency_ms: Math.max(0, Math.round(latencyMs)),
-        conv_start: 0,
-        status,
-      });
-      this.addContact.run(result.userKey, message.channel, message.userId);
+      const userKey = result.userKey;
+      const raw = message.text;
+      const text = raw === undefined ? null : redact(raw);
+      // The engine's folded text is the same fold; reuse it when there was nothing to redact.
+      const normalised =
+        text === null
+          ? null
+          : text === raw && result.normalisedText !== null && !/[\d@]/.test(text)
+            ? result.normalisedText
+            : storedNormalised(text);
+
+      const cached = this.lastSeen.get(userKey);
+      const previous =
+        cached !== undefined && !this.pendingKeys.has(userKey) ? cached : this.lastTs.get(userKey);
+      const convStart = previous === undefined || previous === null || ts - previous > CONVERSATION_GAP_MS;
+
+      const id = Number(
+        this.insert.run(
+          ts,
+          message.channel,
+          userKey,
+          message.messageId,
+          kindOf(message, result),
+          text,
+          message.payload === undefined ? null : redact(message.payload),
+          normalised,
+          result.intent,
+          result.confidence,
+          result.answerId,
+          result.contentVersion,
+          result.reply.blocks.length,
+          Math.max(0, Math.round(latencyMs)),
+          convStart ? 1 : 0,
+          status,
+        ).lastInsertRowid,
+      );
+      if (cached === undefined) {
+        this.addCitizen.run(userKey, message.channel, ts);
+        this.addContact.run(userKey, message.channel, message.userId);
+      }
+      const lastTs = previous === undefined || previous === null || ts > previous ? ts : previous;
+      this.pending.push({ userKey, messageId: message.messageId, id, lastTs });
+      this.pendingKeys.add(userKey);
+      if (!this.settleScheduled) {
+        this.settleScheduled = true;
+        queueMicrotask(() => this.settle());
+      }
       return id;
     } catch (err) {
       // A full disk or a locked file must not stop the citizen getting an answer.
       this.logger?.error({ err, channel: message.channel }, 'could not write the interaction log');
       return null;
+    }
+  }
+
+  /** Forgets a citizen's cached state (their rows were erased). */
+  forget(userKey: string): void {
+    this.lastSeen.delete(userKey);
+    this.pending = this.pending.filter((p) => p.userKey !== userKey);
+    this.pendingKeys.delete(userKey);
+  }
+
+  /**
+   * Moves rows whose transaction committed into the cache. Runs once the synchronous work
+   * that recorded them has returned; a row that is gone (rolled back, or erased) is skipped,
+   * so its citizen is looked up again next time.
+   */
+  private settle(): void {
+    if (!this.db.open) {
+      this.pending = [];
+      this.pendingKeys.clear();
+      this.settleScheduled = false;
+      return;
+    }
+    if (this.db.inTransaction) {
+      // Our group commit (queued later) or a caller's transaction is still open.
+      setImmediate(() => this.settle());
+      return;
+    }
+    this.settleScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    this.pendingKeys.clear();
+    if (batch.length === 0) return;
+    try {
+      let low = Infinity;
+      let high = -Infinity;
+      for (const p of batch) {
+        if (p.id < low) low = p.id;
+        if (p.id > high) high = p.id;
+      }
+      const stored = new Map<number, [number, string, string]>();
+      for (const row of this.rowCheckStmt.iterate(low, Math.min(high, low + 4 * batch.length)))
+        stored.set(row[0], row);
+      for (const p of batch) {
+        const row =
+          stored.get(p.id) ?? (p.id > low + 4 * batch.length ? this.rowCheckStmt.get(p.id, p.id) : undefined);
+        if (!row || row[1] !== p.userKey || row[2] !== p.messageId) continue;
+        const cached = this.lastSeen.get(p.userKey);
+        if (cached === undefined && this.lastSeen.size >= CACHE_LIMIT) this.lastSeen.clear();
+        this.lastSeen.set(p.userKey, cached !== undefined && cached > p.lastTs ? cached : p.lastTs);
+      }
+    } catch (err) {
+      this.lastSeen.clear();
+      this.logger?.error({ err }, 'could not check the interaction log cache');
+    }
+  }
+
+  /** Another connection committed (an erase CLI, a second process): the cache may be stale. */
+  private checkDataVersion(): void {
+    const version = this.dataVersionStmt.get() as number;
+    if (version !== this.dataVersion) {
+      this.lastSeen.clear();
+      this.dataVersion = version;
     }
   }
 
@@ -168,6 +319,7 @@ export class InteractionLog implements InteractionSink {
     } catch (err) {
       this.logger?.error({ err }, 'could not commit the interaction log');
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      this.lastSeen.clear();
     }
   }
 
@@ -185,7 +337,8 @@ export class InteractionLog implements InteractionSink {
 
   /** True once the citizen has at least one logged exchange (and has not erased it). */
   isKnown(userKey: string): boolean {
-    return this.knownStmt.get(userKey) !== undefined;
+    this.checkDataVersion();
+    return this.lastSeen.has(userKey) || this.knownStmt.get(userKey) !== undefined;
   }
 
   /** How many subject answers (not greetings, thanks, menu or handoff) the citizen has had. */

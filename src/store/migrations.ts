@@ -207,4 +207,21 @@ export const migrations: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 201,
+    name: 'guide steps and stickers/images are not questions: reclassify, rebuild rollups',
+    up: `
+      -- '#next'/'#all' (a further step of an answer) and '#unsupported' (a sticker, image, file
+      -- or location) were logged as answers/fallbacks and counted as questions.
+      UPDATE interactions SET kind = 'unsupported' WHERE kind = 'fallback' AND payload = '#unsupported';
+      UPDATE interactions SET kind = 'guide' WHERE kind IN ('answer', 'fallback') AND payload IN ('#next', '#all');
+      -- Rollups are rebuilt from the log at the next report, only if something was reclassified.
+      DELETE FROM daily_stats WHERE EXISTS (SELECT 1 FROM interactions WHERE kind IN ('guide', 'unsupported'));
+      DELETE FROM daily_intents WHERE EXISTS (SELECT 1 FROM interactions WHERE kind IN ('guide', 'unsupported'));
+      DELETE FROM daily_users WHERE EXISTS (SELECT 1 FROM interactions WHERE kind IN ('guide', 'unsupported'));
+      DELETE FROM daily_latency WHERE EXISTS (SELECT 1 FROM interactions WHERE kind IN ('guide', 'unsupported'));
+      DELETE FROM daily_unanswered WHERE EXISTS (SELECT 1 FROM interactions WHERE kind IN ('guide', 'unsupported'));
+      UPDATE rollup_state SET last_id = 0 WHERE EXISTS (SELECT 1 FROM interactions WHERE kind IN ('guide', 'unsupported'));
+    `,
+  },
 ];

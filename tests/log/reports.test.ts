@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import type { Responded } from '../../src/dialogue/responder';
 import type { ChannelName } from '../../src/dialogue/types';
 import { openDatabase, type Db } from '../../src/store/db';
+import { migrations } from '../../src/store/migrations';
 import { InteractionLog } from '../../src/store/interactions';
 import { periodRange, presetRange, Reports, type DateRange } from '../../src/store/reports';
 import { tempDir } from '../support/app';
@@ -233,5 +234,109 @@ describe('reach report on a fixed fixture', () => {
       expect(error?.stderr).toMatch(message);
       expect(error?.stderr).toContain('usage: npm run report');
     });
+  });
+});
+
+describe('controls, guide steps and stickers are not questions', () => {
+  /** One citizen's morning on 10 January: only two of these messages are questions. */
+  const STEPS: {
+    text?: string;
+    payload?: string;
+    answer: string | null;
+    control?: 'feedback' | 'erase';
+    guideStep?: boolean;
+  }[] = [
+    { text: 'làm căn cước ở đâu', answer: 'proc.id_card' },
+    { payload: '#next', answer: 'proc.id_card' },
+    { payload: '#all', answer: 'proc.id_card' },
+    { text: 'tiếp', answer: 'proc.id_card', guideStep: true },
+    { payload: '#unsupported', answer: null },
+    { payload: '#fb:up:1', answer: null, control: 'feedback' },
+    { text: 'xóa dữ liệu của tôi', answer: null, control: 'erase' },
+    // '#next' after the guide expired gets the fallback text, but it is still no question.
+    { payload: '#next', answer: null },
+    { text: 'Giá vàng hôm nay?', answer: null },
+  ];
+
+  function logSteps(log: InteractionLog) {
+    STEPS.forEach((s, i) => {
+      const responded: Responded = {
+        reply: { blocks: [{ type: 'text', text: 'x' }], quickReplies: [] },
+        intent: s.answer,
+        confidence: s.answer ? 1 : 0,
+        answerId: s.answer,
+        normalisedText: null,
+        contentVersion: 'fixture',
+        userKey: 'user-G',
+        interactionId: null,
+        control: s.control,
+        guideStep: s.guideStep,
+      };
+      const message = {
+        channel: 'telegram' as const,
+        userId: 'G',
+        messageId: `G-${i}`,
+        text: s.text,
+        payload: s.payload,
+        timestamp: vn(`2026-01-10T09:0${i}`),
+      };
+      expect(log.record(message, responded, 10, 'delivered')).not.toBeNull();
+    });
+  }
+
+  const expected = {
+    messagesIn: 9,
+    answered: 1,
+    fallbacks: 1,
+    fallbackRate: 0.5,
+    conversations: 1,
+    uniqueCitizens: 1,
+    intents: [{ key: 'proc.id_card', n: 1 }],
+    topics: [{ key: 'proc', n: 1 }],
+    unanswered: [{ normalised: 'gia vang hom nay', n: 1, example: 'Giá vàng hôm nay?' }],
+  };
+
+  it('counts one answered question and one fallback among nine messages', () => {
+    const db = openDatabase(path.join(tempDir(), 'controls.sqlite'));
+    logSteps(new InteractionLog(db));
+    expect(db.prepare('SELECT kind FROM interactions ORDER BY id').pluck().all()).toEqual([
+      'answer',
+      'guide',
+      'guide',
+      'guide',
+      'unsupported',
+      'feedback',
+      'erase',
+      'guide',
+      'fallback',
+    ]);
+    expect(new Reports(db).reach(Q1)).toMatchObject(expected);
+    db.close();
+  });
+
+  it('migration 201 reclassifies rows logged before, and rebuilds the rollups', async () => {
+    const file = path.join(tempDir(), 'old.sqlite');
+    let db = openDatabase(
+      file,
+      migrations.filter((m) => m.version <= 200),
+    );
+    const log = new InteractionLog(db);
+    logSteps(log);
+    // As the old log wrote them: media and expired guide taps as fallbacks, steps as answers.
+    db.exec(`UPDATE interactions SET kind = CASE WHEN answer_id IS NULL THEN 'fallback' ELSE 'answer' END
+             WHERE kind IN ('guide', 'unsupported')`);
+    expect(new Reports(db).reach(Q1)).toMatchObject({ answered: 4, fallbacks: 3 });
+    await new Promise((resolve) => setImmediate(resolve));
+    db.close();
+    db = openDatabase(file);
+    expect(new Reports(db).reach(Q1)).toMatchObject({
+      ...expected,
+      // The free-text "tiếp" of an old row cannot be told from a question any more.
+      answered: 2,
+      fallbackRate: 1 / 3,
+      intents: [{ key: 'proc.id_card', n: 2 }],
+      topics: [{ key: 'proc', n: 2 }],
+    });
+    db.close();
   });
 });
