@@ -1,9 +1,19 @@
 /**
  * A citizen's right to deletion: every row keyed by their pseudonymous id goes, in one
- * transaction. Anonymous daily counts stay (they hold no id), except the grouped
- * unanswered questions, which hold text: the citizen's share is taken out of them.
+ * transaction, and so does what the channel tables keep under their raw platform id
+ * (finished inbox events, offered buttons), found through `contacts` before it goes.
+ * Anonymous daily counts stay (they hold no id), except the grouped unanswered questions,
+ * which hold text: the citizen's share is taken out of them.
+ *
+ * An event still open when the erasure runs (the citizen's own "yes", or a message sent
+ * after it) is not deleted under the pipeline's feet: the erasing event forgets its sender
+ * once its reply is sent (src/channels/pipeline.ts), later ones are new data.
+ * `secure_delete` is on for the erasure, so the deleted content is zeroed in the file's
+ * pages (the WAL's old frames are overwritten by later checkpoints).
  */
 import type { Db } from '../store/db';
+import { forgetChannelUser } from '../store/inbox';
+import { forgetCitizen } from '../store/interactions';
 
 /** The tables erased, in order, and how many rows each lost. */
 export type ErasureReport = Record<string, number>;
@@ -27,6 +37,17 @@ export function eraseCitizen(db: Db, userKey: string): ErasureReport {
     'handoffs',
     'daily_users',
   ];
+  const secureDelete = db.pragma('secure_delete', { simple: true }) as number;
+  if (secureDelete === 0) db.pragma('secure_delete = ON');
+  try {
+    return eraseRows(db, userKey, tables);
+  } finally {
+    if (secureDelete === 0) db.pragma('secure_delete = OFF');
+    forgetCitizen(db, userKey);
+  }
+}
+
+function eraseRows(db: Db, userKey: string, tables: readonly string[]): ErasureReport {
   return db.transaction(() => {
     // Unanswered questions already rolled up carry this citizen's text: subtract them first.
     const rolled = db
@@ -45,6 +66,16 @@ export function eraseCitizen(db: Db, userKey: string): ErasureReport {
     db.prepare('DELETE FROM daily_unanswered WHERE n <= 0').run();
 
     const report: ErasureReport = {};
+    const contact = db
+      .prepare<[string], { channel: string; platform_user_id: string }>(
+        'SELECT channel, platform_user_id FROM contacts WHERE user_key = ?',
+      )
+      .get(userKey);
+    if (contact) {
+      const channel = forgetChannelUser(db, contact.channel, contact.platform_user_id);
+      report.channel_inbox = channel.inbox;
+      report.channel_offers = channel.offers;
+    }
     for (const table of tables)
       report[table] = db.prepare(`DELETE FROM ${table} WHERE user_key = ?`).run(userKey).changes;
     return report;

@@ -1,9 +1,11 @@
 /**
  * Retention: message text older than RETENTION_DAYS is deleted while every row, and so
- * every count, stays. Runs at start-up and then every few hours.
+ * every count, stays; finished channel events (kept only as dedupe keys, with the raw
+ * platform user id) go after DEDUPE_RETENTION_MS. Runs at start-up and then every few hours.
  */
 import type { Logger } from '../logger';
 import type { Db } from '../store/db';
+import { Inbox } from '../store/inbox';
 
 const DAY_MS = 86_400_000;
 /** How often the job runs; text lives at most this much longer than RETENTION_DAYS. */
@@ -13,6 +15,8 @@ export interface RetentionResult {
   interactions: number;
   handoffs: number;
   unansweredGroups: number;
+  /** Finished channel events pruned. */
+  inboxEvents: number;
 }
 
 /** Deletes text older than `days` before `now`; returns how many rows lost their text. */
@@ -31,6 +35,7 @@ export function purgeOldText(db: Db, days: number, now: number = Date.now()): Re
       .prepare('UPDATE handoffs SET last_messages = NULL WHERE ts < ? AND last_messages IS NOT NULL')
       .run(cutoff).changes,
     unansweredGroups: db.prepare('DELETE FROM daily_unanswered WHERE day < ?').run(cutoffDay).changes,
+    inboxEvents: new Inbox(db, () => now).prune(),
   }))();
 }
 
@@ -39,7 +44,7 @@ export function startRetentionJob(db: Db, days: number, logger: Logger, now: () 
   const run = () => {
     try {
       const result = purgeOldText(db, days, now());
-      if (result.interactions + result.handoffs + result.unansweredGroups > 0)
+      if (result.interactions + result.handoffs + result.unansweredGroups + result.inboxEvents > 0)
         logger.info({ ...result, retentionDays: days }, 'retention: old message text deleted');
     } catch (err) {
       logger.error({ err }, 'retention job failed; it will run again');

@@ -2,12 +2,15 @@
  * The channel inbox: every accepted platform event, keyed by (channel, platform message id),
  * and what became of it. It is both the dedupe table and the outbox — the computed reply is
  * stored with the event, so a restart resends the same words instead of running the engine
- * (and logging the interaction) a second time.
+ * (and logging the interaction) a second time. Text and payload are redacted before they are
+ * stored (ID numbers, phones and e-mails never reach the file, even for the seconds an event
+ * is open).
  *
  * States: accepted (stored, acknowledged to the platform) → answered (engine ran, reply parts
  * stored) → delivered | failed. Text, payload and reply parts are erased when an event
  * reaches a final state; the row stays for a while only as the dedupe key.
  */
+import { redactOptional } from '../privacy/redact';
 import type { Db } from './db';
 
 export type InboxState = 'accepted' | 'answered' | 'delivered' | 'failed';
@@ -64,6 +67,29 @@ interface RawRow {
 /** How long a finished event's dedupe key is kept; platforms stop retrying well before. */
 export const DEDUPE_RETENTION_MS = 7 * 24 * 3600_000;
 
+/** Meta key set on the event that erased its sender's data: the sender is forgotten once it is sent. */
+export const FORGET_USER = 'forgetUser';
+
+/**
+ * Deletes what the channel tables hold about one platform user: their finished events
+ * (open ones are still being answered) and the buttons last offered to them.
+ */
+export function forgetChannelUser(
+  db: Db,
+  channel: string,
+  userId: string,
+): { inbox: number; offers: number } {
+  return {
+    inbox: db
+      .prepare(
+        `DELETE FROM channel_inbox WHERE channel = ? AND user_id = ? AND state IN ('delivered', 'failed')`,
+      )
+      .run(channel, userId).changes,
+    offers: db.prepare('DELETE FROM channel_offers WHERE channel = ? AND user_id = ?').run(channel, userId)
+      .changes,
+  };
+}
+
 export class Inbox {
   private readonly insertStmt;
   private readonly getStmt;
@@ -90,9 +116,11 @@ export class Inbox {
     this.openStmt = db.prepare<[], { id: number; channel: string; user_id: string }>(
       `SELECT id, channel, user_id FROM channel_inbox WHERE state IN ('accepted', 'answered') ORDER BY id`,
     );
-    this.answeredStmt = db.prepare<[number | null, string, number, number]>(
+    this.answeredStmt = db.prepare<[number | null, string, number, number, number]>(
       `UPDATE channel_inbox SET state = 'answered', interaction_id = ?, parts = ?, parts_sent = 0,
-              updated_at = ? WHERE id = ? AND state = 'accepted'`,
+              updated_at = ?, meta = CASE WHEN ? THEN json_set(coalesce(meta, '{}'), '$.${FORGET_USER}', '1')
+              ELSE meta END
+       WHERE id = ? AND state = 'accepted'`,
     );
     this.partSentStmt = db.prepare<[number, number, number]>(
       'UPDATE channel_inbox SET parts_sent = ?, updated_at = ? WHERE id = ?',
@@ -126,8 +154,8 @@ export class Inbox {
           e.channel,
           e.eventId,
           e.userId,
-          e.text ?? null,
-          e.payload ?? null,
+          redactOptional(e.text),
+          redactOptional(e.payload),
           e.tapCandidate ? 1 : 0,
           e.meta ? JSON.stringify(e.meta) : null,
           e.eventTime,
@@ -167,9 +195,18 @@ export class Inbox {
     return this.openStmt.all().map((r) => ({ id: r.id, channel: r.channel, userId: r.user_id }));
   }
 
-  /** Stores the rendered reply; call inside the transaction that ran the engine. */
-  markAnswered(id: number, interactionId: number | null, parts: unknown[]): void {
-    const changed = this.answeredStmt.run(interactionId, JSON.stringify(parts), this.now(), id).changes;
+  /**
+   * Stores the rendered reply; call inside the transaction that ran the engine.
+   * `forgetUser`: this event erased its sender's data; `forget` them once it is finished.
+   */
+  markAnswered(id: number, interactionId: number | null, parts: unknown[], forgetUser = false): void {
+    const changed = this.answeredStmt.run(
+      interactionId,
+      JSON.stringify(parts),
+      this.now(),
+      forgetUser ? 1 : 0,
+      id,
+    ).changes;
     if (changed !== 1) throw new Error(`inbox event ${id} was not in the accepted state`);
   }
 
@@ -183,6 +220,14 @@ export class Inbox {
    */
   finish(id: number, state: 'delivered' | 'failed', error?: string, partsSent?: number): void {
     this.finishStmt.run(state, error ?? null, partsSent ?? null, this.now(), id);
+  }
+
+  /**
+   * Deletes a user's finished events (this one included, once finished: it loses its dedupe
+   * key, a fair price for keeping no trace of an erased citizen) and offered buttons.
+   */
+  forget(channel: string, userId: string): void {
+    forgetChannelUser(this.db, channel, userId);
   }
 
   /** Deletes finished events older than the dedupe retention; returns how many. */

@@ -157,7 +157,12 @@ describe('retention', () => {
     await chat(app, 'old', { text: 'giá vàng hôm nay' });
     await chat(app, 'old', { payload: 'handoff' });
     const count = db.prepare('SELECT count(*) FROM interactions').pluck().get();
-    expect(purgeOldText(db, 180, Date.now())).toEqual({ interactions: 0, handoffs: 0, unansweredGroups: 0 });
+    expect(purgeOldText(db, 180, Date.now())).toEqual({
+      interactions: 0,
+      handoffs: 0,
+      unansweredGroups: 0,
+      inboxEvents: 0,
+    });
     const later = Date.now() + 181 * 86_400_000;
     expect(purgeOldText(db, 180, later).interactions).toBe(count);
     expect(

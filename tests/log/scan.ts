@@ -1,0 +1,60 @@
+/** Helpers that look for personal data anywhere in a test database. */
+import fs from 'node:fs';
+import type { Db } from '../../src/store/db';
+
+/** Personal data a citizen might type, and the digit/e-mail forms that must never be stored. */
+export const SECRETS = {
+  cccd: '001234567890',
+  cmnd: '123456789',
+  phone: '0912 345 678',
+  intlPhone: '+84912345678',
+  email: 'nguyen.van.a@example.com',
+};
+
+/** Which of SECRETS (in any spacing) a stored value contains. */
+export function forbiddenIn(value: string): string[] {
+  const digits = value.replace(/[\s.()-]/g, '');
+  const found: string[] = [];
+  if (digits.includes('001234567890')) found.push('12-digit ID');
+  if (digits.includes('123456789')) found.push('9-digit ID');
+  if (digits.includes('912345678')) found.push('phone');
+  if (/nguyen\.?van|example\.com|example com/i.test(value)) found.push('e-mail');
+  return found;
+}
+
+export function tableNames(db: Db): string[] {
+  return db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    .pluck()
+    .all() as string[];
+}
+
+/** Every non-null cell of every table, as "table.column" and its value turned into text. */
+export function allCells(db: Db): { where: string; value: string }[] {
+  const cells: { where: string; value: string }[] = [];
+  for (const table of tableNames(db))
+    for (const row of db.prepare(`SELECT * FROM "${table}"`).all() as Record<string, unknown>[])
+      for (const [column, value] of Object.entries(row))
+        if (value !== null && value !== undefined)
+          cells.push({ where: `${table}.${column}`, value: String(value) });
+  return cells;
+}
+
+/** Cells holding any of `needles`, as "table.column: value". */
+export function cellsContaining(db: Db, needles: readonly string[]): string[] {
+  return allCells(db)
+    .filter((c) => needles.some((n) => c.value.includes(n)))
+    .map((c) => `${c.where}: ${c.value.slice(0, 80)}`);
+}
+
+/** Raw strings found in the database file and its WAL after a truncating checkpoint. */
+export function rawBytesContaining(db: Db, file: string, needles: readonly string[]): string[] {
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  const found: string[] = [];
+  for (const f of [file, `${file}-wal`]) {
+    if (!fs.existsSync(f)) continue;
+    const bytes = fs.readFileSync(f).toString('latin1');
+    for (const raw of needles) if (bytes.includes(raw)) found.push(`${raw} in ${f}`);
+  }
+  return found;
+}
