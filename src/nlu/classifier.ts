@@ -7,8 +7,9 @@
  * the margin.
  *
  * Why not `natural` or NLP.js: natural's classifiers build dense vectors and its logistic
- * regression takes minutes for 100 intents; NLP.js has no Vietnamese tokenizer and scores
- * ~20 points lower on our held-out set (`npm run bench:nlu` prints both side by side).
+ * regression takes minutes for 100 intents; NLP.js has no Vietnamese tokenizer, folds no
+ * đ, and scores lower on our held-out set, mostly on out-of-scope messages (`npm run
+ * bench:nlu` prints both side by side).
  */
 import type { Knowledge } from '../knowledge/loader';
 import { extractFeatures, type FeatureVector } from './features';

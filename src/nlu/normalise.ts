@@ -93,7 +93,8 @@ function expandAbbreviation(
 
 /** Vietnamese vowels after folding; Telex tone and shape keys only ever follow one. */
 const VOWEL = /[aeiouy]/;
-const TELEX_TONE = /[sfrxjz]/g;
+/** A tone key ends the syllable's vowels: one followed by a vowel is a letter ("hoso"). */
+const TELEX_TONE = /[sfrxjz](?![aeiouy])/g;
 
 /**
  * Folded spellings a Telex/VNI/teencode leftover may stand for, most specific first:

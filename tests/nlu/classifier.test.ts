@@ -99,6 +99,29 @@ describe('accuracy', () => {
   });
 });
 
+describe('phrasings found weak in review', () => {
+  // Fixed by general means (word splitting, varied training phrases), never trained verbatim.
+  it.each([
+    ['chuyen khau cho con', 'proc.residence'],
+    ['con toi 6 tuoi co lam vneid duoc khong', 'vneid.level2'],
+    ['ho so nop online thi theo doi o dau', 'dvc.status'],
+    ['quen mat khau facebook', null],
+  ])('"%s" → %s', (text, intent) => {
+    expect(classify(text).intent).toBe(intent);
+  });
+
+  it('are not training phrases themselves', () => {
+    const trained = new Set([...data.intents.flatMap((i) => i.phrases), ...data.outOfScope].map(key));
+    const texts = [
+      'chuyen khau cho con',
+      'con toi 6 tuoi co lam vneid duoc khong',
+      'ho so nop online thi theo doi o dau',
+      'quen mat khau facebook',
+    ];
+    expect(texts.filter((t) => trained.has(key(t)))).toEqual([]);
+  });
+});
+
 describe('trainClassifier', () => {
   const tiny: TrainingData = {
     intents: [
@@ -141,6 +164,36 @@ describe('trainClassifier', () => {
   it('is deterministic: the same data gives the same scores', () => {
     const a = trainClassifier(data, { threshold: 0.5 });
     for (const m of heldout.slice(0, 40)) expect(a.classify(m.text)).toEqual(classify(m.text));
+  });
+
+  it('separates 120 intents: the competitor-only epochs still reach every class', () => {
+    // Each intent has two words of its own among shared filler words; after the first two
+    // epochs examples are scored against their competitors only, so this checks the final
+    // model still tells every class apart and refuses the filler alone.
+    const fillers = ['cho', 'em', 'hoi', 'lam', 'sao', 'o', 'dau', 'vay', 'ad', 'oi'];
+    const letters = 'bcdghklmnpqrstvx';
+    // Made-up letter-only words, two per intent ("bakb", "bakc", …).
+    const word = (i: number, k: number) =>
+      `${letters[i % 16]}${'aeiou'[Math.floor(i / 16) % 5]}${'kmnpt'[Math.floor(i / 80)]}${'bc'[k]}`;
+    const many: TrainingData = {
+      abbreviations: {},
+      outOfScope: ['cho em hoi', 'ad oi', 'lam sao vay', 'o dau vay'],
+      intents: Array.from({ length: 120 }, (_, i) => ({
+        id: `intent.${i}`,
+        file: 'many.yaml',
+        phrases: Array.from(
+          { length: 8 },
+          (_, j) =>
+            `${fillers[j % 10]} ${word(i, j % 2)} ${fillers[(j * 3 + i) % 10]} ${word(i, (j + 1) % 2)}`,
+        ),
+      })),
+    };
+    const c = trainClassifier(many, { threshold: 0.5 });
+    const wrong = many.intents.filter(
+      (intent, i) => c.classify(`${word(i, 1)} ${fillers[(i + 5) % 10]} ${word(i, 0)}`).intent !== intent.id,
+    );
+    expect(wrong.map((w) => w.id)).toEqual([]);
+    expect(c.classify('cho em hoi lam sao').intent).toBeNull();
   });
 
   it('learns a phrase added on reload', () => {

@@ -116,6 +116,11 @@ describe('repair of words unknown to the vocabulary', () => {
     expect(tokens('ddawng kys tajm truw')).toBe('dang ky tam tru');
   });
 
+  it('reads a tone key followed by a vowel as a letter ("hoso" is not "hồ")', () => {
+    expect(respellings('hoso')).not.toContain('ho');
+    expect(respellings('tajm')).toContain('tam');
+  });
+
   it('repairs VNI leftovers ("d9a7ng")', () => {
     expect(tokens('d9a8ng ky1')).toBe('dang ky');
     expect(tokens('lam muc2')).toBe('lam muc 2'); // no VNI elsewhere: a word and a number
@@ -132,6 +137,13 @@ describe('repair of words unknown to the vocabulary', () => {
 
   it('splits two known words typed together ("cancuoc")', () => {
     expect(tokens('lam cancuoc')).toBe('lam can cuoc');
+  });
+
+  it('splits four-letter merges and three known words typed together ("hoso", "nophoso")', () => {
+    expect(tokens('hoso toi dau')).toBe('ho so toi dau');
+    expect(tokens('nophoso online')).toBe('nop ho so online');
+    expect(tokens('dangkytamtru')).toBe('dangkytamtru'); // four words: left as typed
+    expect(tokens('hovt')).toBe('hovt'); // "ho" + "vt": "vt" is unknown
   });
 
   it('corrects one typo (Damerau–Levenshtein ≤ 1) in words of 4+ letters', () => {
