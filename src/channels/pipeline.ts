@@ -40,6 +40,8 @@ export interface PipelineOptions {
 
 /** Webhooks arriving less than this many ms apart are a burst (see `pump`). */
 const BURST_GAP_MS = 20;
+/** During a burst, the pause before the next event is started. */
+const BURST_PAUSE_MS = 4;
 
 /** How long `stop` lets sends already on the wire finish (main.ts exits after 10 s). */
 const STOP_GRACE_MS = 5_000;
@@ -152,17 +154,23 @@ export class ChannelPipeline {
   private schedulePump(): void {
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
-    setImmediate(() => {
+    const run = () => {
       this.pumpScheduled = false;
       this.pump();
-    });
+    };
+    // During a burst, a short pause between events leaves the CPU to the acks.
+    if (this.inBurst()) setTimeout(run, BURST_PAUSE_MS);
+    else setImmediate(run);
+  }
+
+  private inBurst(): boolean {
+    return performance.now() - this.lastAcceptAt < BURST_GAP_MS;
   }
 
   private pump(): void {
     // During a burst of webhooks answering runs on one slot, so the acks keep the CPU and
     // platforms get their 200 in time; the backlog is durable in SQLite and drains after.
-    const burst = performance.now() - this.lastAcceptAt < BURST_GAP_MS;
-    const slots = burst ? 1 : this.options.concurrency;
+    const slots = this.inBurst() ? 1 : this.options.concurrency;
     while (this.running < slots && !this.stopping) {
       const index = this.queue.findIndex((job) => !this.busyUsers.has(job.key));
       if (index < 0) break;
