@@ -50,7 +50,16 @@ export async function startServer(
     [...(options.nodeArgs ?? []), '--import', 'tsx', path.join('src', 'main.ts')],
     {
       cwd: REPO_ROOT,
-      env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
+      // Tests that are not about flood control poll as one user; they get a generous limit,
+      // as tests/support/app.ts gives in-process apps (a test may still set its own).
+      env: {
+        ...process.env,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        LOG_LEVEL: 'info',
+        FLOOD_MAX_MESSAGES: '1000',
+        ...env,
+      },
     },
   );
   let output = '';
