@@ -15,6 +15,8 @@ import { parseArgs } from 'node:util';
 import type { Responded } from '../src/dialogue/responder';
 import type { ChannelName, IncomingMessage } from '../src/dialogue/types';
 import { cleanText, foldAccents } from '../src/nlu/normalise';
+import { createLogger } from '../src/logger';
+import { startBackgroundCheckpoints } from '../src/store/checkpointer';
 import { openDatabase } from '../src/store/db';
 import { InteractionLog } from '../src/store/interactions';
 import { Reports } from '../src/store/reports';
@@ -75,6 +77,8 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en');
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tthc-bench-'));
   const db = openDatabase(path.join(dir, 'bench.sqlite'));
+  // As the server runs: WAL checkpoints on a worker thread, off the write path.
+  const checkpoints = startBackgroundCheckpoints(db, createLogger('warn'));
   const log = new InteractionLog(db);
   const reports = new Reports(db);
 
@@ -184,6 +188,7 @@ async function main() {
       `fallback rate ${(report.fallbackRate * 100).toFixed(1)}%, median latency ${report.medianLatencyMs} ms`,
   );
   log.flush();
+  await checkpoints.stop();
   db.close();
   fs.rmSync(dir, { recursive: true, force: true });
   if (rate < 20_000 || overviewMs >= 500) process.exitCode = 1;

@@ -7,6 +7,7 @@ import { ConfigError, ContentError } from './errors';
 import { KnowledgeService } from './knowledge/service';
 import { watchKnowledge } from './knowledge/watcher';
 import { createLogger } from './logger';
+import { startBackgroundCheckpoints } from './store/checkpointer';
 import { openDatabase } from './store/db';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -18,6 +19,7 @@ function main(): void {
   // Production without ADMIN_PASSWORD stops here; development gets a one-time password.
   config.ADMIN_PASSWORD = resolveAdminPassword(config, (line) => logger.warn(line));
   const db = openDatabase(config.DATABASE_PATH);
+  const checkpoints = startBackgroundCheckpoints(db, logger);
   const knowledge = new KnowledgeService(
     { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },
     { threshold: config.NLU_THRESHOLD },
@@ -64,14 +66,16 @@ function main(): void {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
-    // Sends still in flight are abandoned; their events stay open in SQLite for the next start.
+    // Sends on the wire may finish; queued events stay open in SQLite for the next start.
     const channelsStopped = channels.stop();
     server.close(() => {
-      void channelsStopped.then(() => {
-        db.close();
-        logger.info('stopped');
-        process.exit(0);
-      });
+      void channelsStopped
+        .then(() => checkpoints.stop())
+        .then(() => {
+          db.close();
+          logger.info('stopped');
+          process.exit(0);
+        });
     });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -111,15 +111,6 @@ export class InteractionLog implements InteractionSink {
     private readonly logger?: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    // The log's indexes outgrow SQLite's default 2 MB page cache after ~100k rows, and then
-    // every insert waits on reads: 64 MB keeps them in memory.
-    if ((db.pragma('cache_size', { simple: true }) as number) > -65536) db.pragma('cache_size = -65536');
-    // Each batch dirties ~1.5 random index pages per row; SQLite's default checkpoint every
-    // 1,000 WAL pages copies (and fsyncs) them back every few hundred rows. Every 4,000 pages
-    // (16 MB of WAL) a page rewritten by several batches is copied once: ~1.5× the write
-    // rate under load, for a longer (still sub-second) pause at each checkpoint.
-    if ((db.pragma('wal_autocheckpoint', { simple: true }) as number) < 4000)
-      db.pragma('wal_autocheckpoint = 4000');
     this.insert = db.prepare<
       [
         number,

@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { startBackgroundCheckpoints } from '../src/store/checkpointer';
+import { openDatabase } from '../src/store/db';
+import { silentLogger } from '../src/logger';
+import { tempDir } from './support/app';
+
+function writeRows(db: ReturnType<typeof openDatabase>, n: number) {
+  db.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, body TEXT)');
+  const insert = db.prepare('INSERT INTO t (body) VALUES (?)');
+  for (let i = 0; i < n; i++) insert.run('x'.repeat(500)); // one commit each, like acks
+}
+
+const waitFor = async (check: () => boolean, ms = 5000) => {
+  const deadline = Date.now() + ms;
+  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  return check();
+};
+
+describe('background WAL checkpoints', () => {
+  it('copies the WAL into the database from a worker while the server connection never checkpoints', async () => {
+    const file = path.join(tempDir(), 'bot.sqlite');
+    const db = openDatabase(file);
+    const checkpoints = startBackgroundCheckpoints(db, silentLogger(), 50);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    const before = fs.statSync(file).size;
+    writeRows(db, 3000);
+    // Only a checkpoint moves pages from the -wal file into the main file.
+    expect(await waitFor(() => fs.statSync(file).size > before + 1_000_000)).toBe(true);
+    await checkpoints.stop();
+    db.close();
+    expect(fs.existsSync(`${file}-wal`)).toBe(false);
+  });
+
+  it('leaves the main file untouched without the worker (the control case)', () => {
+    const file = path.join(tempDir(), 'bot.sqlite');
+    const db = openDatabase(file);
+    db.pragma('wal_autocheckpoint = 0');
+    const before = fs.statSync(file).size;
+    writeRows(db, 3000);
+    expect(fs.statSync(file).size).toBe(before);
+    db.close();
+  });
+});
