@@ -6,6 +6,7 @@
  */
 import crypto from 'node:crypto';
 import fc from 'fast-check';
+import { nastyChar } from '../support/nasty-text';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { idString, isObject, parseJsonKeepingBigInts } from '../../src/channels/json';
@@ -48,35 +49,6 @@ function sign(channel: Channel, raw: Buffer): Record<string, string> {
   return { 'x-zevent-signature': `mac=${mac}` };
 }
 
-const nastyChar = fc.constantFrom(
-  '\u0000',
-  '\u0007',
-  '\u001b',
-  '\u007f',
-  '\u0085',
-  '\u200b',
-  '\u200c',
-  '\u200d',
-  '\u200e',
-  '\u200f',
-  '\u2028',
-  '\u2060',
-  '\ufeff',
-  '\u202a',
-  '\u202e',
-  '\u2066',
-  '\u061c',
-  '\u0645',
-  '\u05d0',
-  '\ud800',
-  '\udfff',
-  '\ud83d\ude00',
-  'ễ',
-  'đ',
-  '\u0301',
-  '"',
-  '\\',
-);
 const nastyText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 200 }),
   fc.array(nastyChar, { maxLength: 120 }).map((a) => a.join('')),
