@@ -71,7 +71,7 @@ export const configSchema = z.object({
   /** webhook: Telegram posts to /webhooks/telegram; polling: the bot asks Telegram (pilot without HTTPS). */
   TELEGRAM_MODE: z.enum(['webhook', 'polling'], { error: 'expected webhook or polling' }),
   /** Tries per outgoing platform message before it is recorded as failed (transient errors only). */
-  SEND_MAX_ATTEMPTS: positiveInt('a whole number of attempts, e.g. 5'),
+  SEND_MAX_ATTEMPTS: positiveInt('a whole number of attempts, e.g. 8'),
   /** First retry delay in ms; each further retry doubles it (with jitter), up to 60 s. */
   SEND_RETRY_BASE_MS: positiveInt('a whole number of milliseconds, e.g. 1000'),
   /** A platform API call taking longer than this (ms) counts as a transient failure. */
@@ -120,7 +120,7 @@ const defaults: Partial<Record<keyof Config, string>> = {
   MESSENGER_API_BASE: 'https://graph.facebook.com/v21.0',
   TELEGRAM_API_ROOT: 'https://api.telegram.org',
   TELEGRAM_MODE: 'webhook',
-  SEND_MAX_ATTEMPTS: '5',
+  SEND_MAX_ATTEMPTS: '8',
   SEND_RETRY_BASE_MS: '1000',
   SEND_TIMEOUT_MS: '10000',
   CHANNEL_CONCURRENCY: '4',
