@@ -21,6 +21,7 @@ import {
   RateLimitError,
   type AcceptEvents,
   type ChannelAdapter,
+  type InboundEvent,
   type OutboundPart,
   type PlatformChannel,
 } from './types';
@@ -49,10 +50,32 @@ const STOP_GRACE_MS = 5_000;
 /** Button payloads remembered per user, newest first: enough for a few screens of taps. */
 const OFFERS_KEPT = 30;
 
+/** One webhook's events waiting for the next group commit. */
+interface PendingAccept {
+  channel: PlatformChannel;
+  events: InboundEvent[];
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+function inboxRows({ channel, events }: PendingAccept) {
+  return events.map((e) => ({
+    channel,
+    eventId: e.eventId,
+    userId: e.userId,
+    text: e.text,
+    payload: e.payload,
+    tapCandidate: e.tapCandidate,
+    meta: e.meta,
+    eventTime: e.timestamp,
+  }));
+}
+
 type SendOutcome = { ok: true } | { ok: false; detail: string } | 'stopped';
 
 export class ChannelPipeline {
   readonly inbox: Inbox;
+  private pendingAccepts: PendingAccept[] = [];
   private readonly queue: { id: number; key: string }[] = [];
   private readonly queued = new Set<number>();
   private readonly busyUsers = new Set<string>();
@@ -83,23 +106,47 @@ export class ChannelPipeline {
   /** The ack path: stores new events (one transaction) and queues them; duplicates are ignored. */
   readonly accept: AcceptEvents = (channel, events) => {
     this.lastAcceptAt = performance.now();
-    if (events.length === 0) return;
-    const inserted = this.inbox.insert(
-      events.map((e) => ({
-        channel,
-        eventId: e.eventId,
-        userId: e.userId,
-        text: e.text,
-        payload: e.payload,
-        tapCandidate: e.tapCandidate,
-        meta: e.meta,
-        eventTime: e.timestamp,
-      })),
-    );
-    const duplicates = events.length - inserted.length;
-    if (duplicates > 0) this.logger.info({ channel, duplicates }, 'repeated webhook delivery ignored');
-    for (const { id, event } of inserted) this.enqueue(id, `${channel}:${event.userId}`);
+    if (events.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.pendingAccepts.push({ channel, events, resolve, reject });
+      if (this.pendingAccepts.length === 1) setImmediate(() => this.flushAccepts());
+    });
   };
+
+  /**
+   * Group commit: the webhooks that arrived in one turn of the event loop are stored in one
+   * transaction, and each is acknowledged only after it. Under a burst, the commit (not the
+   * insert) is what every ack waits for, so sharing it keeps the acks fast.
+   */
+  private flushAccepts(): void {
+    const batch = this.pendingAccepts;
+    this.pendingAccepts = [];
+    let stored: (ReturnType<Inbox['insert']> | Error)[];
+    try {
+      stored = this.db.transaction(() => batch.map((call) => this.inbox.insert(inboxRows(call))))();
+    } catch {
+      // One bad call must not fail the others: store each on its own.
+      stored = batch.map((call) => {
+        try {
+          return this.inbox.insert(inboxRows(call));
+        } catch (err) {
+          return err instanceof Error ? err : new Error(String(err));
+        }
+      });
+    }
+    batch.forEach((call, i) => {
+      const inserted = stored[i];
+      if (inserted instanceof Error) {
+        call.reject(inserted);
+        return;
+      }
+      const duplicates = call.events.length - inserted.length;
+      if (duplicates > 0)
+        this.logger.info({ channel: call.channel, duplicates }, 'repeated webhook delivery ignored');
+      for (const { id, event } of inserted) this.enqueue(id, `${call.channel}:${event.userId}`);
+      call.resolve();
+    });
+  }
 
   /** Queues every event accepted but not finished before the last stop; returns how many. */
   resume(): number {

@@ -117,7 +117,7 @@ export class TelegramAdapter implements ChannelAdapter {
       : { ok: false, status: 403, reason: 'X-Telegram-Bot-Api-Secret-Token does not match' };
   }
 
-  private store(update: Update): void {
+  private async store(update: Update): Promise<void> {
     let events: InboundEvent[];
     try {
       events = this.parse(update);
@@ -131,7 +131,7 @@ export class TelegramAdapter implements ChannelAdapter {
       return;
     }
     try {
-      this.accept?.('telegram', events);
+      await this.accept?.('telegram', events);
     } catch (err) {
       // Not stored: answer 500 so that Telegram delivers the update again.
       const res = this.response.getStore();

@@ -43,8 +43,11 @@ export type VerifyResult = { ok: true } | { ok: false; status: 401 | 403; reason
 /** One platform message body without its recipient; stored before sending, as JSON. */
 export type OutboundPart = Record<string, unknown>;
 
-/** Hands accepted events to the pipeline; synchronous so the ack follows the SQLite commit. */
-export type AcceptEvents = (channel: PlatformChannel, events: InboundEvent[]) => void;
+/**
+ * Hands accepted events to the pipeline; resolves once they are committed to SQLite (the
+ * webhooks of one event-loop turn share a commit), and only then may the ack be sent.
+ */
+export type AcceptEvents = (channel: PlatformChannel, events: InboundEvent[]) => Promise<void>;
 
 export interface ChannelAdapter {
   readonly name: PlatformChannel;

@@ -29,7 +29,7 @@ export function signedWebhook(options: SignedWebhookOptions): RequestHandler[] {
   const { channel, logger } = options;
   return [
     rawBody,
-    (req, res) => {
+    async (req, res) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const verdict = options.verify(raw, req.headers);
       if (!verdict.ok) {
@@ -45,7 +45,7 @@ export function signedWebhook(options: SignedWebhookOptions): RequestHandler[] {
         return;
       }
       // Throws if SQLite cannot store the events: the platform gets a 500 and retries.
-      options.accept(channel, events);
+      await options.accept(channel, events);
       res.status(200).json({ ok: true });
     },
   ];

@@ -27,7 +27,7 @@ describe('the webhook ack path', () => {
   });
 
   it('stores the events and returns before the engine runs', async () => {
-    t.channels.pipeline.accept('messenger', [event(1), event(2)]);
+    await t.channels.pipeline.accept('messenger', [event(1), event(2)]);
     // Stored and committed, not yet answered: the caller (the webhook handler) answers 200 now.
     expect(t.inbox().map((r) => r.state)).toEqual(['accepted', 'accepted']);
     expect(t.respond).not.toHaveBeenCalled();
@@ -37,7 +37,7 @@ describe('the webhook ack path', () => {
   });
 
   it('records every part sent, the last one with the final state', async () => {
-    t.channels.pipeline.accept('messenger', [event(3)]);
+    await t.channels.pipeline.accept('messenger', [event(3)]);
     await t.channels.pipeline.idle();
     const [row] = t.inbox();
     expect(row.state).toBe('delivered');
