@@ -186,47 +186,21 @@ function fillPlaceholders(
   });
 }
 
-/** Reads and validates everything; `knowledge` is set only when there is no error. */
-export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}): KnowledgeCheck {
+/** The training side of the knowledge, with every problem found in it. */
+export interface IntentsParse {
+  intents: IntentDef[];
+  outOfScope: string[];
+  abbreviations: Abbreviations;
+  errors: ContentError[];
+}
+
+/** Reads intents/ (training phrases, out-of-scope phrases, abbreviations) on its own. */
+export function readIntentsDir(intentsDir: string): IntentsParse {
+  return parseIntentFiles(readDir(intentsDir, /\.ya?ml$/));
+}
+
+function parseIntentFiles(intentFiles: SourceFile[]): IntentsParse {
   const errors: ContentError[] = [];
-  const warnings: ContentWarning[] = [];
-  const today = isoDay(options.today ?? new Date());
-  for (const [dir, variable] of [
-    [dirs.contentDir, 'CONTENT_DIR'],
-    [dirs.intentsDir, 'INTENTS_DIR'],
-  ] as const)
-    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
-      errors.push(new ContentError(dir, undefined, undefined, `folder not found; check ${variable}`));
-  if (errors.length > 0) return { errors, warnings };
-
-  const intentFiles = readDir(dirs.intentsDir, /\.ya?ml$/);
-  const contentFiles = readDir(dirs.contentDir, /\.(md|ya?ml)$/);
-  const version = hashFiles([...intentFiles, ...contentFiles]);
-
-  // Locality first: answers are rendered against it.
-  const localityFile = contentFiles.find((f) => path.basename(f.name) === LOCALITY_FILE);
-  let locality = new Map<string, LocalityValue>();
-  // With no readable locality file every placeholder would be reported: report the file only.
-  let localityBroken = false;
-  if (!localityFile) {
-    errors.push(
-      new ContentError(path.join(dirs.contentDir, LOCALITY_FILE), undefined, undefined, 'file is missing'),
-    );
-  } else {
-    const parsed = parseYaml(localityFile.name, localityFile.text, localityTreeSchema);
-    errors.push(...parsed.errors);
-    if (parsed.value) locality = flattenLocality(parsed.value);
-    else localityBroken = true;
-    for (const [key, entry] of locality) {
-      if (entry.needsReview)
-        warnings.push({
-          file: localityFile.name,
-          line: parsed.lineOf(key.split('.')),
-          message: `${key} needs review${entry.note ? `: ${entry.note}` : ''}`,
-        });
-    }
-  }
-
   const intents: IntentDef[] = [];
   let outOfScope: string[] = [];
   let outOfScopeSource: { file: string; lineOf: (p: (string | number)[]) => number | undefined } | undefined;
@@ -273,7 +247,6 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
     });
     intents.push({ id: intent.id, phrases: intent.phrases, file: file.name });
   }
-  const intentIds = new Set(intents.map((i) => i.id));
   outOfScope.forEach((phrase, i) => {
     const owner = phraseOwner.get(phraseKey(phrase));
     if (owner && outOfScopeSource)
@@ -286,6 +259,54 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
         ),
       );
   });
+
+  return { intents, outOfScope, abbreviations, errors };
+}
+
+/** Reads and validates everything; `knowledge` is set only when there is no error. */
+export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}): KnowledgeCheck {
+  const errors: ContentError[] = [];
+  const warnings: ContentWarning[] = [];
+  const today = isoDay(options.today ?? new Date());
+  for (const [dir, variable] of [
+    [dirs.contentDir, 'CONTENT_DIR'],
+    [dirs.intentsDir, 'INTENTS_DIR'],
+  ] as const)
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+      errors.push(new ContentError(dir, undefined, undefined, `folder not found; check ${variable}`));
+  if (errors.length > 0) return { errors, warnings };
+
+  const intentFiles = readDir(dirs.intentsDir, /\.ya?ml$/);
+  const contentFiles = readDir(dirs.contentDir, /\.(md|ya?ml)$/);
+  const version = hashFiles([...intentFiles, ...contentFiles]);
+
+  // Locality first: answers are rendered against it.
+  const localityFile = contentFiles.find((f) => path.basename(f.name) === LOCALITY_FILE);
+  let locality = new Map<string, LocalityValue>();
+  // With no readable locality file every placeholder would be reported: report the file only.
+  let localityBroken = false;
+  if (!localityFile) {
+    errors.push(
+      new ContentError(path.join(dirs.contentDir, LOCALITY_FILE), undefined, undefined, 'file is missing'),
+    );
+  } else {
+    const parsed = parseYaml(localityFile.name, localityFile.text, localityTreeSchema);
+    errors.push(...parsed.errors);
+    if (parsed.value) locality = flattenLocality(parsed.value);
+    else localityBroken = true;
+    for (const [key, entry] of locality) {
+      if (entry.needsReview)
+        warnings.push({
+          file: localityFile.name,
+          line: parsed.lineOf(key.split('.')),
+          message: `${key} needs review${entry.note ? `: ${entry.note}` : ''}`,
+        });
+    }
+  }
+
+  const { intents, outOfScope, abbreviations, errors: intentErrors } = parseIntentFiles(intentFiles);
+  errors.push(...intentErrors);
+  const intentIds = new Set(intents.map((i) => i.id));
 
   const answers = new Map<string, Answer>();
   const answerLines = new Map<string, (p: (string | number)[]) => number | undefined>();
