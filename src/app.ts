@@ -18,6 +18,7 @@ import { Reports } from './store/reports';
 import { BadRequestError } from './errors';
 import type { KnowledgeService } from './knowledge/service';
 import type { Logger } from './logger';
+import { BASE_CSP_DIRECTIVES } from './security';
 import { isDatabaseHealthy, type Db } from './store/db';
 import { SessionStore } from './store/sessions';
 
@@ -111,17 +112,7 @@ function publicSecurityHeaders() {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        frameAncestors: ['*'],
-        baseUri: ["'none'"],
-        objectSrc: ["'none'"],
-        formAction: ["'self'"],
-      },
+      directives: { ...BASE_CSP_DIRECTIVES, connectSrc: ["'self'"], frameAncestors: ['*'] },
     },
     frameguard: false,
     crossOriginResourcePolicy: { policy: 'cross-origin' },

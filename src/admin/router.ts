@@ -6,6 +6,7 @@
 import path from 'node:path';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
+import { BASE_CSP_DIRECTIVES } from '../security';
 import type { Db } from '../store/db';
 import { eraseCitizen, erasedRows, isPseudonym } from '../privacy/erase';
 import {
@@ -76,16 +77,7 @@ export function adminRouter(deps: AdminDeps): Router {
     helmet({
       contentSecurityPolicy: {
         useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          baseUri: ["'none'"],
-          objectSrc: ["'none'"],
-        },
+        directives: { ...BASE_CSP_DIRECTIVES, frameAncestors: ["'none'"] },
       },
     }),
   );

@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Router } from 'express';
 import { ChannelError } from '../errors';
+import { PAYLOAD } from '../dialogue/engine';
 import type { Reply } from '../dialogue/types';
 import type { InboxRow } from '../store/inbox';
 
@@ -17,7 +18,7 @@ export type PlatformChannel = 'zalo' | 'messenger' | 'telegram';
  */
 export const CONTROL = {
   greeting: 'greeting',
-  unsupported: '#unsupported',
+  unsupported: PAYLOAD.unsupported,
 } as const;
 
 /** One platform event worth answering, as stored by the ack path. */
