@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from './support/browser';
-import { buildTestApp } from './support/app';
+import { buildTestApp, listenOnLoopback } from './support/app';
 
 describe('web chat in a real browser', () => {
   const { app, db } = buildTestApp();
@@ -11,9 +10,7 @@ describe('web chat in a real browser', () => {
   let baseUrl: string;
 
   beforeAll(async () => {
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, baseUrl } = await listenOnLoopback(app));
     browser = await launchChromium();
   });
   afterAll(async () => {

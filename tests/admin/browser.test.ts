@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { launchChromium } from '../support/browser';
-import { buildTestApp, tempDir } from '../support/app';
+import { buildTestApp, listenOnLoopback, tempDir } from '../support/app';
 
 const PASSWORD = 'browser-test-password';
 const SCRIPT_MESSAGE = '<script>document.body.dataset.pwned="1"</script> giá vàng hôm nay';
@@ -45,9 +44,7 @@ describe('officers’ dashboard in a real browser', () => {
       );
     }
     await request(app).post('/api/chat').send({ userId: 'xss', text: SCRIPT_MESSAGE });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, baseUrl } = await listenOnLoopback(app));
     browser = await launchChromium();
   });
   afterAll(async () => {

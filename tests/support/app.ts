@@ -1,7 +1,10 @@
 /** Builds the real app (real SQLite file, bundled content) for tests, without listening. */
 import fs from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { Express } from 'express';
 import { createApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { KnowledgeService } from '../../src/knowledge/service';
@@ -35,4 +38,11 @@ export function buildTestApp(overrides: Record<string, string> = {}) {
     logger,
   );
   return { config, db, knowledge, ...createApp({ config, db, knowledge, logger }) };
+}
+
+/** Serves an app on a free loopback port, for tests that need a real address (browsers). */
+export async function listenOnLoopback(app: Express): Promise<{ server: Server; baseUrl: string }> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return { server, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
