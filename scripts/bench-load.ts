@@ -30,6 +30,7 @@ import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { freePort, REPO_ROOT, startServer, type ServerProcess } from '../tests/support/process';
 import { checkExactlyOnce, heldOutTexts, signedCall, type SignedCall } from '../tests/support/webhook-load';
+import { startLoopProbe, summariseLoopProbe, type LoopSummary } from './support/loop-probe';
 
 const TARGET_RATE = 1000;
 const TARGET_P99_MS = 50;
@@ -158,6 +159,8 @@ interface LoadResult {
   p99: number;
   acceptedIds: Map<string, Built>;
   startedAt: number;
+  /** Paced runs only: the slowest ack of each second's requests. */
+  slowestBySecond?: number[];
 }
 
 /** Runs autocannon against the webhooks; `rate` 0 = as fast as the server answers. */
@@ -248,9 +251,14 @@ async function paced(
 ): Promise<LoadResult> {
   const calls: Built[] = [];
   for (let i = 0; i < options.amount; i++) calls.push(build(options.first + i, runTag, texts));
+  // Building and signing leaves garbage: collect it now, not as a pause in the first second
+  // (a stalled generator sends its backlog in one burst and measures that queue as latency).
+  globalThis.gc?.();
   const url = new URL(baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
   const latencies: number[] = [];
+  /** Per second of the run: the slowest ack of the requests sent in it. */
+  const slowestBySecond: number[] = [];
   const acceptedIds = new Map<string, Built>();
   let non2xx = 0;
   let errors = 0;
@@ -280,7 +288,10 @@ async function paced(
         (res) => {
           res.resume();
           res.on('end', () => {
-            latencies.push(performance.now() - sentAt);
+            const latency = performance.now() - sentAt;
+            latencies.push(latency);
+            const second = Math.floor((sentAt - startedAt) / 1000);
+            slowestBySecond[second] = Math.max(slowestBySecond[second] ?? 0, latency);
             if (res.statusCode === 200) acceptedIds.set(`${call.channel}:${call.eventId}`, call);
             else non2xx++;
             finish();
@@ -324,6 +335,7 @@ async function paced(
     p99: pct(0.99),
     acceptedIds,
     startedAt,
+    slowestBySecond,
   };
 }
 
@@ -371,11 +383,36 @@ async function drain(dbPath: string, timeoutMs: number): Promise<number> {
 
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
+/** The seconds of the sustained phase whose slowest ack missed the target, if any. */
+function printSlowSeconds(slowest: number[]): void {
+  const slow = slowest.flatMap((v, i) => (v >= TARGET_P99_MS ? [`${i} s: ${v.toFixed(0)} ms`] : []));
+  console.log(
+    `  seconds with an ack ≥ ${TARGET_P99_MS} ms: ${slow.length} of ${slowest.length}` +
+      (slow.length ? ` (${slow.slice(0, 8).join(', ')}${slow.length > 8 ? ', …' : ''})` : ''),
+  );
+}
+
+function printLoops(loops: Record<string, LoopSummary>): void {
+  for (const [name, s] of Object.entries(loops)) {
+    console.log(
+      `  ${name}: main thread busy ${(s.meanElu * 100).toFixed(0)} % (over 90 % in ${s.busyWindows} of ${s.windows} quarter-seconds); ` +
+        `event-loop delay max ${ms(s.maxDelayMs)}, ${s.stalledWindows} stalled > 50 ms; ` +
+        `GC ${s.gcPauses} pauses, ${ms(s.gcTotalMs)} in all, longest ${ms(s.longestGcMs)}`,
+    );
+    for (const w of s.stalledWindows ? s.worst : []) console.log(`    ${w}`);
+  }
+}
+
 async function main(): Promise<void> {
   const texts = heldOutTexts();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-load-'));
   const dbPath = path.join(dir, 'bot.sqlite');
   const fake = await CountingPlatform.start();
+  // Event-loop delay and GC pauses of both processes, to tell a stalled server from a
+  // stalled load generator when an ack is slow.
+  const serverProbe = path.join(dir, 'server-loop.jsonl');
+  const benchProbe = path.join(dir, 'bench-loop.jsonl');
+  const stopBenchProbe = startLoopProbe(benchProbe);
   let server: ServerProcess | undefined;
   let bare: Awaited<ReturnType<typeof startBareExpress>> | undefined;
   try {
@@ -402,10 +439,15 @@ async function main(): Promise<void> {
         // Production's flood limit (one message per citizen here, so it never trips).
         FLOOD_MAX_MESSAGES: '10',
         FLOOD_WINDOW_SECONDS: '10',
+        LOOP_PROBE_FILE: serverProbe,
       },
-      values['cpu-prof']
-        ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', path.resolve(values['cpu-prof'])] }
-        : {},
+      {
+        nodeArgs: [
+          '--import',
+          './scripts/support/loop-probe.ts',
+          ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values['cpu-prof'])] : []),
+        ],
+      },
     );
     const runTag = crypto.randomBytes(3).toString('hex');
     console.log(
@@ -429,6 +471,10 @@ async function main(): Promise<void> {
       texts,
       runTag,
     );
+    const sustainedWall: [number, number] = [
+      performance.timeOrigin + sustained.startedAt,
+      performance.timeOrigin + sustained.startedAt + sustained.seconds * 1000,
+    ];
     const left = await drain(dbPath, DRAIN_S * 1000);
     const repliesDoneS = (fake.lastAt - sustained.startedAt) / 1000;
 
@@ -450,6 +496,11 @@ async function main(): Promise<void> {
 
     server.child.kill('SIGTERM');
     const code = await server.exited;
+    stopBenchProbe();
+    const loops = {
+      server: summariseLoopProbe(serverProbe, ...sustainedWall),
+      'load generator + fake platform': summariseLoopProbe(benchProbe, ...sustainedWall),
+    };
     const accepted = new Map([...warm.acceptedIds, ...sustained.acceptedIds, ...oursMax.acceptedIds]);
     const check = checkExactlyOnce(
       dbPath,
@@ -469,6 +520,8 @@ async function main(): Promise<void> {
       `  every reply at the fake platform ${repliesDoneS.toFixed(1)} s after the first request` +
         ` (${fake.total - fakeBefore} parts${left > 0 ? `; ${left} events still open after ${DRAIN_S} s` : ''})`,
     );
+    printSlowSeconds(sustained.slowestBySecond ?? []);
+    printLoops(loops);
     console.log(`ceiling (unthrottled, ${CEILING_S} s each, 10 connections):`);
     const oursRate = oursMax.accepted / oursMax.seconds;
     const bareRate = bareMax.accepted / bareMax.seconds;

@@ -33,7 +33,7 @@ export interface ServerProcess {
 export const REPO_ROOT = path.join(__dirname, '..', '..');
 
 export interface StartOptions {
-  /** Extra node flags (e.g. --cpu-prof). */
+  /** Extra node flags (e.g. --cpu-prof), after tsx's `--import` so they may name .ts files. */
   nodeArgs?: string[];
   /** How long to wait for /healthz. Default 20 s. */
   startTimeoutMs?: number;
@@ -47,7 +47,7 @@ export async function startServer(
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), '--import', 'tsx', path.join('src', 'main.ts')],
+    ['--import', 'tsx', ...(options.nodeArgs ?? []), path.join('src', 'main.ts')],
     {
       cwd: REPO_ROOT,
       // Tests that are not about flood control poll as one user; they get a generous limit,
