@@ -1,12 +1,13 @@
 /**
- * Telegram through telegraf. Webhook mode: POST /webhooks/telegram, checked against
- * `X-Telegram-Bot-Api-Secret-Token`, then handed to `bot.webhookCallback`; polling mode
- * (a pilot without public HTTPS) runs `bot.launch()`. Either way the bot's only middleware
- * stores the update (deduped on update_id) and returns, so Telegram gets its 200 at once.
+ * Telegram. Webhook mode: POST /webhooks/telegram, checked against
+ * `X-Telegram-Bot-Api-Secret-Token`, parsed and stored here (deduped on update_id), then
+ * answered 200 at once — not through telegraf's webhookCallback, whose per-request context,
+ * debug logger and AsyncLocalStorage cost the ack path more than the store itself. Polling
+ * mode (a pilot without public HTTPS) runs telegraf's `bot.launch()`, whose only middleware
+ * stores the update the same way. Replies are sent through telegraf's API client.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Router } from 'express';
 import { Telegraf, TelegramError } from 'telegraf';
 import type { InlineKeyboardButton, Update, UserFromGetMe } from 'telegraf/types';
@@ -58,8 +59,6 @@ export class TelegramAdapter implements ChannelAdapter {
   readonly remembersOffers = true;
   readonly bot: Telegraf;
   private accept?: AcceptEvents;
-  /** The webhook response being answered, so a failed store can turn the 200 into a 500. */
-  private readonly response = new AsyncLocalStorage<ServerResponse>();
   private polling = false;
 
   constructor(
@@ -71,7 +70,7 @@ export class TelegramAdapter implements ChannelAdapter {
     // Without botInfo telegraf calls getMe inside the first webhook request; the ack path must
     // not wait on the network, and nothing here uses the bot's username.
     this.bot.botInfo = placeholderBotInfo(options.token);
-    this.bot.use((ctx) => this.store(ctx.update));
+    this.bot.use(async (ctx) => void (await this.store(ctx.update)));
     this.bot.catch((err) =>
       this.logger.error({ error: (err as Error).message }, 'Telegram update not stored'),
     );
@@ -80,18 +79,12 @@ export class TelegramAdapter implements ChannelAdapter {
   mount(router: Router, accept: AcceptEvents): void {
     this.accept = accept;
     if (this.options.mode !== 'webhook') return;
-    const callback = this.bot.webhookCallback(TELEGRAM_WEBHOOK_PATH, {
-      secretToken: this.options.webhookSecret,
-    });
-    router.post(TELEGRAM_WEBHOOK_PATH, rawBody, (req, res, next) => {
-      // Checked here rather than only in telegraf: its filter answers a wrong secret by
-      // calling next() (a 404 in Express) and writes both secrets to its debug log.
+    router.post(TELEGRAM_WEBHOOK_PATH, rawBody, (req, res) => {
       const verdict = this.verify(req.headers);
       if (!verdict.ok) {
         rejectWebhook(res, this.logger, 'telegram', verdict, req.ip);
         return;
       }
-      // Parsed here: telegraf answers a body it cannot parse with a bare 415.
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       let update: unknown;
       try {
@@ -104,8 +97,8 @@ export class TelegramAdapter implements ChannelAdapter {
         res.status(400).json({ error: 'the telegram webhook body is not a JSON object' });
         return;
       }
-      req.body = update;
-      return this.response.run(res, () => callback(req, res, next));
+      // Not stored: 500, so that Telegram delivers the update again.
+      void this.store(update as Update).then((stored) => res.status(stored ? 200 : 500).end());
     });
   }
 
@@ -117,7 +110,8 @@ export class TelegramAdapter implements ChannelAdapter {
       : { ok: false, status: 403, reason: 'X-Telegram-Bot-Api-Secret-Token does not match' };
   }
 
-  private async store(update: Update): Promise<void> {
+  /** Stores the update's events; false when they could not be stored (the update must come again). */
+  private async store(update: Update): Promise<boolean> {
     let events: InboundEvent[];
     try {
       events = this.parse(update);
@@ -128,15 +122,14 @@ export class TelegramAdapter implements ChannelAdapter {
         { error: (err as Error).message, updateId: update?.update_id },
         'Telegram update of an unexpected shape ignored',
       );
-      return;
+      return true;
     }
     try {
       await this.accept?.('telegram', events);
+      return true;
     } catch (err) {
-      // Not stored: answer 500 so that Telegram delivers the update again.
-      const res = this.response.getStore();
-      if (res) res.statusCode = 500;
       this.logger.error({ err, updateId: update.update_id }, 'Telegram update could not be stored');
+      return false;
     }
   }
 

@@ -1,0 +1,52 @@
+/**
+ * A webhook whose events cannot be stored (disk full, a corrupt file) must not be answered
+ * 200: the platform would consider it delivered and the citizen's message would be lost.
+ * It gets a 500, so the platform sends it again; once storing works, the repeat is stored
+ * and answered once.
+ */
+import request from 'supertest';
+import { buildChannelApp, channelEnv, SECRETS } from '../channels/helpers';
+import { FakePlatform } from '../support/fake-platform';
+import { LOAD_CHANNELS, signedCall } from '../support/webhook-load';
+
+const LOAD_SECRETS = {
+  zaloAppId: '1234567890123456789',
+  zaloOaSecretKey: SECRETS.zaloOaSecretKey,
+  messengerAppSecret: SECRETS.messengerAppSecret,
+  telegramWebhookSecret: SECRETS.telegramWebhookSecret,
+};
+
+describe('events that cannot be stored', () => {
+  let fake: FakePlatform;
+  let bot: ReturnType<typeof buildChannelApp>;
+
+  beforeEach(async () => {
+    fake = await FakePlatform.start();
+    bot = buildChannelApp(channelEnv(fake));
+  });
+  afterEach(async () => {
+    await bot.close();
+    await fake.close();
+  });
+
+  it.each(LOAD_CHANNELS.map((channel, n) => [channel, n]))(
+    '%s: answered 500 while storing fails, then stored and answered once when it is sent again',
+    async (_channel, n) => {
+      const call = signedCall(n, 'store', 'làm căn cước ở đâu', LOAD_SECRETS);
+      const post = () => request(bot.app).post(call.path).set(call.headers).send(call.body);
+      bot.db.exec(`CREATE TEMP TRIGGER fail_store BEFORE INSERT ON channel_inbox
+                   BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END`);
+
+      const refused = await post();
+      expect(refused.status).toBe(500);
+      expect(JSON.stringify(refused.body)).not.toContain('disk full');
+      expect(bot.inbox()).toHaveLength(0);
+
+      bot.db.exec('DROP TRIGGER fail_store');
+      expect((await post()).status).toBe(200);
+      await bot.channels.pipeline.idle();
+      expect(bot.inbox().map((row) => row.state)).toEqual(['delivered']);
+      expect(bot.respond).toHaveBeenCalledTimes(1);
+    },
+  );
+});
