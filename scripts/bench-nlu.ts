@@ -9,8 +9,9 @@
  * one run's garbage does not land in the next; each run's p50/p99 is printed and the table
  * shows the median over runs. Training is repeated too and the median reported.
  *
- * Test files: tests/fixtures/nlu/heldout.jsonl and ../shared/eval/dev.jsonl (when present),
- * or the files given as arguments.
+ * Test files: tests/fixtures/nlu/heldout.jsonl, tests/fixtures/nlu/independent-sealed.jsonl
+ * (written by someone who never saw the training phrases) and ../shared/eval/dev.jsonl (when
+ * present), or the files given as arguments.
  */
 import fs from 'node:fs';
 import { containerBootstrap } from '@nlpjs/core';
@@ -300,7 +301,11 @@ void runCli(async () => {
   const data = readTrainingData(config.INTENTS_DIR);
   const paths = process.argv.slice(2).length
     ? process.argv.slice(2)
-    : ['tests/fixtures/nlu/heldout.jsonl', '../shared/eval/dev.jsonl'].filter((f) => fs.existsSync(f));
+    : [
+        'tests/fixtures/nlu/heldout.jsonl',
+        'tests/fixtures/nlu/independent-sealed.jsonl',
+        '../shared/eval/dev.jsonl',
+      ].filter((f) => fs.existsSync(f));
   const files = new Map(paths.map((f) => [f.split('/').pop()!, readLabelled(f)]));
   const phrases = data.intents.reduce((n, i) => n + i.phrases.length, 0);
   console.log(

@@ -111,7 +111,7 @@ const defaults: Partial<Record<keyof Config, string>> = {
   CONTENT_DIR: 'content',
   INTENTS_DIR: 'intents',
   SESSION_TTL_MINUTES: '30',
-  NLU_THRESHOLD: '0.5',
+  NLU_THRESHOLD: '0.45',
   MAX_TEXT_LENGTH: '2000',
   PSEUDONYM_SECRET: DEV_PSEUDONYM_SECRET,
   PUBLIC_BASE_URL: 'http://localhost:3000',
