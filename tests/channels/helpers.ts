@@ -21,6 +21,14 @@ export const SECRETS = {
   telegramWebhookSecret: 'telegram_webhook_secret-for-tests',
 };
 
+/** The secrets tests/support/webhook-load.ts signs with, matching `channelEnv`. */
+export const LOAD_SECRETS = {
+  zaloAppId: '1234567890123456789',
+  zaloOaSecretKey: SECRETS.zaloOaSecretKey,
+  messengerAppSecret: SECRETS.messengerAppSecret,
+  telegramWebhookSecret: SECRETS.telegramWebhookSecret,
+};
+
 /** Every channel configured against the fake platform, with fast retries. */
 export function channelEnv(fake: FakePlatform, extra: Record<string, string> = {}): Record<string, string> {
   return {

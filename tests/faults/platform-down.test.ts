@@ -4,18 +4,11 @@
  * reply has been delivered exactly once.
  */
 import request from 'supertest';
-import { buildChannelApp, channelEnv, SECRETS } from '../channels/helpers';
+import { buildChannelApp, channelEnv, LOAD_SECRETS } from '../channels/helpers';
 import { FakePlatform } from '../support/fake-platform';
 import { checkExactlyOnce, heldOutTexts, signedCall, type SignedCall } from '../support/webhook-load';
 
 jest.setTimeout(30_000);
-
-const LOAD_SECRETS = {
-  zaloAppId: '1234567890123456789',
-  zaloOaSecretKey: SECRETS.zaloOaSecretKey,
-  messengerAppSecret: SECRETS.messengerAppSecret,
-  telegramWebhookSecret: SECRETS.telegramWebhookSecret,
-};
 
 describe('a platform API that is down for a while', () => {
   let fake: FakePlatform;

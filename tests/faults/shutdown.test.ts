@@ -4,7 +4,7 @@
  * answered after the restart; the engine runs and the log records once per message.
  */
 import path from 'node:path';
-import { channelEnv, SECRETS } from '../channels/helpers';
+import { channelEnv, LOAD_SECRETS } from '../channels/helpers';
 import { tempDir } from '../support/app';
 import { FakePlatform } from '../support/fake-platform';
 import { startServer, type ServerProcess } from '../support/process';
@@ -18,12 +18,6 @@ import {
 
 jest.setTimeout(90_000);
 
-const LOAD_SECRETS = {
-  zaloAppId: '1234567890123456789',
-  zaloOaSecretKey: SECRETS.zaloOaSecretKey,
-  messengerAppSecret: SECRETS.messengerAppSecret,
-  telegramWebhookSecret: SECRETS.telegramWebhookSecret,
-};
 const CONCURRENCY = 4;
 const MESSAGES = 45;
 

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { channelEnv, SECRETS } from '../channels/helpers';
+import { channelEnv, LOAD_SECRETS } from '../channels/helpers';
 import { tempDir } from '../support/app';
 import { FakePlatform } from '../support/fake-platform';
 import { startServer, type ServerProcess } from '../support/process';
@@ -14,12 +14,6 @@ import { checkExactlyOnce, heldOutTexts, signedCall, type SignedCall } from '../
 
 jest.setTimeout(60_000);
 
-const LOAD_SECRETS = {
-  zaloAppId: '1234567890123456789',
-  zaloOaSecretKey: SECRETS.zaloOaSecretKey,
-  messengerAppSecret: SECRETS.messengerAppSecret,
-  telegramWebhookSecret: SECRETS.telegramWebhookSecret,
-};
 const LOCK_MS = 1000;
 
 describe('SQLite locked by another process for a second', () => {

@@ -5,16 +5,9 @@
  * and answered once.
  */
 import request from 'supertest';
-import { buildChannelApp, channelEnv, SECRETS } from '../channels/helpers';
+import { buildChannelApp, channelEnv, LOAD_SECRETS } from '../channels/helpers';
 import { FakePlatform } from '../support/fake-platform';
 import { LOAD_CHANNELS, signedCall } from '../support/webhook-load';
-
-const LOAD_SECRETS = {
-  zaloAppId: '1234567890123456789',
-  zaloOaSecretKey: SECRETS.zaloOaSecretKey,
-  messengerAppSecret: SECRETS.messengerAppSecret,
-  telegramWebhookSecret: SECRETS.telegramWebhookSecret,
-};
 
 describe('events that cannot be stored', () => {
   let fake: FakePlatform;
