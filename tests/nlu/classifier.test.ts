@@ -5,7 +5,7 @@ import { trainClassifier, type TrainingData } from '../../src/nlu/classifier';
 import { evaluate, readLabelled, type LabelledMessage } from '../../src/nlu/evaluate';
 import { cleanText, foldAccents } from '../../src/nlu/normalise';
 import { readTrainingData } from '../../src/nlu/training-data';
-import { nfd, telex, teencode, withoutDiacritics } from './variants';
+import { VARIANTS } from '../support/variants';
 
 const ROOT = path.resolve(__dirname, '../..');
 const HELDOUT = path.join(ROOT, 'tests/fixtures/nlu/heldout.jsonl');
@@ -89,12 +89,7 @@ describe('accuracy', () => {
   });
 
   const base = evaluate(classify, heldout);
-  it.each([
-    ['without diacritics', withoutDiacritics],
-    ['NFD', nfd],
-    ['teencode', teencode],
-    ['Telex leftovers', telex],
-  ])('held-out %s scores within 3 points of the original', (_name, variant) => {
+  it.each(VARIANTS)('held-out %s scores within 3 points of the original', (_name, variant) => {
     const changed = heldout.map((m) => ({ ...m, text: variant(m.text) }));
     // The generator must really change messages, or the test proves nothing.
     expect(changed.filter((m, i) => m.text !== heldout[i].text).length).toBeGreaterThan(0);

@@ -80,3 +80,11 @@ export function telex(text: string): string {
     .map((part) => (/\s/.test(part) ? part : telexWord(part.replace(/[^\p{L}\p{N}]/gu, ''))))
     .join('');
 }
+
+/** Every rewrite, by the name tests and `npm run bench:nlu` print. */
+export const VARIANTS: [name: string, rewrite: (text: string) => string][] = [
+  ['without diacritics', withoutDiacritics],
+  ['NFD', nfd],
+  ['teencode', teencode],
+  ['Telex leftovers', telex],
+];
