@@ -13,7 +13,7 @@
  */
 import type { Knowledge } from '../knowledge/loader';
 import { extractFeatures, type FeatureVector } from './features';
-import { Normaliser, type NormalisedText } from './normalise';
+import { Normaliser, respellings, type NormalisedText } from './normalise';
 
 export interface Classification {
   /** null: the bot answers with its fallback. */
@@ -75,14 +75,34 @@ function softmaxInPlace(scores: Float64Array, n: number) {
   for (let c = 0; c < n; c++) scores[c] /= sum;
 }
 
-/** The vocabulary repair may map unknown words onto: folded training words and their counts. */
+/**
+ * What no folded Vietnamese word has but Telex/VNI/teencode leftovers do: w, dd, aa/ee/oo, a
+ * tone key at the end, a digit, or an initial j/f/z or k before a/o/u.
+ */
+const LEFTOVER_SHAPE = /w|dd|([aeo])\1|[sfrxj]$|\d|^[fjz]|^k[aou]/;
+
+/**
+ * The vocabulary repair may map unknown words onto: folded training words and their counts.
+ * Training phrases written the way citizens type carry Telex/teencode leftovers too ("lamf",
+ * "wen"). A word of that shape whose respelling is a far more frequent training word is such
+ * a leftover, not a word of its own: it is left out, so it is repaired like any unknown word
+ * (in training and in messages) instead of becoming a rare feature that blocks the repair.
+ * Loanwords keep their place ("test" is not "tết", "gas" is not "ga").
+ */
 function buildVocabulary(data: TrainingData): Map<string, number> {
   const plain = new Normaliser(data.abbreviations);
-  const vocabulary = new Map<string, number>();
+  const counts = new Map<string, number>();
   const phrases = [...data.intents.flatMap((i) => i.phrases), ...data.outOfScope];
   for (const phrase of phrases)
     for (const token of plain.normalise(phrase).tokens)
-      if (/\p{L}/u.test(token)) vocabulary.set(token, (vocabulary.get(token) ?? 0) + 1);
+      if (/\p{L}/u.test(token)) counts.set(token, (counts.get(token) ?? 0) + 1);
+  const vocabulary = new Map(counts);
+  for (const [word, count] of counts)
+    if (
+      LEFTOVER_SHAPE.test(word) &&
+      respellings(word).some((r) => (counts.get(r) ?? 0) >= Math.max(5, 3 * count))
+    )
+      vocabulary.delete(word);
   return vocabulary;
 }
 
