@@ -50,7 +50,7 @@ interface Row {
 const gc = (globalThis as { gc?: () => void }).gc;
 /**
  * JS heap plus ArrayBuffers (where typed-array weights live). Two collections: the buffers of
- * a model dropped just before are only released once the first one has finalised them.
+ * garbage are only released once the first one has finalised them.
  */
 function heapMb(): number {
   gc?.();
@@ -92,21 +92,23 @@ async function latency(classify: (t: string) => unknown, texts: string[], rounds
   return { p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), runs };
 }
 
-/** Trains `repeat` times; the median time, the heap the last model holds, and that model. */
+/**
+ * Trains `repeat` times; the median time, the heap the first model holds (measured before
+ * any other model exists: a dropped model can stay reachable from this async function's
+ * suspended frame, which made later figures 0 or negative), and the last model.
+ */
 async function timeTraining<T>(train: () => T | Promise<T>, repeat: number) {
   const times: number[] = [];
-  // The previous model is dropped before measuring, so the heap figure is one model's.
-  const last: { model?: T } = {};
   let heap = 0;
+  let model: T | undefined;
   for (let i = 0; i < repeat; i++) {
-    delete last.model;
-    const before = heapMb();
+    const before = i === 0 ? heapMb() : 0;
     const start = performance.now();
-    last.model = await train();
+    model = await train();
     times.push(performance.now() - start);
-    heap = heapMb() - before;
+    if (i === 0) heap = heapMb() - before;
   }
-  return { trainMs: median(times), times, heap, model: last.model! };
+  return { trainMs: median(times), times, heap, model: model! };
 }
 
 async function benchOurs(
