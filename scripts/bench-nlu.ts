@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import { containerBootstrap } from '@nlpjs/core';
 import { Nlp } from '@nlpjs/nlp';
-import { trainClassifier, type TrainingData } from '../src/nlu/classifier';
+import { trainClassifier, trainClassifierInSlices, type TrainingData } from '../src/nlu/classifier';
 import { evaluate, readLabelled, type LabelledMessage } from '../src/nlu/evaluate';
 import { readTrainingData } from '../src/nlu/training-data';
 import { VARIANTS } from '../tests/support/variants';
@@ -196,6 +196,36 @@ async function finish(
 }
 
 /**
+ * A content reload trains in slices while the server keeps serving: how long it takes in
+ * all, and the longest the event loop waited between two turns meanwhile (a webhook or chat
+ * arriving then waits at most that long), against training in one go.
+ */
+async function benchReloadTraining(data: TrainingData, threshold: number) {
+  const runs: { totalMs: number; longestMs: number }[] = [];
+  for (let i = 0; i < 5; i++) {
+    let last = performance.now();
+    let longestMs = 0;
+    let done = false;
+    const spin = () => {
+      const now = performance.now();
+      longestMs = Math.max(longestMs, now - last);
+      last = now;
+      if (!done) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const start = performance.now();
+    await trainClassifierInSlices(data, { threshold });
+    runs.push({ totalMs: performance.now() - start, longestMs });
+    done = true;
+    await new Promise((r) => setImmediate(r));
+  }
+  console.log(
+    `\nreload training in slices (5 runs): total ms ${runs.map((r) => r.totalMs.toFixed(0)).join(', ')}; ` +
+      `longest event-loop wait ms ${runs.map((r) => r.longestMs.toFixed(1)).join(', ')}`,
+  );
+}
+
+/**
  * 300 made-up intents × 50 examples: each intent has four keywords of its own (made-up
  * syllables) mixed with common words of the bundled phrases, plus 5 unseen queries per intent.
  */
@@ -348,6 +378,7 @@ void runCli(async () => {
   const nlpjs = await benchNlpJs('NLP.js', data, files, false, 3);
   const nlpjsFold = await benchNlpJs('NLP.js + đ→d', data, files, true, 3);
   print('bundled intents', [ours, nlpjs, nlpjsFold]);
+  await benchReloadTraining(data, config.NLU_THRESHOLD);
 
   const vocabulary = [
     ...new Set(data.intents.flatMap((i) => i.phrases.join(' ').toLocaleLowerCase('vi').split(/\s+/))),

@@ -4,7 +4,12 @@
  */
 import type { ContentError } from '../errors';
 import type { Logger } from '../logger';
-import { trainClassifier, type ClassifierOptions, type IntentClassifier } from '../nlu/classifier';
+import {
+  trainClassifier,
+  trainClassifierInSlices,
+  type ClassifierOptions,
+  type IntentClassifier,
+} from '../nlu/classifier';
 import { checkKnowledge, loadKnowledge, type Knowledge, type KnowledgeDirs } from './loader';
 
 export interface Brain {
@@ -25,6 +30,8 @@ export type ReloadOutcome =
 
 export class KnowledgeService {
   private brain: Brain;
+  /** The reload in progress (or the last one): reloads run one after the other. */
+  private reloading: Promise<unknown> = Promise.resolve();
 
   /** Loads the content once; throws a `ContentError` if it is invalid. */
   constructor(
@@ -42,8 +49,16 @@ export class KnowledgeService {
   /**
    * Re-reads content/ and intents/. A valid new version replaces the live one (classifier
    * retrained); an invalid one is logged with file and line and the old version stays live.
+   * The old version keeps answering while the new classifier trains (in slices, so the
+   * server stays responsive); a reload asked for meanwhile runs after this one.
    */
-  reload(): ReloadOutcome {
+  reload(): Promise<ReloadOutcome> {
+    const next = this.reloading.then(() => this.reloadNow());
+    this.reloading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async reloadNow(): Promise<ReloadOutcome> {
     const live = this.brain.knowledge.version;
     let check: ReturnType<typeof checkKnowledge>;
     try {
@@ -66,7 +81,17 @@ export class KnowledgeService {
       return { status: 'rejected', version: live, errors: check.errors };
     }
     if (check.knowledge.version === live) return { status: 'unchanged', version: live };
-    this.brain = { knowledge: check.knowledge, classifier: trainClassifier(check.knowledge, this.options) };
+    let classifier: IntentClassifier;
+    try {
+      classifier = await trainClassifierInSlices(check.knowledge, this.options);
+    } catch (err) {
+      this.logger.error(
+        { err, liveContentVersion: live },
+        'content reload failed; the previous version stays live',
+      );
+      return { status: 'rejected', version: live, errors: [] };
+    }
+    this.brain = { knowledge: check.knowledge, classifier };
     this.logger.info(
       { contentVersion: check.knowledge.version, previousContentVersion: live },
       'content reloaded',

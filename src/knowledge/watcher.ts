@@ -39,8 +39,7 @@ export function watchKnowledge(
   const reload = () => {
     timer = undefined;
     if (closed) return;
-    const outcome = service.reload();
-    options.onReload?.(outcome);
+    void service.reload().then((outcome) => options.onReload?.(outcome));
   };
   const schedule = (filename: string | null) => {
     if (closed || (filename && !CONTENT_FILE.test(filename))) return;

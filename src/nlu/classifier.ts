@@ -43,6 +43,8 @@ const OUT_OF_SCOPE = '__out_of_scope__';
 /** Smaller gradients are skipped: with many classes most are near 0 and cost the most time. */
 const MIN_GRADIENT = 1e-3;
 const DEFAULTS = { margin: 0.05, epochs: 12, learningRate: 1.5, l2: 1e-5 };
+/** Examples (or phrases) handled between two points where training may pause. */
+const STEP_EXAMPLES = 64;
 
 /** Sparse features as parallel typed arrays: ids into the weight matrix and their values. */
 interface Sparse {
@@ -89,13 +91,15 @@ const LEFTOVER_SHAPE = /w|dd|([aeo])\1|[sfrxj]$|\d|^[fjz]|^k[aou]/;
  * (in training and in messages) instead of becoming a rare feature that blocks the repair.
  * Loanwords keep their place ("test" is not "tết", "gas" is not "ga").
  */
-function buildVocabulary(data: TrainingData): Map<string, number> {
+function* buildVocabulary(data: TrainingData): Generator<void, Map<string, number>> {
   const plain = new Normaliser(data.abbreviations);
   const counts = new Map<string, number>();
   const phrases = [...data.intents.flatMap((i) => i.phrases), ...data.outOfScope];
-  for (const phrase of phrases)
+  for (const [i, phrase] of phrases.entries()) {
+    if (i % STEP_EXAMPLES === STEP_EXAMPLES - 1) yield;
     for (const token of plain.normalise(phrase).tokens)
       if (/\p{L}/u.test(token)) counts.set(token, (counts.get(token) ?? 0) + 1);
+  }
   const vocabulary = new Map(counts);
   for (const [word, count] of counts)
     if (
@@ -127,6 +131,75 @@ const FULL_EPOCHS = 2;
  */
 const FIRST_EPOCH_COMPETITOR = 0.5;
 
+/** The model being fitted and the scratch space of one SGD step. */
+interface FitState {
+  classes: number;
+  l2: number;
+  weights: Float32Array;
+  bias: Float64Array;
+  scores: Float64Array;
+  everyClass: Int32Array;
+  subset: Int32Array;
+  /** Per example: the classes that still competed for it at its last full scoring. */
+  competitors: (Int32Array | undefined)[];
+}
+
+/**
+ * One SGD step on one example (a plain function, not part of the generator below, so the
+ * engine optimises this hot loop as before).
+ */
+function learn(
+  state: FitState,
+  example: Example,
+  index: number,
+  full: boolean,
+  minNegative: number,
+  rate: number,
+): void {
+  const { classes, l2, weights, bias, scores, everyClass, subset, competitors } = state;
+  const { label, ids, values } = example;
+  let scored: Int32Array;
+  let n: number;
+  const known = competitors[index];
+  if (full || !known) {
+    scores.set(bias);
+    for (let i = 0; i < ids.length; i++) {
+      const row = ids[i] * classes;
+      const x = values[i];
+      for (let c = 0; c < classes; c++) scores[c] += x * weights[row + c];
+    }
+    softmaxInPlace(scores, classes);
+    scored = everyClass;
+    n = classes;
+    let k = 0;
+    for (let c = 0; c < classes; c++) if (c !== label && scores[c] >= COMPETITOR) subset[k++] = c;
+    competitors[index] = subset.slice(0, k);
+  } else {
+    subset[0] = label;
+    subset.set(known, 1);
+    n = known.length + 1;
+    for (let j = 0; j < n; j++) {
+      const c = subset[j];
+      let s = bias[c];
+      for (let i = 0; i < ids.length; i++) s += values[i] * weights[ids[i] * classes + c];
+      scores[j] = s;
+    }
+    softmaxInPlace(scores, n);
+    scored = subset;
+  }
+  for (let j = 0; j < n; j++) {
+    const c = scored[j];
+    const gradient = scores[j] - (c === label ? 1 : 0);
+    // Most classes are already near 0 after a few epochs: skip their negligible update.
+    if (c === label ? -gradient < MIN_GRADIENT : gradient < minNegative) continue;
+    bias[c] -= rate * gradient * 0.1;
+    for (let i = 0; i < ids.length; i++) {
+      const k = ids[i] * classes + c;
+      weights[k] -= rate * (gradient * values[i] + l2 * weights[k]);
+    }
+  }
+}
+
 /**
  * Multinomial logistic regression by SGD with "class shrinking": after the first two epochs
  * an example is only scored and updated against the few classes that still compete for it
@@ -135,18 +208,23 @@ const FIRST_EPOCH_COMPETITOR = 0.5;
  * competitors, which is what makes 300 intents train in seconds; the final model scores
  * every class.
  */
-function fit(
+function* fit(
   examples: Example[],
   classes: number,
   features: number,
   { epochs, learningRate, l2 }: { epochs: number; learningRate: number; l2: number },
-): Model {
-  const weights = new Float32Array(features * classes);
-  const bias = new Float64Array(classes);
-  const scores = new Float64Array(classes);
-  const everyClass = Int32Array.from({ length: classes }, (_, c) => c);
-  const subset = new Int32Array(classes);
-  const competitors: (Int32Array | undefined)[] = new Array<Int32Array | undefined>(examples.length);
+): Generator<void, Model> {
+  const state: FitState = {
+    classes,
+    l2,
+    weights: new Float32Array(features * classes),
+    bias: new Float64Array(classes),
+    scores: new Float64Array(classes),
+    everyClass: Int32Array.from({ length: classes }, (_, c) => c),
+    subset: new Int32Array(classes),
+    competitors: new Array<Int32Array | undefined>(examples.length),
+  };
+  const { weights, bias } = state;
   const random = mulberry32(0x7710);
   const order = examples.map((_, i) => i);
   const firstEpochMinNegative = Math.max(MIN_GRADIENT, FIRST_EPOCH_COMPETITOR / classes);
@@ -158,50 +236,10 @@ function fit(
     const full = epoch < FULL_EPOCHS;
     const minNegative = epoch === 0 ? firstEpochMinNegative : MIN_GRADIENT;
     for (let position = 0; position < order.length; position++) {
+      if (position % STEP_EXAMPLES === STEP_EXAMPLES - 1) yield;
       const index = order[position];
-      const example = examples[index];
-      const { label, ids, values } = example;
       const rate = learningRate * (1 - (epoch + position / order.length) / epochs) + 0.01;
-      let scored: Int32Array;
-      let n: number;
-      const known = competitors[index];
-      if (full || !known) {
-        scores.set(bias);
-        for (let i = 0; i < ids.length; i++) {
-          const row = ids[i] * classes;
-          const x = values[i];
-          for (let c = 0; c < classes; c++) scores[c] += x * weights[row + c];
-        }
-        softmaxInPlace(scores, classes);
-        scored = everyClass;
-        n = classes;
-        let k = 0;
-        for (let c = 0; c < classes; c++) if (c !== label && scores[c] >= COMPETITOR) subset[k++] = c;
-        competitors[index] = subset.slice(0, k);
-      } else {
-        subset[0] = label;
-        subset.set(known, 1);
-        n = known.length + 1;
-        for (let j = 0; j < n; j++) {
-          const c = subset[j];
-          let s = bias[c];
-          for (let i = 0; i < ids.length; i++) s += values[i] * weights[ids[i] * classes + c];
-          scores[j] = s;
-        }
-        softmaxInPlace(scores, n);
-        scored = subset;
-      }
-      for (let j = 0; j < n; j++) {
-        const c = scored[j];
-        const gradient = scores[j] - (c === label ? 1 : 0);
-        // Most classes are already near 0 after a few epochs: skip their negligible update.
-        if (c === label ? -gradient < MIN_GRADIENT : gradient < minNegative) continue;
-        bias[c] -= rate * gradient * 0.1;
-        for (let i = 0; i < ids.length; i++) {
-          const k = ids[i] * classes + c;
-          weights[k] -= rate * (gradient * values[i] + l2 * weights[k]);
-        }
-      }
+      learn(state, examples[index], index, full, minNegative, rate);
     }
   }
 
@@ -219,9 +257,41 @@ function fit(
   };
 }
 
+/** Trains in one go, blocking: at start-up, in scripts and in tests. */
 export function trainClassifier(data: TrainingData, options: ClassifierOptions): IntentClassifier {
+  const steps = train(data, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * Trains while the server keeps serving: the work runs in slices of about `sliceMs`, and
+ * between two slices the event loop answers webhooks and chats (a reload's training takes
+ * about a second of CPU; blocking for all of it would hold every reply back that long).
+ */
+export async function trainClassifierInSlices(
+  data: TrainingData,
+  options: ClassifierOptions,
+  sliceMs = 10,
+): Promise<IntentClassifier> {
+  const steps = train(data, options);
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+}
+
+/** The training itself, pausing (yield) every STEP_EXAMPLES phrases or examples. */
+function* train(data: TrainingData, options: ClassifierOptions): Generator<void, IntentClassifier> {
   const { margin, epochs, learningRate, l2 } = { ...DEFAULTS, ...stripUndefined(options) };
-  const normaliser = new Normaliser(data.abbreviations, buildVocabulary(data));
+  const normaliser = new Normaliser(data.abbreviations, yield* buildVocabulary(data));
 
   const labels = [...data.intents.map((i) => i.id), OUT_OF_SCOPE];
   const outOfScope = labels.length - 1;
@@ -248,10 +318,16 @@ export function trainClassifier(data: TrainingData, options: ClassifierOptions):
     if (n.accentedTokens.length > 0)
       examples.push({ label, ...encode(extractFeatures({ ...n, accentedTokens: [] }), true) });
   };
-  data.intents.forEach((intent, label) => intent.phrases.forEach((p) => addPhrase(p, label)));
-  data.outOfScope.forEach((p) => addPhrase(p, outOfScope));
+  const labelled = [
+    ...data.intents.flatMap((intent, label) => intent.phrases.map((p) => [p, label] as const)),
+    ...data.outOfScope.map((p) => [p, outOfScope] as const),
+  ];
+  for (const [i, [phrase, label]] of labelled.entries()) {
+    if (i % STEP_EXAMPLES === STEP_EXAMPLES - 1) yield;
+    addPhrase(phrase, label);
+  }
 
-  const model = fit(examples, labels.length, featureIds.size, { epochs, learningRate, l2 });
+  const model = yield* fit(examples, labels.length, featureIds.size, { epochs, learningRate, l2 });
   const scores = new Float64Array(labels.length);
 
   return {

@@ -117,25 +117,58 @@ describe('hot reload of the running server', () => {
 });
 
 describe('KnowledgeService.reload and the watcher', () => {
-  it('reports reloaded, unchanged and rejected, and keeps the live version on rejection', () => {
+  it('reports reloaded, unchanged and rejected, and keeps the live version on rejection', async () => {
     const trees = copyTrees();
     const service = new KnowledgeService(trees, { threshold: 0.5 }, silentLogger());
     const first = service.current.knowledge.version;
-    expect(service.reload()).toEqual({ status: 'unchanged', version: first });
+    expect(await service.reload()).toEqual({ status: 'unchanged', version: first });
 
     const thanks = path.join(trees.contentDir, 'thanks.md');
     edit(thanks, 'Rất vui được giúp bạn!', 'Không có gì!');
-    const reloaded = service.reload();
+    const reloaded = await service.reload();
     expect(reloaded.status).toBe('reloaded');
     expect(service.current.knowledge.answers.get('thanks')!.summary).toMatch(/^Không có gì!/);
 
     fs.writeFileSync(thanks, 'no front matter');
-    const rejected = service.reload();
+    const rejected = await service.reload();
     expect(rejected).toMatchObject({ status: 'rejected', version: reloaded.version });
     expect(rejected.status === 'rejected' && rejected.errors[0].message).toBe(
       `${thanks}:1: expected front matter between two "---" lines at the top`,
     );
     expect(service.current.knowledge.version).toBe(reloaded.version);
+  });
+
+  it('keeps answering with the old version while the new classifier trains', async () => {
+    const trees = copyTrees();
+    const service = new KnowledgeService(trees, { threshold: 0.5 }, silentLogger());
+    const old = service.current;
+    edit(path.join(trees.contentDir, 'thanks.md'), 'Rất vui được giúp bạn!', 'Không có gì!');
+    // Count turns of the event loop (what webhooks and chats need) until the reload is done.
+    let turns = 0;
+    let done = false;
+    const spin = () => {
+      turns++;
+      if (!done) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const reloading = service.reload().finally(() => (done = true));
+    await new Promise((r) => setImmediate(r));
+    expect(service.current).toBe(old); // still serving the old version mid-reload
+    expect((await reloading).status).toBe('reloaded');
+    expect(service.current).not.toBe(old);
+    // Training takes several hundred ms of CPU in slices of ~10 ms: the loop kept turning.
+    expect(turns).toBeGreaterThan(10);
+  });
+
+  it('runs reloads asked for at once one after the other', async () => {
+    const trees = copyTrees();
+    const service = new KnowledgeService(trees, { threshold: 0.5 }, silentLogger());
+    const thanks = path.join(trees.contentDir, 'thanks.md');
+    edit(thanks, 'Rất vui được giúp bạn!', 'Một!');
+    const first = service.reload();
+    const second = service.reload();
+    expect((await first).status).toBe('reloaded');
+    expect(await second).toEqual({ status: 'unchanged', version: (await first).version });
   });
 
   it('debounces a burst of saves into one reload and ignores editor swap files', async () => {
