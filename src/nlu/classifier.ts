@@ -131,6 +131,24 @@ const FULL_EPOCHS = 2;
  */
 const FIRST_EPOCH_COMPETITOR = 0.5;
 
+/** Softmax probabilities of every class (bias.length of them) for one message, into `out`. */
+function scoreEveryClass(
+  weights: Float32Array,
+  bias: Float64Array,
+  { ids, values }: Sparse,
+  out: Float64Array,
+): Float64Array {
+  const classes = bias.length;
+  out.set(bias);
+  for (let i = 0; i < ids.length; i++) {
+    const row = ids[i] * classes;
+    const x = values[i];
+    for (let c = 0; c < classes; c++) out[c] += x * weights[row + c];
+  }
+  softmaxInPlace(out, classes);
+  return out;
+}
+
 /** The model being fitted and the scratch space of one SGD step. */
 interface FitState {
   classes: number;
@@ -162,13 +180,7 @@ function learn(
   let n: number;
   const known = competitors[index];
   if (full || !known) {
-    scores.set(bias);
-    for (let i = 0; i < ids.length; i++) {
-      const row = ids[i] * classes;
-      const x = values[i];
-      for (let c = 0; c < classes; c++) scores[c] += x * weights[row + c];
-    }
-    softmaxInPlace(scores, classes);
+    scoreEveryClass(weights, bias, example, scores);
     scored = everyClass;
     n = classes;
     let k = 0;
@@ -243,18 +255,7 @@ function* fit(
     }
   }
 
-  return {
-    score({ ids, values }, out) {
-      out.set(bias);
-      for (let i = 0; i < ids.length; i++) {
-        const row = ids[i] * classes;
-        const x = values[i];
-        for (let c = 0; c < classes; c++) out[c] += x * weights[row + c];
-      }
-      softmaxInPlace(out, classes);
-      return out;
-    },
-  };
+  return { score: (features, out) => scoreEveryClass(weights, bias, features, out) };
 }
 
 /** Trains in one go, blocking: at start-up, in scripts and in tests. */
