@@ -175,6 +175,7 @@ describe('KnowledgeService.reload and the watcher', () => {
     const trees = copyTrees();
     const service = new KnowledgeService(trees, { threshold: 0.5 }, silentLogger());
     const outcomes: ReloadOutcome[] = [];
+    const reloads = jest.spyOn(service, 'reload');
     const watcher = watchKnowledge(service, trees, silentLogger(), {
       debounceMs: 200,
       onReload: (o) => outcomes.push(o),
@@ -182,15 +183,18 @@ describe('KnowledgeService.reload and the watcher', () => {
     try {
       fs.writeFileSync(path.join(trees.contentDir, '.thanks.md.swp'), 'swap');
       await new Promise((r) => setTimeout(r, 400));
-      expect(outcomes).toEqual([]);
+      expect(reloads).not.toHaveBeenCalled();
 
       const thanks = path.join(trees.contentDir, 'thanks.md');
       for (const word of ['Một', 'Hai', 'Ba']) {
         edit(thanks, /^(Rất vui được giúp bạn!|Một|Hai)/m, word);
         await new Promise((r) => setTimeout(r, 20));
       }
-      await within(2000, async () => outcomes.length > 0);
+      // What is checked here is one reload for the burst; the 2-second promise is checked
+      // above against the real server. Training may take longer on a busy CI machine.
+      await within(10_000, async () => outcomes.length > 0);
       await new Promise((r) => setTimeout(r, 400));
+      expect(reloads).toHaveBeenCalledTimes(1);
       expect(outcomes.map((o) => o.status)).toEqual(['reloaded']);
       expect(service.current.knowledge.answers.get('thanks')!.summary).toMatch(/^Ba/);
     } finally {
