@@ -22,6 +22,11 @@ export function buildBrain(dirs: KnowledgeDirs, options: ClassifierOptions): Bra
   return { knowledge, classifier: trainClassifier(knowledge, options) };
 }
 
+/** Everything the classifier is trained on, as one comparable string. */
+function trainingKey({ intents, outOfScope, abbreviations }: Knowledge): string {
+  return JSON.stringify([intents.map((i) => [i.id, i.phrases]), outOfScope, abbreviations]);
+}
+
 /** What a reload did: switched to a new version, found nothing new, or kept the old one. */
 export type ReloadOutcome =
   | { status: 'reloaded'; version: string }
@@ -81,9 +86,11 @@ export class KnowledgeService {
       return { status: 'rejected', version: live, errors: check.errors };
     }
     if (check.knowledge.version === live) return { status: 'unchanged', version: live };
-    let classifier: IntentClassifier;
+    let classifier = this.brain.classifier;
     try {
-      classifier = await trainClassifierInSlices(check.knowledge, this.options);
+      // Most saves change an answer only: the classifier then stays as it is.
+      if (trainingKey(check.knowledge) !== trainingKey(this.brain.knowledge))
+        classifier = await trainClassifierInSlices(check.knowledge, this.options);
     } catch (err) {
       this.logger.error(
         { err, liveContentVersion: live },

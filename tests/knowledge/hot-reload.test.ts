@@ -28,6 +28,10 @@ function edit(file: string, from: string | RegExp, to: string) {
   fs.writeFileSync(file, next);
 }
 
+function addTrainingPhrase(intentsDir: string, intent: string, phrase: string) {
+  edit(path.join(intentsDir, `${intent}.yaml`), /phrases:\n/, `phrases:\n  - ${phrase}\n`);
+}
+
 /** Polls until `check` passes or `ms` elapse; returns the time it took. */
 async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
   const start = Date.now();
@@ -142,7 +146,7 @@ describe('KnowledgeService.reload and the watcher', () => {
     const trees = copyTrees();
     const service = new KnowledgeService(trees, { threshold: 0.5 }, silentLogger());
     const old = service.current;
-    edit(path.join(trees.contentDir, 'thanks.md'), 'Rất vui được giúp bạn!', 'Không có gì!');
+    addTrainingPhrase(trees.intentsDir, 'thanks', 'cảm ơn em nhiều lắm nha');
     // Count turns of the event loop (what webhooks and chats need) until the reload is done.
     let turns = 0;
     let done = false;
@@ -160,11 +164,27 @@ describe('KnowledgeService.reload and the watcher', () => {
     expect(turns).toBeGreaterThan(10);
   });
 
+  it('retrains only when training data changed, not for an edited answer', async () => {
+    const trees = copyTrees();
+    const service = new KnowledgeService(trees, { threshold: 0.5 }, silentLogger());
+    const first = service.current;
+    edit(path.join(trees.contentDir, 'thanks.md'), 'Rất vui được giúp bạn!', 'Không có gì!');
+    expect((await service.reload()).status).toBe('reloaded');
+    expect(service.current.knowledge).not.toBe(first.knowledge);
+    expect(service.current.classifier).toBe(first.classifier);
+
+    const phrase = 'con mèo tím biếc nhà tôi biết hát';
+    expect(service.current.classifier.classify(phrase).intent).not.toBe('thanks');
+    addTrainingPhrase(trees.intentsDir, 'thanks', phrase);
+    expect((await service.reload()).status).toBe('reloaded');
+    expect(service.current.classifier).not.toBe(first.classifier);
+    expect(service.current.classifier.classify(phrase).intent).toBe('thanks');
+  });
+
   it('runs reloads asked for at once one after the other', async () => {
     const trees = copyTrees();
     const service = new KnowledgeService(trees, { threshold: 0.5 }, silentLogger());
-    const thanks = path.join(trees.contentDir, 'thanks.md');
-    edit(thanks, 'Rất vui được giúp bạn!', 'Một!');
+    addTrainingPhrase(trees.intentsDir, 'thanks', 'cảm ơn em nhiều lắm nha'); // so the first one trains
     const first = service.reload();
     const second = service.reload();
     expect((await first).status).toBe('reloaded');
