@@ -53,7 +53,8 @@ export class KnowledgeService {
 
   /**
    * Re-reads content/ and intents/. A valid new version replaces the live one (classifier
-   * retrained); an invalid one is logged with file and line and the old version stays live.
+   * retrained if its training data changed); an invalid one is logged with file and line
+   * and the old version stays live.
    * The old version keeps answering while the new classifier trains (in slices, so the
    * server stays responsive); a reload asked for meanwhile runs after this one.
    */

@@ -163,8 +163,8 @@ interface FitState {
 }
 
 /**
- * One SGD step on one example (a plain function, not part of the generator below, so the
- * engine optimises this hot loop as before).
+ * One SGD step on one example: a plain function outside the generator below, so the engine
+ * optimises the hot loop on its own.
  */
 function learn(
   state: FitState,
