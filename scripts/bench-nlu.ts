@@ -198,7 +198,8 @@ async function finish(
 /**
  * A content reload trains in slices while the server keeps serving: how long it takes in
  * all, and the longest the event loop waited between two turns meanwhile (a webhook or chat
- * arriving then waits at most that long), against training in one go.
+ * arriving then waits at most that long). Training in one go blocks it for the whole
+ * "train ms" of the table above.
  */
 async function benchReloadTraining(data: TrainingData, threshold: number) {
   const runs: { totalMs: number; longestMs: number }[] = [];
