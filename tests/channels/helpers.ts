@@ -9,7 +9,7 @@ import { KnowledgeService } from '../../src/knowledge/service';
 import { silentLogger } from '../../src/logger';
 import { openDatabase } from '../../src/store/db';
 import { tempDir } from '../support/app';
-import type { FakePlatform } from '../support/fake-platform';
+import { FakePlatform } from '../support/fake-platform';
 
 export const SECRETS = {
   zaloOaSecretKey: 'zalo-oa-secret-key-for-tests',
@@ -90,6 +90,29 @@ export function buildChannelApp(env: Record<string, string>) {
       db.close();
     },
   };
+}
+
+export type ChannelApp = ReturnType<typeof buildChannelApp>;
+
+/**
+ * Before each test: a fresh fake platform and a fresh app on it (env `extra` on top of
+ * `channelEnv`), handed to `use` so a suite keeps its own names; after each: both closed.
+ */
+export function useChannelApp(
+  use: (fake: FakePlatform, app: ChannelApp) => void,
+  extra: Record<string, string> = {},
+): void {
+  let fake: FakePlatform | undefined;
+  let app: ChannelApp | undefined;
+  beforeEach(async () => {
+    fake = await FakePlatform.start();
+    app = buildChannelApp(channelEnv(fake, extra));
+    use(fake, app);
+  });
+  afterEach(async () => {
+    await app?.close();
+    await fake?.close();
+  });
 }
 
 export function fixture(channel: 'zalo' | 'messenger' | 'telegram', name: string): string {

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { FakePlatform } from '../support/fake-platform';
-import { buildChannelApp, channelEnv, fixtureWith, SECRETS } from './helpers';
+import type { FakePlatform } from '../support/fake-platform';
+import { type ChannelApp, useChannelApp, fixtureWith, SECRETS } from './helpers';
 
 const CHAT = '5012345678';
 
@@ -12,16 +12,11 @@ interface SentMessage {
 
 describe('Telegram channel (webhook mode)', () => {
   let fake: FakePlatform;
-  let t: ReturnType<typeof buildChannelApp>;
+  let t: ChannelApp;
   let seq = 0;
-
-  beforeEach(async () => {
-    fake = await FakePlatform.start();
-    t = buildChannelApp(channelEnv(fake));
-  });
-  afterEach(async () => {
-    await t.close();
-    await fake.close();
+  useChannelApp((f, app) => {
+    fake = f;
+    t = app;
   });
 
   async function post(name: string, replace: Record<string, string> = {}, fresh = true) {

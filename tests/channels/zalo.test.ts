@@ -1,21 +1,16 @@
 import request from 'supertest';
-import { FakePlatform } from '../support/fake-platform';
-import { buildChannelApp, channelEnv, fixture, fixtureWith, SECRETS, zaloSignature } from './helpers';
+import type { FakePlatform } from '../support/fake-platform';
+import { type ChannelApp, useChannelApp, fixture, fixtureWith, SECRETS, zaloSignature } from './helpers';
 
 const BIG_ID = '2468458835296117922';
 
 describe('Zalo OA channel', () => {
   let fake: FakePlatform;
-  let t: ReturnType<typeof buildChannelApp>;
+  let t: ChannelApp;
   let seq = 0;
-
-  beforeEach(async () => {
-    fake = await FakePlatform.start();
-    t = buildChannelApp(channelEnv(fake));
-  });
-  afterEach(async () => {
-    await t.close();
-    await fake.close();
+  useChannelApp((f, app) => {
+    fake = f;
+    t = app;
   });
 
   /** Posts a signed fixture (with a fresh msg_id unless told otherwise) and waits for processing. */

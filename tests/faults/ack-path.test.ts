@@ -3,20 +3,15 @@
  * later turn of the event loop, so a webhook's 200 never waits for them.
  */
 import type { InboundEvent } from '../../src/channels/types';
-import { buildChannelApp, channelEnv } from '../channels/helpers';
-import { FakePlatform } from '../support/fake-platform';
+import { type ChannelApp, useChannelApp } from '../channels/helpers';
+import type { FakePlatform } from '../support/fake-platform';
 
 describe('the webhook ack path', () => {
   let fake: FakePlatform;
-  let t: ReturnType<typeof buildChannelApp>;
-
-  beforeEach(async () => {
-    fake = await FakePlatform.start();
-    t = buildChannelApp(channelEnv(fake));
-  });
-  afterEach(async () => {
-    await t.close();
-    await fake.close();
+  let t: ChannelApp;
+  useChannelApp((f, app) => {
+    fake = f;
+    t = app;
   });
 
   const event = (n: number): InboundEvent => ({

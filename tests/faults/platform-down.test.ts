@@ -4,25 +4,23 @@
  * reply has been delivered exactly once.
  */
 import request from 'supertest';
-import { buildChannelApp, channelEnv, LOAD_SECRETS } from '../channels/helpers';
-import { FakePlatform } from '../support/fake-platform';
+import { type ChannelApp, useChannelApp, LOAD_SECRETS } from '../channels/helpers';
+import type { FakePlatform } from '../support/fake-platform';
 import { checkExactlyOnce, heldOutTexts, signedCall, type SignedCall } from '../support/webhook-load';
 
 jest.setTimeout(30_000);
 
 describe('a platform API that is down for a while', () => {
   let fake: FakePlatform;
-  let t: ReturnType<typeof buildChannelApp>;
-
-  beforeEach(async () => {
-    fake = await FakePlatform.start();
-    // Retries spread over ≥ 3 s (100 ms doubling, 7 waits, half of each random): longer than the outage.
-    t = buildChannelApp(channelEnv(fake, { SEND_RETRY_BASE_MS: '100', SEND_MAX_ATTEMPTS: '8' }));
-  });
-  afterEach(async () => {
-    await t.close();
-    await fake.close();
-  });
+  let t: ChannelApp;
+  // Retries spread over ≥ 3 s (100 ms doubling, 7 waits, half of each random): longer than the outage.
+  useChannelApp(
+    (f, app) => {
+      fake = f;
+      t = app;
+    },
+    { SEND_RETRY_BASE_MS: '100', SEND_MAX_ATTEMPTS: '8' },
+  );
 
   it('delivers every reply once it is back, and acknowledges webhooks meanwhile', async () => {
     const texts = heldOutTexts();

@@ -5,21 +5,13 @@
  * and answered once.
  */
 import request from 'supertest';
-import { buildChannelApp, channelEnv, LOAD_SECRETS } from '../channels/helpers';
-import { FakePlatform } from '../support/fake-platform';
+import { type ChannelApp, useChannelApp, LOAD_SECRETS } from '../channels/helpers';
 import { LOAD_CHANNELS, signedCall } from '../support/webhook-load';
 
 describe('events that cannot be stored', () => {
-  let fake: FakePlatform;
-  let bot: ReturnType<typeof buildChannelApp>;
-
-  beforeEach(async () => {
-    fake = await FakePlatform.start();
-    bot = buildChannelApp(channelEnv(fake));
-  });
-  afterEach(async () => {
-    await bot.close();
-    await fake.close();
+  let bot: ChannelApp;
+  useChannelApp((_fake, app) => {
+    bot = app;
   });
 
   it.each(LOAD_CHANNELS.map((channel, n) => [channel, n]))(

@@ -7,25 +7,23 @@ import request from 'supertest';
 import { eraseCitizen } from '../../src/privacy/erase';
 import { pseudonymize } from '../../src/privacy/pseudonym';
 import { Reports } from '../../src/store/reports';
-import { buildChannelApp, channelEnv, SECRETS as CHANNEL_SECRETS } from '../channels/helpers';
-import { FakePlatform } from '../support/fake-platform';
+import { type ChannelApp, useChannelApp, SECRETS as CHANNEL_SECRETS } from '../channels/helpers';
+import type { FakePlatform } from '../support/fake-platform';
 import { cellsContaining, forbiddenIn, allCells, rawBytesContaining, SECRETS } from './scan';
 
 const ERASE_DONE = 'Đã xóa toàn bộ dữ liệu trao đổi của bạn.';
 
 describe('personal data and erasure through the Telegram webhook', () => {
   let fake: FakePlatform;
-  let t: ReturnType<typeof buildChannelApp>;
+  let t: ChannelApp;
   let update = 0;
-
-  beforeEach(async () => {
-    fake = await FakePlatform.start();
-    t = buildChannelApp(channelEnv(fake, { FEEDBACK_EVERY: '1', FLOOD_MAX_MESSAGES: '1000' }));
-  });
-  afterEach(async () => {
-    await t.close();
-    await fake.close();
-  });
+  useChannelApp(
+    (f, app) => {
+      fake = f;
+      t = app;
+    },
+    { FEEDBACK_EVERY: '1', FLOOD_MAX_MESSAGES: '1000' },
+  );
 
   const person = (chat: string) => ({
     id: Number(chat),
