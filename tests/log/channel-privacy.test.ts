@@ -9,7 +9,14 @@ import { pseudonymize } from '../../src/privacy/pseudonym';
 import { Reports } from '../../src/store/reports';
 import { type ChannelApp, useChannelApp, SECRETS as CHANNEL_SECRETS } from '../channels/helpers';
 import type { FakePlatform } from '../support/fake-platform';
-import { cellsContaining, forbiddenIn, allCells, rawBytesContaining, SECRETS } from './scan';
+import {
+  cellsContaining,
+  forbiddenIn,
+  allCells,
+  rawBytesContaining,
+  PERSONAL_MESSAGES,
+  SECRETS,
+} from './scan';
 
 const ERASE_DONE = 'Đã xóa toàn bộ dữ liệu trao đổi của bạn.';
 
@@ -82,20 +89,12 @@ describe('personal data and erasure through the Telegram webhook', () => {
 
   it('never stores an ID number, a phone or an e-mail typed in a Telegram message', async () => {
     const chat = '5012345678';
-    const messages = [
-      `số căn cước của tôi là ${SECRETS.cccd} bị mất`,
-      `CMND cũ ${SECRETS.cmnd} còn dùng được không`,
-      `gọi lại cho tôi số ${SECRETS.phone} nhé`,
-      `hoặc ${SECRETS.intlPhone}`,
-      `gửi vào email ${SECRETS.email} giúp tôi`,
-      `cccd ${SECRETS.cccd}, sđt ${SECRETS.phone}, mail ${SECRETS.email}, gặp cán bộ`,
-    ];
     const leaks = () =>
       allCells(t.db).flatMap((c) => forbiddenIn(c.value).map((what) => `${c.where}: ${what} in ${c.value}`));
     // While the platform is slow to take the reply, the event is open in the inbox: even
     // then it holds no personal number.
     fake.failNext('timeout');
-    await say(chat, messages[5], false);
+    await say(chat, PERSONAL_MESSAGES[5], false);
     expect(t.inbox()).toHaveLength(1);
     expect(['accepted', 'answered']).toContain(t.inbox()[0].state);
     expect(t.db.prepare('SELECT text FROM channel_inbox').pluck().get()).toBe(
@@ -103,7 +102,7 @@ describe('personal data and erasure through the Telegram webhook', () => {
     );
     expect(leaks()).toEqual([]);
     await t.channels.pipeline.idle();
-    for (const text of messages.slice(0, 5)) await say(chat, text);
+    for (const text of PERSONAL_MESSAGES.slice(0, 5)) await say(chat, text);
     // A crafted button payload carrying a phone number.
     await tap(chat, `x ${SECRETS.intlPhone}`);
 

@@ -1,42 +1,15 @@
-import fs from 'node:fs';
 import request from 'supertest';
 import { redact } from '../../src/privacy/redact';
 import { Reports } from '../../src/store/reports';
 import { buildTestApp } from '../support/app';
-
-/** Personal data a citizen might type, and the digit/e-mail forms that must never be stored. */
-const SECRETS = {
-  cccd: '001234567890',
-  cmnd: '123456789',
-  phone: '0912 345 678',
-  intlPhone: '+84912345678',
-  email: 'nguyen.van.a@example.com',
-};
-
-function forbiddenIn(value: string): string[] {
-  const digits = value.replace(/[\s.()-]/g, '');
-  const found: string[] = [];
-  if (digits.includes('001234567890')) found.push('12-digit ID');
-  if (digits.includes('123456789')) found.push('9-digit ID');
-  if (digits.includes('912345678')) found.push('phone');
-  if (/nguyen\.?van|example\.com|example com/i.test(value)) found.push('e-mail');
-  return found;
-}
+import { forbiddenIn, PERSONAL_MESSAGES, rawBytesContaining, SECRETS, tableNames } from './scan';
 
 describe('personal data never reaches the database', () => {
   const { app, db, config, handoffs } = buildTestApp({ ADMIN_PASSWORD: 'test-password-123' });
   afterAll(() => db.close());
 
   it('redacts IDs, phones and e-mails from every table and from the raw SQLite files', async () => {
-    const messages = [
-      `số căn cước của tôi là ${SECRETS.cccd} bị mất`,
-      `CMND cũ ${SECRETS.cmnd} còn dùng được không`,
-      `gọi lại cho tôi số ${SECRETS.phone} nhé`,
-      `hoặc ${SECRETS.intlPhone}`,
-      `gửi vào email ${SECRETS.email} giúp tôi`,
-      `cccd ${SECRETS.cccd}, sđt ${SECRETS.phone}, mail ${SECRETS.email}, gặp cán bộ`,
-    ];
-    for (const text of messages) {
+    for (const text of PERSONAL_MESSAGES) {
       const res = await request(app).post('/api/chat').send({ userId: 'citizen-1', text });
       expect(res.status).toBe(200);
     }
@@ -47,10 +20,7 @@ describe('personal data never reaches the database', () => {
     await request(app).post('/api/chat').send({ userId: 'citizen-1', payload: 'handoff' });
     await handoffs.settled();
 
-    const tables = db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-      .pluck()
-      .all() as string[];
+    const tables = tableNames(db);
     expect(tables).toEqual(
       expect.arrayContaining(['interactions', 'handoffs', 'contacts', 'daily_unanswered']),
     );
@@ -74,13 +44,15 @@ describe('personal data never reaches the database', () => {
     expect(texts).toContain('gọi lại cho tôi số [số điện thoại] nhé');
     expect(texts).toContain('gửi vào email [email] giúp tôi');
 
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    for (const file of [config.DATABASE_PATH, `${config.DATABASE_PATH}-wal`]) {
-      if (!fs.existsSync(file)) continue;
-      const bytes = fs.readFileSync(file).toString('latin1');
-      for (const raw of ['001234567890', '123456789', '0912 345 678', '912345678', 'example.com'])
-        expect(bytes.includes(raw)).toBe(false);
-    }
+    expect(
+      rawBytesContaining(db, config.DATABASE_PATH, [
+        '001234567890',
+        '123456789',
+        '0912 345 678',
+        '912345678',
+        'example.com',
+      ]),
+    ).toEqual([]);
   });
 });
 

@@ -11,6 +11,16 @@ export const SECRETS = {
   email: 'nguyen.van.a@example.com',
 };
 
+/** Messages a citizen might send with SECRETS in them; the last one also asks for an officer. */
+export const PERSONAL_MESSAGES = [
+  `số căn cước của tôi là ${SECRETS.cccd} bị mất`,
+  `CMND cũ ${SECRETS.cmnd} còn dùng được không`,
+  `gọi lại cho tôi số ${SECRETS.phone} nhé`,
+  `hoặc ${SECRETS.intlPhone}`,
+  `gửi vào email ${SECRETS.email} giúp tôi`,
+  `cccd ${SECRETS.cccd}, sđt ${SECRETS.phone}, mail ${SECRETS.email}, gặp cán bộ`,
+];
+
 /** Which of SECRETS (in any spacing) a stored value contains. */
 export function forbiddenIn(value: string): string[] {
   const digits = value.replace(/[\s.()-]/g, '');
