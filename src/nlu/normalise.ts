@@ -218,11 +218,17 @@ export class Normaliser {
     }
     if (word.length >= TYPO_MIN_LENGTH) {
       let best: { word: string; count: number } | undefined;
+      let abbreviation: string | undefined;
       for (const candidate of edits1(word)) {
         const count = this.vocabulary.get(candidate);
         if (count !== undefined && (!best || count > best.count)) best = { word: candidate, count };
+        // "llttp", "bhty": a slip in a shorthand of 4+ letters (shorter ones are too close to
+        // each other and to real words). Only when no vocabulary word is as close.
+        if (candidate.length >= TYPO_MIN_LENGTH && this.abbreviations.has(candidate))
+          abbreviation ??= candidate;
       }
       if (best) return [best.word];
+      if (abbreviation) return [abbreviation];
     }
     return null;
   }

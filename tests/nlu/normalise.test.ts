@@ -152,6 +152,12 @@ describe('repair of words unknown to the vocabulary', () => {
     expect(tokens('qenu')).toBe('qenu'); // two edits from "quen": left alone
   });
 
+  it('corrects one typo in a shorthand of 4+ letters, then expands it ("ccdd", "cccdd")', () => {
+    expect(tokens('lam ccdd')).toBe('lam can cuoc cong dan'); // substitution
+    expect(tokens('lam cccdd')).toBe('lam can cuoc cong dan'); // insertion
+    expect(tokens('lam kod')).toBe('lam kod'); // "ko" has 2 letters: too short to guess
+  });
+
   it('never changes a word the vocabulary knows, nor a number', () => {
     expect(tokens('hong 1022')).toBe('hong 1022');
   });
