@@ -9,9 +9,9 @@
  * one run's garbage does not land in the next; each run's p50/p99 is printed and the table
  * shows the median over runs. Training is repeated too and the median reported.
  *
- * Test files: tests/fixtures/nlu/heldout.jsonl, tests/fixtures/nlu/independent-sealed.jsonl
- * (written by someone who never saw the training phrases) and ../shared/eval/dev.jsonl (when
- * present), or the files given as arguments; each file also rewritten the ways citizens type
+ * Test files: tests/fixtures/nlu/heldout.jsonl, the sealed independent-sealed.jsonl and
+ * blind-sealed.jsonl (written by two others who never saw the training phrases) and
+ * ../shared/eval/dev.jsonl (when present), or the files given as arguments; each file also rewritten the ways citizens type
  * (without diacritics, NFD, teencode, Telex leftovers: tests/support/variants.ts).
  */
 import fs from 'node:fs';
@@ -366,6 +366,7 @@ void runCli(async () => {
     : [
         'tests/fixtures/nlu/heldout.jsonl',
         'tests/fixtures/nlu/independent-sealed.jsonl',
+        'tests/fixtures/nlu/blind-sealed.jsonl',
         '../shared/eval/dev.jsonl',
       ].filter((f) => fs.existsSync(f));
   const files = withVariants(new Map(paths.map((f) => [f.split('/').pop()!, readLabelled(f)])));
