@@ -4,6 +4,7 @@
  * 👍/👎 question after answers, tracked links and handoff requests.
  */
 import type { Handoffs } from '../admin/handoffs';
+import { PAYLOAD } from '../dialogue/engine';
 import type { Responded, ResponderExtensions } from '../dialogue/responder';
 import type { IncomingMessage, QuickReply, Reply } from '../dialogue/types';
 import type { Brain } from '../knowledge/service';
@@ -14,7 +15,7 @@ import { eraseCitizen } from './erase';
 import type { LinkTracker } from './links';
 import type { Db } from '../store/db';
 
-/** Control payloads start with '#', like the engine's '#next' and '#all'. */
+/** Control payloads start with '#', like the engine's PAYLOAD values. */
 export const CONTROL = {
   feedbackUp: '#fb:up',
   feedbackDown: '#fb:down',
@@ -155,7 +156,7 @@ export class CitizenExtensions implements ResponderExtensions {
   private shouldAskFeedback(message: IncomingMessage, responded: Responded): boolean {
     const every = this.options.feedbackEvery;
     if (every <= 0 || responded.control || responded.answerId === null) return false;
-    if (NO_FEEDBACK.has(responded.answerId) || message.payload === '#next') return false;
+    if (NO_FEEDBACK.has(responded.answerId) || message.payload === PAYLOAD.nextStep) return false;
     return (this.log.countAnswers(responded.userKey) + 1) % every === 0;
   }
 

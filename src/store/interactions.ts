@@ -20,6 +20,7 @@
  * through this connection (`forgetCitizen`) and entirely when another connection commits
  * (`PRAGMA data_version`), e.g. the officer's erase CLI.
  */
+import { PAYLOAD } from '../dialogue/engine';
 import type { ChannelName, IncomingMessage } from '../dialogue/types';
 import type { DeliveryStatus, InteractionSink, Responded } from '../dialogue/responder';
 import type { Logger } from '../logger';
@@ -39,9 +40,7 @@ export const CONVERSATION_GAP_MS = 30 * 60_000;
 export type InteractionKind =
   'answer' | 'fallback' | 'guide' | 'unsupported' | 'feedback' | 'erase' | 'flood';
 
-/** Guide controls and the media placeholder (the engine's PAYLOAD values). */
-const GUIDE_PAYLOADS = new Set(['#next', '#all']);
-const UNSUPPORTED_PAYLOAD = '#unsupported';
+const GUIDE_PAYLOADS = new Set<string>([PAYLOAD.nextStep, PAYLOAD.allSteps]);
 
 /** Citizens remembered per process before the cache starts over (~100 bytes each). */
 const CACHE_LIMIT = 200_000;
@@ -57,7 +56,7 @@ export function forgetCitizen(db: Db, userKey: string): void {
 /** How a logged exchange is counted in reports. */
 export function kindOf(message: IncomingMessage, result: Responded): InteractionKind {
   if (result.control) return result.control;
-  if (message.payload === UNSUPPORTED_PAYLOAD) return 'unsupported';
+  if (message.payload === PAYLOAD.unsupported) return 'unsupported';
   if ((message.payload !== undefined && GUIDE_PAYLOADS.has(message.payload)) || result.guideStep)
     return 'guide';
   return result.answerId !== null ? 'answer' : 'fallback';
