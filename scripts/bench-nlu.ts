@@ -11,8 +11,9 @@
  *
  * Test files: tests/fixtures/nlu/heldout.jsonl, the sealed independent-sealed.jsonl and
  * blind-sealed.jsonl (written by two others who never saw the training phrases) and
- * ../shared/eval/dev.jsonl (when present), or the files given as arguments; each file also rewritten the ways citizens type
- * (without diacritics, NFD, teencode, Telex leftovers: tests/support/variants.ts).
+ * ../shared/eval/dev.jsonl (when present), or the files given as arguments; each file also
+ * rewritten the ways citizens type (without diacritics, NFD, teencode, Telex leftovers:
+ * tests/support/variants.ts).
  */
 import fs from 'node:fs';
 import { containerBootstrap } from '@nlpjs/core';
