@@ -280,16 +280,22 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
   const contentFiles = readDir(dirs.contentDir, /\.(md|ya?ml)$/);
   const version = hashFiles([...intentFiles, ...contentFiles]);
 
+  /** A file content/ must hold: reported as missing when it is not there. */
+  const requiredContentFile = (name: string) => {
+    const file = contentFiles.find((f) => path.basename(f.name) === name);
+    if (!file)
+      errors.push(
+        new ContentError(path.join(dirs.contentDir, name), undefined, undefined, 'file is missing'),
+      );
+    return file;
+  };
+
   // Locality first: answers are rendered against it.
-  const localityFile = contentFiles.find((f) => path.basename(f.name) === LOCALITY_FILE);
+  const localityFile = requiredContentFile(LOCALITY_FILE);
   let locality = new Map<string, LocalityValue>();
   // With no readable locality file every placeholder would be reported: report the file only.
   let localityBroken = false;
-  if (!localityFile) {
-    errors.push(
-      new ContentError(path.join(dirs.contentDir, LOCALITY_FILE), undefined, undefined, 'file is missing'),
-    );
-  } else {
+  if (localityFile) {
     const parsed = parseYaml(localityFile.name, localityFile.text, localityTreeSchema);
     errors.push(...parsed.errors);
     if (parsed.value) locality = flattenLocality(parsed.value);
@@ -464,12 +470,8 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
   }
 
   let system: SystemMessages | undefined;
-  const systemFile = contentFiles.find((f) => path.basename(f.name) === SYSTEM_FILE);
-  if (!systemFile) {
-    errors.push(
-      new ContentError(path.join(dirs.contentDir, SYSTEM_FILE), undefined, undefined, 'file is missing'),
-    );
-  } else {
+  const systemFile = requiredContentFile(SYSTEM_FILE);
+  if (systemFile) {
     const parsed = parseYaml(systemFile.name, systemFile.text, systemFileSchema);
     errors.push(...parsed.errors);
     if (parsed.value) {
