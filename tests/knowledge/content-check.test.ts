@@ -193,6 +193,14 @@ describe('content:check', () => {
     ]);
   });
 
+  it('names locality.yaml and system.yaml when they are missing', () => {
+    const dirs = fixture();
+    for (const name of ['locality.yaml', 'system.yaml']) fs.rmSync(path.join(dirs.contentDir, name));
+    const { errors } = checkKnowledge(dirs, { today: TODAY });
+    const missing = errors.filter((e) => e.problem === 'file is missing');
+    expect(missing.map((e) => path.basename(e.file))).toEqual(['locality.yaml', 'system.yaml']);
+  });
+
   describe('as the npm script', () => {
     const TSX = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
     const script = (env: Record<string, string>) =>
