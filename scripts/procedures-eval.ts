@@ -1,0 +1,90 @@
+/**
+ * `npm run procedures:eval -- [--verbose] FILE.jsonl [FILE2.jsonl …]`: plays conversation files
+ * (tests/fixtures/procedures/*.jsonl) through the real app — POST /api/chat on a loopback port,
+ * a fresh citizen per conversation, a throw-away database — and prints top-1, top-5,
+ * clarification, refusal, facet coverage, invented numbers and latency per turn.
+ */
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createApp } from '../src/app';
+import { loadConfig } from '../src/config';
+import { KnowledgeService } from '../src/knowledge/service';
+import { silentLogger } from '../src/logger';
+import {
+  evaluateConversations,
+  formatProcedureEvaluation,
+  httpChatDriver,
+  readConversations,
+  repoNumberSources,
+  type Conversation,
+} from '../src/procedures/evaluate';
+import { openDatabase } from '../src/store/db';
+import { runCli } from './cli-support';
+
+/** Where the catalogue import writes (scripts/procedures-import.ts). */
+const CATALOGUE = path.join('data', 'procedures', 'catalogue.jsonl');
+
+void runCli(async () => {
+  const args = process.argv.slice(2);
+  const verbose = args.includes('--verbose');
+  const files = args.filter((a) => a !== '--verbose');
+  if (files.length === 0) {
+    console.error(
+      'usage: npm run procedures:eval -- [--verbose] FILE.jsonl [FILE2.jsonl …] (lines of {"turns", "behavior", "codes", "facets"})',
+    );
+    process.exit(2);
+  }
+  const suites: [string, Conversation[]][] = [];
+  for (const file of files) {
+    try {
+      suites.push([file, readConversations(file)]);
+    } catch (err) {
+      console.error((err as Error).message);
+      process.exit(1);
+    }
+  }
+
+  if (fs.existsSync('.env')) process.loadEnvFile('.env');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tthc-procedures-eval-'));
+  // A throw-away database, and no flood limit: the conversations are played back to back.
+  const config = loadConfig({
+    ...process.env,
+    DATABASE_PATH: path.join(dir, 'eval.sqlite'),
+    FLOOD_MAX_MESSAGES: '1000000',
+  });
+  const logger = silentLogger();
+  const db = openDatabase(config.DATABASE_PATH);
+  const knowledge = new KnowledgeService(
+    { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },
+    { threshold: config.NLU_THRESHOLD },
+    logger,
+  );
+  const { app } = createApp({ config, db, knowledge, logger });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const chat = httpChatDriver(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  if (!fs.existsSync(CATALOGUE))
+    console.log(`note: ${CATALOGUE} not found; every amount or duration in a reply counts as invented`);
+  const sources = repoNumberSources({
+    cataloguePath: CATALOGUE,
+    contentDir: config.CONTENT_DIR,
+    extra: [`Nội dung tin nhắn được giữ ${config.RETENTION_DAYS} ngày rồi tự xóa.`],
+  });
+
+  try {
+    for (const [file, conversations] of suites) {
+      const evaluation = await evaluateConversations(conversations, chat, sources);
+      console.log(`== ${file}`);
+      console.log(formatProcedureEvaluation(evaluation, verbose));
+      console.log('');
+    }
+  } finally {
+    server.close();
+    server.closeAllConnections();
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  process.exit(0);
+});
