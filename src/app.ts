@@ -4,6 +4,7 @@ import express, { type ErrorRequestHandler } from 'express';
 import helmet from 'helmet';
 import { createChannels } from './channels';
 import { webChatRouter } from './channels/web';
+import { webWelcomeRouter } from './channels/web-welcome';
 import type { Config } from './config';
 import { DialogueEngine } from './dialogue/engine';
 import { FloodGuard } from './dialogue/flood';
@@ -85,6 +86,7 @@ export function createApp(deps: AppDeps) {
       .status(dbOk ? 200 : 503)
       .json({ ok: dbOk, contentVersion: knowledge.current.knowledge.version, db: dbOk ? 'ok' : 'error' });
   });
+  app.use(webWelcomeRouter(() => knowledge.current, config.RETENTION_DAYS));
   app.use(webChatRouter(responder, config.MAX_TEXT_LENGTH));
   app.use(linkRouter(links));
   app.use(

@@ -33,7 +33,7 @@ describe('web chat in a real browser', () => {
     await page.click('button[type=submit]');
     await page.locator('.msg--bot', { hasText: 'Công an xã/phường' }).waitFor();
 
-    const tap = page.locator('#quick button', { hasText: 'Xem từng bước' });
+    const tap = page.locator('.quick button', { hasText: 'Xem từng bước' });
     await tap.click();
     await page.locator('.msg--bot', { hasText: /^Bước 1\/\d+/ }).waitFor();
     await page.locator('.msg--user', { hasText: 'Xem từng bước' }).waitFor();
@@ -59,13 +59,13 @@ describe('web chat in a real browser', () => {
     const communeSite = baseUrl.replace('127.0.0.1', 'localhost') + '/commune-site.html';
     await page.route(communeSite, (route) =>
       route.fulfill({
-        contentType: 'text/html',
+        contentType: 'text/html; charset=utf-8',
         body: `<html><body><h1>UBND</h1><script src="${baseUrl}/widget.js"></script></body></html>`,
       }),
     );
     await page.goto(communeSite);
-    await page.click('text=Hỏi Trợ lý TTHC');
-    const frame = page.frameLocator('iframe[title="Trợ lý TTHC"]');
+    await page.getByRole('button', { name: 'Hỏi Trợ lý TTHC' }).click();
+    const frame = page.frameLocator('iframe[title="Hỏi Trợ lý TTHC"]');
     await frame.locator('.msg--bot', { hasText: 'Xin chào' }).first().waitFor();
   });
 });

@@ -97,6 +97,19 @@ const pct = (x: number | null) =>
   x === null ? '—' : `${(Math.round(x * 1000) / 10).toLocaleString('vi-VN')}%`;
 const num = (n: number) => n.toLocaleString('vi-VN');
 
+/** How each figure is counted, shown under the figures so the report can quote it. */
+const HOW_COUNTED = `<details class="how" open><summary>Cách tính các số liệu</summary><ul>
+<li><b>Người dân tiếp cận</b>: số mã ẩn danh đã <em>gửi ít nhất một tin nhắn hoặc bấm một nút</em> trong kỳ, đếm riêng trên từng kênh
+(một người dùng cả Zalo và Messenger được đếm hai lần). Lượt mở trang web chat hay trang có nút trò chuyện mà không nhắn gì <em>không</em> được tính.</li>
+<li><b>Người mới / quay lại</b>: người mới là người nhắn lần đầu trong kỳ này; người quay lại đã từng nhắn trước kỳ.</li>
+<li><b>Cuộc trò chuyện</b>: chuỗi tin nhắn của một người, kết thúc sau 30 phút không nhắn.</li>
+<li><b>Tin nhắn đến / đi</b>: tin nhắn và lượt bấm nút của người dân / tin trả lời của trợ lý và của cán bộ.</li>
+<li><b>Tỷ lệ chưa trả lời được</b>: phần câu hỏi trợ lý không nhận ra chủ đề, trên tổng số câu hỏi.</li>
+<li><b>Mức hài lòng</b>: số 👍 trên tổng số 👍 và 👎.</li>
+<li><b>Lượt mở liên kết</b>: lượt bấm vào liên kết trong câu trả lời.</li>
+<li><b>Yêu cầu gặp cán bộ</b>: số lần người dân chọn "Gặp cán bộ" (mỗi người tối đa một yêu cầu đang mở).</li>
+<li>Ngày tính theo giờ Việt Nam (UTC+7).</li></ul></details>`;
+
 export function overviewPage(r: ReachReport, form: RangeForm, query: string): string {
   const tiles: [string, string][] = [
     ['Người dân tiếp cận', num(r.uniqueCitizens)],
@@ -126,6 +139,7 @@ Mỗi người dân được đếm theo mã ẩn danh riêng trên từng kênh
 <figure><figcaption>Chủ đề được hỏi nhiều nhất</figcaption><canvas id="chart-topics" height="220"></canvas></figure>
 <figure><figcaption>Tỷ lệ chưa trả lời được theo ngày</figcaption><canvas id="chart-fallback" height="220"></canvas></figure>
 </section>
+${HOW_COUNTED}
 <p><a href="/admin/export/report.csv?${esc(query)}" download>Tải báo cáo (CSV)</a> ·
 <a href="/admin/export/unanswered.csv?${esc(query)}" download>Tải câu hỏi chưa trả lời (CSV)</a></p>
 <script src="/admin/assets/chart.umd.min.js"></script><script src="/admin/assets/admin.js"></script>`,
