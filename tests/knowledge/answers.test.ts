@@ -77,6 +77,16 @@ describe('answers through /api/chat', () => {
     expect(all.trim().length).toBeGreaterThan(40);
   });
 
+  it.each(CONTRACT_INTENTS)('%s never doubles brackets around a locality value', async (id) => {
+    // An unfilled value written "(chưa cập nhật …)" inside "(địa chỉ: {{office.address}})" read "((…))".
+    expect((await fullAnswer(id)).all).not.toMatch(/\(\s*\(|\)\s*\)/);
+  });
+
+  it('never doubles brackets in the bot’s own messages either', () => {
+    const { fallback, unsupportedMedia, slowDown } = knowledge.current.knowledge.system;
+    for (const text of [fallback, unsupportedMedia, slowDown]) expect(text).not.toMatch(/\(\s*\(|\)\s*\)/);
+  });
+
   it('fills the locality values: office, address, hours, hotline, portal, police', async () => {
     const office = await fullAnswer('office.hours');
     for (const key of ['office.name', 'office.address', 'office.hours'])
@@ -91,7 +101,7 @@ describe('answers through /api/chat', () => {
 
 describe('key facts (FACTS.md)', () => {
   const facts: Record<string, (string | RegExp)[]> = {
-    'hotline.1022': [/không phải một số chung cả nước/, 'mã vùng', '0274 1022', '1900 0368 (có tính cước)'],
+    'hotline.1022': [/không phải một số chung cả nước/, 'mã vùng', '1900 0368 (có tính cước)'],
     'dvc.about': [
       'dichvucong.gov.vn',
       'Văn phòng Chính phủ',
@@ -130,8 +140,10 @@ describe('key facts (FACTS.md)', () => {
       'dưới 6 tuổi',
       'Quyết định 296/QĐ-VPCP',
       'Dịch vụ công liên thông khai sinh, khai tử',
-      'tối đa 20 ngày làm việc',
-      '15 ngày',
+      // The processing times of the two national records, each cited by its code.
+      /tối đa 20 ngày làm việc cho cả ba việc \(mã 2\.000986\)/,
+      /tối đa 15 ngày làm việc .*\(mã 2\.001023\)/,
+      'Nghị định 63/2024/NĐ-CP',
       'dichvucong.gov.vn',
       'VNeID',
     ],
@@ -142,7 +154,10 @@ describe('key facts (FACTS.md)', () => {
       'tử tuất',
       'Quyết định 296/QĐ-VPCP',
       'Dịch vụ công liên thông khai sinh, khai tử',
-      'tối đa 20 ngày làm việc',
+      // No national record gives the death group one time limit: each procedure's, by its code.
+      'chưa công bố một thời hạn chung',
+      /khai tử .*1 ngày.*mã 1\.000656/,
+      /mã 1\.003197\): 5 ngày làm việc khi nộp trực tuyến/,
     ],
   };
 
@@ -167,7 +182,13 @@ describe('key facts (FACTS.md)', () => {
     expect(first).toContain('thẻ căn cước');
     expect(first).toContain('vẫn có giá trị đến hạn in trên thẻ');
     expect(first).toContain('31/12/2024');
+    expect(first).toMatch(/CMND.*hết giá trị từ 1\/1\/2025/);
     expect(first).toContain('không bắt buộc đổi');
+  });
+
+  it('gives no other province’s 1022 as an example (Bình Dương no longer exists)', () => {
+    for (const answer of knowledge.current.knowledge.answers.values())
+      expect(`${answer.summary}${answer.steps.map((s) => s.text).join('')}`).not.toMatch(/0274|Bình Dương/);
   });
 
   it('never mentions the unverified national portal hotline', () => {
@@ -176,12 +197,14 @@ describe('key facts (FACTS.md)', () => {
   });
 
   it('contains no phone number except the verified ones and the locality file’s', () => {
-    const allowed = new Set(['1900 0368', '0274 1022', '1022']);
+    const allowed = new Set(['1900 0368', '1022']);
     const localityValues = [...knowledge.current.knowledge.locality.values()].map((v) => v.value);
     for (const answer of knowledge.current.knowledge.answers.values()) {
       let text = [answer.summary, ...answer.steps.map((s) => s.text)].join('\n');
       // Values from locality.yaml are the commune's to vouch for, not the answer's.
       for (const value of localityValues) text = text.split(value).join('');
+      // Procedure codes ("mã 2.000986") and amounts in đồng are not phone numbers.
+      text = text.replace(/\b\d\.\d{6}\b/g, '').replace(/\d[\d.]* đồng/g, '');
       // Runs of digits (with spaces or dots) long enough to be a phone number; dates and years excluded.
       const numbers = (text.match(/(?<![\d/])\d[\d .]{2,}\d(?![\d/])/g) ?? [])
         .map((s) => s.trim())
