@@ -11,11 +11,10 @@
  *
  * Test files: tests/fixtures/nlu/heldout.jsonl, the sealed independent-sealed.jsonl and
  * blind-sealed.jsonl (written by two others who never saw the training phrases) and
- * ../shared/eval/dev.jsonl (when present), or the files given as arguments; each file also
+ * tests/fixtures/eval/dev.jsonl (the public sample), or the files given as arguments; each file also
  * rewritten the ways citizens type (without diacritics, NFD, teencode, Telex leftovers:
  * tests/support/variants.ts).
  */
-import fs from 'node:fs';
 import { containerBootstrap } from '@nlpjs/core';
 import { Nlp } from '@nlpjs/nlp';
 import { trainClassifier, trainClassifierInSlices, type TrainingData } from '../src/nlu/classifier';
@@ -368,8 +367,8 @@ void runCli(async () => {
         'tests/fixtures/nlu/heldout.jsonl',
         'tests/fixtures/nlu/independent-sealed.jsonl',
         'tests/fixtures/nlu/blind-sealed.jsonl',
-        '../shared/eval/dev.jsonl',
-      ].filter((f) => fs.existsSync(f));
+        'tests/fixtures/eval/dev.jsonl',
+      ];
   const files = withVariants(new Map(paths.map((f) => [f.split('/').pop()!, readLabelled(f)])));
   const phrases = data.intents.reduce((n, i) => n + i.phrases.length, 0);
   console.log(

@@ -1,6 +1,6 @@
 /**
  * Scores a classifier on labelled messages (`{"text", "intent": id | null}` JSONL, the format
- * of ../shared/eval/dev.jsonl): in-scope top-1 accuracy, out-of-scope rejection, per-intent
+ * of tests/fixtures/eval/dev.jsonl): in-scope top-1 accuracy, out-of-scope rejection, per-intent
  * precision/recall/F1, the most frequent confusions and every misclassified message.
  */
 import fs from 'node:fs';

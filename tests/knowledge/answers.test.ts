@@ -5,7 +5,7 @@
 import request from 'supertest';
 import { buildTestApp } from '../support/app';
 
-/** The intent ids of the evaluation contract (shared/eval/README.md). */
+/** The intent ids of the evaluation contract (tests/fixtures/eval/README.md). */
 const CONTRACT_INTENTS = [
   'greeting',
   'thanks',

@@ -23,9 +23,9 @@ const INDEPENDENT_SEALED = path.join(ROOT, 'tests/fixtures/nlu/independent-seale
  */
 const BLIND_DEV = path.join(ROOT, 'tests/fixtures/nlu/blind-dev.jsonl');
 const BLIND_SEALED = path.join(ROOT, 'tests/fixtures/nlu/blind-sealed.jsonl');
-/** The shared evaluation sample; CI clones the repository with shared/ beside it. */
-const DEV = path.resolve(ROOT, '../shared/eval/dev.jsonl');
-const CONTRACT = path.resolve(ROOT, '../shared/eval/README.md');
+/** The public evaluation sample and the intent contract, copied in with their origin stated. */
+const DEV = path.join(ROOT, 'tests/fixtures/eval/dev.jsonl');
+const CONTRACT = path.join(ROOT, 'tests/fixtures/eval/README.md');
 
 const data = readTrainingData(path.join(ROOT, 'intents'));
 const THRESHOLD = loadConfig({}).NLU_THRESHOLD;
