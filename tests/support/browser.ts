@@ -1,5 +1,6 @@
-/** Debian's Chromium, headless, for the browser tests (no download: `.ci/run` installs it). */
+/** Chromium, headless, for the browser tests (no download: `.ci/run` installs Debian's when missing). */
 import { chromium, type Browser } from 'playwright-core';
+import { findChromium } from './chromium';
 
 export const CHROMIUM_ARGS = [
   '--headless',
@@ -16,6 +17,7 @@ export const CHROMIUM_ARGS = [
   '--disable-features=LocalNetworkAccessChecks',
 ];
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+/** Launches the browser findChromium() names; without one, rejects with its one-line hint. */
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
 }
