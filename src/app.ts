@@ -19,6 +19,7 @@ import { Reports } from './store/reports';
 import { BadRequestError } from './errors';
 import type { KnowledgeService } from './knowledge/service';
 import type { Logger } from './logger';
+import { PACKAGE_ROOT } from './paths';
 import { BASE_CSP_DIRECTIVES } from './security';
 import { isDatabaseHealthy, type Db } from './store/db';
 import { SessionStore } from './store/sessions';
@@ -30,7 +31,7 @@ export interface AppDeps {
   logger: Logger;
 }
 
-const PUBLIC_DIR = path.join(__dirname, '..', 'public');
+const PUBLIC_DIR = path.join(PACKAGE_ROOT, 'public');
 /** Largest accepted request body; a larger one is answered 413. */
 export const BODY_LIMIT = '100kb';
 const SESSION_PURGE_INTERVAL_MS = 10 * 60_000;

@@ -114,7 +114,6 @@ const defaults: Partial<Record<keyof Config, string>> = {
   NLU_THRESHOLD: '0.45',
   MAX_TEXT_LENGTH: '2000',
   PSEUDONYM_SECRET: DEV_PSEUDONYM_SECRET,
-  PUBLIC_BASE_URL: 'http://localhost:3000',
   ZALO_API_BASE: 'https://openapi.zalo.me',
   ZALO_OAUTH_BASE: 'https://oauth.zaloapp.com',
   MESSENGER_API_BASE: 'https://graph.facebook.com/v21.0',
@@ -130,6 +129,12 @@ const defaults: Partial<Record<keyof Config, string>> = {
   FEEDBACK_EVERY: '1',
 };
 
+/** The host part of a URL that reaches a server bound to `host` from this machine. */
+export function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 /**
  * Parses the environment. Throws a `ConfigError` whose message is one line naming the
  * first bad variable, the expected form and what was given (never for secret-like names).
@@ -140,6 +145,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[key];
     input[key] = value === undefined || value === '' ? defaults[key] : value;
   }
+  // Unset, the public address is this server's own, so that links and the URLs printed at
+  // start-up carry the port it really listens on.
+  input.PUBLIC_BASE_URL ??= `http://${urlHost(input.HOST!)}:${input.PORT}`;
   const result = configSchema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0];

@@ -1,8 +1,9 @@
 /** Start-up and shutdown only: config → logger → database → content → HTTP server. */
 import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { resolveAdminPassword } from './admin/password';
 import { createApp } from './app';
-import { loadConfig } from './config';
+import { loadConfig, urlHost } from './config';
 import { ConfigError, ContentError } from './errors';
 import { KnowledgeService } from './knowledge/service';
 import { watchKnowledge } from './knowledge/watcher';
@@ -34,13 +35,19 @@ function main(): void {
   );
 
   const server = app.listen(config.PORT, config.HOST, () => {
+    const { port } = server.address() as AddressInfo;
+    const listening = `http://${urlHost(config.HOST)}:${port}`;
+    const publicUrl = config.PUBLIC_BASE_URL.replace(/\/+$/, '');
     logger.info(
       {
-        port: config.PORT,
+        host: config.HOST,
+        port,
+        publicBaseUrl: publicUrl,
         database: config.DATABASE_PATH,
         contentVersion: knowledge.current.knowledge.version,
       },
-      `Trợ lý TTHC is listening on http://localhost:${config.PORT}`,
+      `Trợ lý TTHC is listening on ${listening}` +
+        (publicUrl === listening ? '' : `; citizens reach it at ${publicUrl}`),
     );
     logger.info(
       { live: ['web', ...channels.live], notStarted: channels.notStarted },

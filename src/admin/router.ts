@@ -20,13 +20,14 @@ import {
   type Preset,
   type Reports,
 } from '../store/reports';
+import { PACKAGE_ROOT } from '../paths';
 import { AdminAuth, readCookie, SESSION_COOKIE, SESSION_TTL_MS } from './auth';
 import type { Handoffs } from './handoffs';
 import * as views from './views';
 
-const ASSETS_DIR = path.join(__dirname, '..', '..', 'public', 'admin');
+const ASSETS_DIR = path.join(PACKAGE_ROOT, 'public', 'admin');
 // chart.js's package exports hide dist/; serve the UMD build straight from node_modules.
-const CHART_JS_DIR = path.join(__dirname, '..', '..', 'node_modules', 'chart.js', 'dist');
+const CHART_JS_DIR = path.join(PACKAGE_ROOT, 'node_modules', 'chart.js', 'dist');
 const CHANNELS = new Set(Object.keys(views.CHANNEL_NAMES));
 
 export interface AdminDeps {
