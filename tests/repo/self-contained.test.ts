@@ -72,7 +72,8 @@ function filesUnder(dir: string): string[] {
   return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
     const rel = path.join(dir, entry.name);
     if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : filesUnder(rel);
-    return /\.(png|jpe?g|gif|ico|sqlite|woff2?)$/i.test(entry.name) ? [] : [rel];
+    // Documentation may say where a copied file came from; data files hold no paths the code reads.
+    return /\.(md|jsonl|csv|png|jpe?g|gif|ico|sqlite|woff2?)$/i.test(entry.name) ? [] : [rel];
   });
 }
 
