@@ -10,6 +10,8 @@ import { tempDir } from '../support/app';
 import { freePort, REPO_ROOT } from '../support/process';
 
 const LAUNCH = path.join(REPO_ROOT, 'scripts', 'launch.cjs');
+// A tsc build takes seconds on an idle machine and a minute on a busy CI box.
+jest.setTimeout(180_000);
 
 /**
  * A tiny project laid out like this one (scripts/launch.cjs, both tsconfig files, src/), with
