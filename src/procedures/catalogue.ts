@@ -1,0 +1,137 @@
+/**
+ * Loads the procedure catalogue written by `npm run procedures:import`: data/procedures/
+ * index.json (every procedure's summary, zod-validated at load) and catalogue.jsonl (the full
+ * records). A full record is read, parsed and validated with the import's zod schema the
+ * first time a reply needs it: the server starts in tens of milliseconds and holds the
+ * records as 24 MB of UTF-8 bytes instead of ~75 MB of JavaScript objects.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ContentError } from '../errors';
+import { CATALOGUE_FILE, FORMS_DIR, INDEX_FILE } from './import';
+import { catalogueIndexSchema, procedureSchema, type Procedure, type ProcedureSummary } from './schema';
+
+/** The catalogue the project ships, relative to the repository root. */
+export const DEFAULT_CATALOGUE_DIR = path.join(__dirname, '..', '..', 'data', 'procedures');
+
+/** Full records kept parsed; a conversation touches a handful, the facet test all of them once. */
+const RECORD_CACHE = 256;
+
+export class ProcedureCatalogue {
+  private readonly byCode: Map<string, ProcedureSummary>;
+  private readonly cache = new Map<string, Procedure>();
+
+  constructor(
+    /** Every procedure's summary, in code order. */
+    readonly summaries: readonly ProcedureSummary[],
+    private readonly records: Buffer,
+    /** Where the catalogue came from (the import's description). */
+    readonly source: string,
+    /** The folder holding the forms (tờ khai), served under /procedures/forms/. */
+    readonly formsDir: string,
+    private readonly file = CATALOGUE_FILE,
+  ) {
+    this.byCode = new Map(summaries.map((s) => [s.code, s]));
+  }
+
+  get size(): number {
+    return this.summaries.length;
+  }
+
+  summary(code: string): ProcedureSummary | undefined {
+    return this.byCode.get(code);
+  }
+
+  /** The full record; throws a ContentError naming the line if the catalogue was corrupted. */
+  get(code: string): Procedure | undefined {
+    const cached = this.cache.get(code);
+    if (cached) {
+      // Most recently used last, so the first key is the one to evict.
+      this.cache.delete(code);
+      this.cache.set(code, cached);
+      return cached;
+    }
+    const summary = this.byCode.get(code);
+    if (!summary) return undefined;
+    const line = this.summaries.indexOf(summary) + 1;
+    let json: unknown;
+    try {
+      json = JSON.parse(this.records.toString('utf8', summary.offset, summary.offset + summary.length));
+    } catch (err) {
+      throw new ContentError(
+        this.file,
+        line,
+        undefined,
+        'not valid JSON; run npm run procedures:import again',
+        {
+          cause: err,
+        },
+      );
+    }
+    const result = procedureSchema.safeParse(json);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new ContentError(this.file, line, issue.path.map(String).join('.'), issue.message);
+    }
+    if (result.data.code !== code)
+      throw new ContentError(
+        this.file,
+        line,
+        'code',
+        `expected procedure ${code} here; run npm run procedures:import again`,
+      );
+    this.cache.set(code, result.data);
+    if (this.cache.size > RECORD_CACHE) this.cache.delete(this.cache.keys().next().value!);
+    return result.data;
+  }
+
+  /** Every full record, in code order (for checks and tests; slow). */
+  *all(): Generator<Procedure> {
+    for (const s of this.summaries) yield this.get(s.code)!;
+  }
+}
+
+export function loadCatalogue(dir: string = DEFAULT_CATALOGUE_DIR): ProcedureCatalogue {
+  const indexFile = path.join(dir, INDEX_FILE);
+  const catalogueFile = path.join(dir, CATALOGUE_FILE);
+  for (const file of [indexFile, catalogueFile])
+    if (!fs.existsSync(file))
+      throw new ContentError(
+        file,
+        undefined,
+        undefined,
+        'the procedure catalogue is missing; run npm run procedures:import -- <export folder>',
+      );
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(indexFile, 'utf8'));
+  } catch (err) {
+    throw new ContentError(
+      indexFile,
+      undefined,
+      undefined,
+      'not valid JSON; run npm run procedures:import again',
+      { cause: err },
+    );
+  }
+  const parsed = catalogueIndexSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ContentError(indexFile, undefined, issue.path.map(String).join('.'), issue.message);
+  }
+  const records = fs.readFileSync(catalogueFile);
+  if (records.length !== parsed.data.catalogueBytes)
+    throw new ContentError(
+      catalogueFile,
+      undefined,
+      undefined,
+      `expected ${parsed.data.catalogueBytes} bytes as ${INDEX_FILE} says, found ${records.length}; the two files come from different imports: run npm run procedures:import again`,
+    );
+  return new ProcedureCatalogue(
+    parsed.data.procedures,
+    records,
+    parsed.data.source,
+    path.join(dir, FORMS_DIR),
+    catalogueFile,
+  );
+}
