@@ -1,0 +1,347 @@
+/**
+ * The procedure assistant: from one message and the conversation so far to a decision —
+ * answer one procedure (the facets asked), ask which one (2–5 real names as choices), or
+ * leave the message to the topics and the fallback. The dialogue engine asks it first and
+ * keeps its state in the session; the assistant never sees channels or the database.
+ */
+import { z } from 'zod';
+import { Normaliser, type NormalisedText } from '../nlu/normalise';
+import type { ProcedureCatalogue } from './catalogue';
+import type { ProcedureContent } from './content';
+import { detectFacets, FACET_LABELS, FACETS, isFacet, withoutFacetCues, type Facet } from './facets';
+import type { Agency } from './locality';
+import { clip, displayTitle, renderProcedure, type RenderedBlock } from './render';
+import { ProcedureIndex, type Ranked } from './search';
+import { catalogueTokeniser } from './text';
+
+/** What the assistant remembers between two messages (kept in the session). */
+export const procedureStateSchema = z.object({
+  /** The procedure in focus: follow-ups ("thế mất bao lâu") are about it. */
+  focus: z.string().nullable().default(null),
+  /** The codes last offered as choices, in order ("cái thứ hai" picks the second). */
+  options: z.array(z.string()).default([]),
+  /** The facets last answered ("còn kết hôn thì sao" asks the same about another procedure). */
+  facets: z.array(z.string()).default([]),
+});
+export type ProcedureState = z.infer<typeof procedureStateSchema>;
+export const emptyProcedureState = (): ProcedureState => ({ focus: null, options: [], facets: [] });
+
+/** Taps: "#proc:<code>" opens a procedure, "#proc:<code>:<facet>" one of its facets. */
+export const PROCEDURE_PAYLOAD_PREFIX = '#proc:';
+export const procedurePayload = (code: string, facet?: Facet) =>
+  `${PROCEDURE_PAYLOAD_PREFIX}${code}${facet ? `:${facet}` : ''}`;
+
+export interface ProcedureRef {
+  code: string;
+  title: string;
+}
+
+export interface AssistantReply {
+  blocks: RenderedBlock[];
+  buttons: { label: string; payload: string }[];
+  /** The procedure answered, or null when asking which one. */
+  procedure: ProcedureRef | null;
+  /** The procedures offered as choices, in order. */
+  options: ProcedureRef[];
+  /** The facets the reply covers. */
+  facets: Facet[];
+}
+
+export type ProcedureDecision =
+  | { kind: 'answer' | 'clarify'; reply: AssistantReply }
+  /** Not a procedure question: the topics and the fallback answer it. */
+  | { kind: 'none' };
+
+/** What the engine knows about the message from the topic classifier. */
+export interface TopicHint {
+  intent: string | null;
+  confidence: number;
+}
+
+export interface AssistantDeps {
+  catalogue: ProcedureCatalogue;
+  content: ReadonlyMap<string, ProcedureContent>;
+  agencies: readonly Agency[];
+  /** The abbreviation dictionary and training phrases of the topic classifier. */
+  abbreviations: Readonly<Record<string, unknown>>;
+  /** Extra words the repair may map typos onto (the topics' training vocabulary). */
+  phrases?: readonly string[];
+  province?: string;
+  formUrl?: (file: string) => string;
+  maxChars?: number;
+}
+
+/** Zalo shows at most 5 buttons; labels at most 20 characters (Messenger). */
+const BUTTONS_MAX = 5;
+const LABEL_MAX = 20;
+const OPTIONS_MAX = 5;
+
+/**
+ * Topics that are not procedures: when the classifier is sure of one of these and the
+ * catalogue match is not compelling, the topic answers (VNeID, the portal, 1022, greetings).
+ * The proc.* and lienthong.* topics yield to the catalogue, which answers in detail.
+ */
+const PROCEDURE_TOPIC = /^(proc|lienthong)\./;
+
+/** Decision thresholds, tuned on the dev and tuning conversations (scripts/procedures-eval). */
+export const THRESHOLDS = {
+  /** A candidate is answerable with this score and name coverage… */
+  score: 8,
+  coverage: 0.12,
+  /** …or with a lower score when it covers more of its name ("làm hộ chiếu"). */
+  lowScore: 4,
+  lowScoreCoverage: 0.18,
+  /** When the classifier is sure the message is out of scope, or names a non-procedure topic. */
+  outOfScopeConfidence: 0.05,
+  outOfScopeCoverage: 0.5,
+  topicCoverage: 0.6,
+  topicQueryCoverage: 0.6,
+  /** A runner-up this close to a best that covers less than `familyCoverage` of its name: ask. */
+  ambiguous: 0.8,
+  familyCoverage: 0.5,
+  /** Siblings offered beside an answer, or in a question: at least this share of the best score. */
+  sibling: 0.6,
+} as const;
+
+/** "VNeID là gì", "1022 là số gì": a question about what something is. */
+const DEFINITION = /\b(la gi|la cai gi|nghia la gi|la so gi|la ai)\b/;
+
+const ORDINALS: [RegExp, number][] = [
+  [/\b(thu nhat|dau tien|so 1|cai 1|muc 1|thu 1|so mot|cai mot)\b/, 0],
+  [/\b(thu hai|thu 2|so 2|cai 2|muc 2|so hai|cai hai)\b/, 1],
+  [/\b(thu ba|thu 3|so 3|cai 3|muc 3|so ba|cai ba)\b/, 2],
+  [/\b(thu tu|thu 4|so 4|cai 4|muc 4|so bon|cai bon)\b/, 3],
+  [/\b(thu nam|thu 5|so 5|cai 5|muc 5|so nam|cai nam)\b/, 4],
+];
+/** "không, ý tôi là tạm trú": what follows names the procedure meant instead. */
+const CORRECTION =
+  /^(?:(?:khong|ko|k|nham|sai|khong phai)\s+)*(?:y (?:toi|em|minh|anh|chi) la|toi muon hoi|em muon hoi|ma la|nham roi|khong phai)\s+/;
+/** "còn kết hôn thì sao", "thế còn tạm vắng": the same question about another procedure. */
+const SAME_AGAIN = /\b(con|the con|vay con)\b.*\b(thi sao|the nao|sao)\b|^(the con|vay con|con)\b/;
+
+export class ProcedureAssistant {
+  readonly index: ProcedureIndex;
+  private readonly normaliser: Normaliser;
+
+  constructor(private readonly deps: AssistantDeps) {
+    const editorial = new Map(
+      [...deps.content.values()].map((c) => [
+        c.code,
+        { title: c.title, aliases: c.aliases, hidden: c.hidden },
+      ]),
+    );
+    this.index = new ProcedureIndex(deps.catalogue.summaries, catalogueTokeniser(deps.abbreviations), {
+      province: deps.province,
+      editorial,
+    });
+    // Typos are repaired towards the catalogue's words and the topics' words alike.
+    const vocabulary = new Map(this.index.vocabulary);
+    const plain = new Normaliser(deps.abbreviations as never);
+    for (const phrase of deps.phrases ?? [])
+      for (const w of plain.normalise(phrase).tokens) vocabulary.set(w, (vocabulary.get(w) ?? 0) + 1);
+    this.normaliser = new Normaliser(deps.abbreviations as never, vocabulary);
+  }
+
+  normalise(text: string): NormalisedText {
+    return this.normaliser.normalise(text);
+  }
+
+  /** A tap on one of the assistant's buttons; undefined when the payload is not ours. */
+  tap(payload: string, state: ProcedureState): ProcedureDecision | undefined {
+    if (!payload.startsWith(PROCEDURE_PAYLOAD_PREFIX)) return undefined;
+    const [code, facet] = payload.slice(PROCEDURE_PAYLOAD_PREFIX.length).split(':');
+    if (!this.visible(code)) return { kind: 'none' };
+    // A choice after "which one?" answers what was asked with the family question.
+    const asked = state.options.includes(code) ? state.facets.filter(isFacet) : [];
+    return this.answer(code, facet && isFacet(facet) ? [facet] : asked, [], state);
+  }
+
+  /** Free text: answer, clarify, or none (then the engine answers a topic or its fallback). */
+  decide(
+    text: string,
+    state: ProcedureState,
+    topic: TopicHint = { intent: null, confidence: 0 },
+  ): ProcedureDecision {
+    const normalised = this.normaliser.normalise(text);
+    let tokens = normalised.tokens;
+    let joined = tokens.join(' ');
+    const correction = CORRECTION.exec(joined);
+    if (correction) {
+      joined = joined.slice(correction[0].length);
+      tokens = joined.split(' ').filter(Boolean);
+    }
+    let facets = detectFacets(joined);
+    const sameAgain = facets.length === 0 && SAME_AGAIN.test(joined);
+    if (sameAgain) facets = state.facets.filter(isFacet);
+
+    // A choice among the options last offered: by number or by the words that differ.
+    if (state.options.length > 0 && !correction) {
+      const chosen = this.choose(tokens, joined, state.options);
+      if (chosen)
+        return this.answer(chosen, facets.length > 0 ? facets : state.facets.filter(isFacet), [], state);
+    }
+
+    const coverageTokens = withoutFacetCues(joined).split(' ').filter(Boolean);
+    const ranked = this.index.rank(tokens, 12, { coverageTokens }).filter((r) => this.visible(r.code));
+    const top = ranked[0];
+    const strong = top !== undefined && this.isStrong(top, topic);
+
+    // A follow-up about the procedure in focus: facet words and nothing that names another.
+    // "VNeID là gì" asks what something is: a topic, even with an online cue in it.
+    const definition =
+      DEFINITION.test(joined) && topic.intent !== null && !PROCEDURE_TOPIC.test(topic.intent);
+    if (
+      state.focus &&
+      facets.length > 0 &&
+      !correction &&
+      !definition &&
+      (!strong || top.code === state.focus || this.followUpOnly(top))
+    )
+      return this.answer(state.focus, facets, [], state);
+    if (!strong) return { kind: 'none' };
+
+    const family = ranked.filter((r) => r.score >= top.score * THRESHOLDS.sibling).slice(0, OPTIONS_MAX);
+    const second = ranked[1];
+    const ambiguous =
+      second !== undefined &&
+      second.score >= top.score * THRESHOLDS.ambiguous &&
+      top.coverage < THRESHOLDS.familyCoverage;
+    if (ambiguous)
+      return this.clarify(
+        family.map((r) => r.code),
+        facets,
+        state,
+      );
+    return this.answer(
+      top.code,
+      facets,
+      family.slice(1, 3).map((r) => r.code),
+      state,
+    );
+  }
+
+  /** Whether a candidate is a convincing answer to the message. */
+  private isStrong(top: Ranked, topic: TopicHint): boolean {
+    const t = THRESHOLDS;
+    const enough =
+      (top.score >= t.score && top.coverage >= t.coverage) ||
+      (top.score >= t.lowScore && top.coverage >= t.lowScoreCoverage);
+    if (!enough) return false;
+    if (topic.intent === null && topic.confidence < t.outOfScopeConfidence)
+      return top.coverage >= t.outOfScopeCoverage;
+    if (topic.intent && !PROCEDURE_TOPIC.test(topic.intent))
+      return top.coverage >= t.topicCoverage && top.queryCoverage >= t.topicQueryCoverage;
+    return true;
+  }
+
+  /** A candidate that only matched question words (a weak match) does not replace the focus. */
+  private followUpOnly(top: Ranked): boolean {
+    return top.queryCoverage < 0.6;
+  }
+
+  private choose(tokens: string[], joined: string, options: string[]): string | undefined {
+    if (tokens.length <= 8)
+      for (const [pattern, index] of ORDINALS)
+        if (pattern.test(joined) && options[index]) return options[index];
+    if (/\b(cai cuoi|cuoi cung)\b/.test(joined)) return options[options.length - 1];
+    const within = this.index.rank(tokens, OPTIONS_MAX, { restrictTo: new Set(options) });
+    if (within.length === 0) return undefined;
+    // "cái gia hạn", "cấp lại": the one option whose name has the sibling word said.
+    const said = within.filter((r) => r.unmatchedMarkers.length === 0);
+    if (said.length === 1 && within.some((r) => r.unmatchedMarkers.length > 0)) return said[0].code;
+    const [best, next] = within;
+    if (next && best.score < next.score * 1.15) return undefined;
+    // A message naming some other procedure more strongly is a new question, not a choice.
+    const global = this.index.rank(tokens, 1)[0];
+    if (global && !options.includes(global.code) && global.score > best.score * 1.5) return undefined;
+    return best.score > 0 ? best.code : undefined;
+  }
+
+  private visible(code: string): boolean {
+    return this.deps.catalogue.summary(code) !== undefined && !this.deps.content.get(code)?.hidden;
+  }
+
+  ref(code: string): ProcedureRef {
+    const summary = this.deps.catalogue.summary(code)!;
+    return { code, title: displayTitle(summary, this.deps.content.get(code)) };
+  }
+
+  private answer(
+    code: string,
+    facets: Facet[],
+    siblings: string[],
+    state: ProcedureState,
+  ): ProcedureDecision {
+    const procedure = this.deps.catalogue.get(code)!;
+    const content = this.deps.content.get(code);
+    const rendered = renderProcedure(procedure, facets, {
+      content,
+      agencies: this.deps.agencies,
+      formUrl: this.deps.formUrl,
+      maxChars: this.deps.maxChars,
+    });
+    const blocks = [...rendered.blocks];
+    const options = siblings.map((c) => this.ref(c));
+    if (options.length > 0) {
+      const list = options.map((o, i) => `${i + 1}. ${o.title}`).join('\n');
+      blocks.push({
+        type: 'text',
+        text: clip(`Nếu bạn hỏi thủ tục khác, có thể là:\n${list}`, this.deps.maxChars ?? 2000),
+      });
+    }
+    // The other facets as buttons, leaving room for the siblings.
+    const siblingButtons = options.slice(0, 2).map((o, i) => ({
+      label: label(`${i + 1}. ${o.title}`),
+      payload: procedurePayload(o.code),
+    }));
+    const facetButtons = FACETS.filter((f) => !rendered.covered.includes(f))
+      .slice(0, BUTTONS_MAX - siblingButtons.length)
+      .map((f) => ({ label: FACET_LABELS[f].button, payload: procedurePayload(code, f) }));
+    state.focus = code;
+    state.options = options.map((o) => o.code);
+    state.facets = rendered.covered.filter((f) => facets.includes(f));
+    return {
+      kind: 'answer',
+      reply: {
+        blocks,
+        buttons: [...facetButtons, ...siblingButtons],
+        procedure: this.ref(code),
+        options,
+        facets: rendered.covered,
+      },
+    };
+  }
+
+  private clarify(codes: string[], facets: Facet[], state: ProcedureState): ProcedureDecision {
+    const options = codes.map((c) => this.ref(c));
+    const list = options.map((o, i) => `${i + 1}. ${o.title} (mã ${o.code})`).join('\n');
+    const text = clip(
+      `Có ${options.length} thủ tục gần với câu hỏi của bạn. Bạn hỏi thủ tục nào? Bấm chọn hoặc trả lời số thứ tự:\n${list}`,
+      this.deps.maxChars ?? 2000,
+    );
+    state.focus = null;
+    state.options = codes;
+    state.facets = facets;
+    return {
+      kind: 'clarify',
+      reply: {
+        blocks: [{ type: 'text', text }],
+        buttons: options.slice(0, BUTTONS_MAX).map((o, i) => ({
+          label: label(`${i + 1}. ${o.title}`),
+          payload: procedurePayload(o.code, facets.length === 1 ? facets[0] : undefined),
+        })),
+        procedure: null,
+        options,
+        facets: [],
+      },
+    };
+  }
+}
+
+/** A button label within 20 characters, cut at a word with an ellipsis. */
+function label(text: string): string {
+  if (text.length <= LABEL_MAX) return text;
+  const cut = text.slice(0, LABEL_MAX - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > 8 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}

@@ -1,0 +1,211 @@
+/**
+ * What editors add to the official records: content/procedures/<code>.md (aliases citizens
+ * use, a plain-language summary, fees with the document that sets them, local notes, hiding a
+ * procedure). Read and checked here, with every problem as file:line (field): message, for
+ * both `npm run content:check` and the running server.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ContentError } from '../errors';
+import { parseYaml } from '../knowledge/yaml-file';
+import type { ProcedureCatalogue } from './catalogue';
+import { readAgencies, type Agency, type LocalityValues } from './locality';
+import { procedureFrontMatterSchema, type EditorFee } from './schema';
+import { foldWords } from './text';
+
+export const PROCEDURES_CONTENT_DIR = 'procedures';
+/** The summary is the first message of an overview: short enough to read on a phone. */
+export const PROCEDURE_SUMMARY_MAX = 600;
+/** A title is shown in lists of options: one line. */
+export const PROCEDURE_TITLE_MAX = 80;
+const REVIEW_MAX_AGE_DAYS = 180;
+
+export interface ProcedureContent {
+  code: string;
+  title?: string;
+  aliases: string[];
+  summary?: string;
+  fees: EditorFee[];
+  notes: string[];
+  hidden: boolean;
+  reviewed: string;
+  needsReview: boolean;
+  file: string;
+}
+
+export interface ProcedureWarning {
+  file: string;
+  line?: number;
+  message: string;
+}
+
+export interface ProcedureContentCheck {
+  entries: Map<string, ProcedureContent>;
+  agencies: Agency[];
+  errors: ContentError[];
+  warnings: ProcedureWarning[];
+}
+
+export interface ProcedureCheckOptions {
+  /** "Today" for the review-age warning; defaults to the current date. */
+  today?: Date;
+  /** The flattened locality file, to check its `agencies`; skipped when absent. */
+  locality?: LocalityValues;
+  /** The locality file's name, for messages. */
+  localityFile?: string;
+  /** The line of a locality key, for messages. */
+  localityLine?: (key: string) => number | undefined;
+}
+
+/** Reads content/procedures/*.md against the catalogue; never throws for bad content. */
+export function checkProcedureContent(
+  contentDir: string,
+  catalogue: ProcedureCatalogue,
+  options: ProcedureCheckOptions = {},
+): ProcedureContentCheck {
+  const errors: ContentError[] = [];
+  const warnings: ProcedureWarning[] = [];
+  const entries = new Map<string, ProcedureContent>();
+  const today = isoDay(options.today ?? new Date());
+  const dir = path.join(contentDir, PROCEDURES_CONTENT_DIR);
+  const files = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.md'))
+        .sort()
+    : [];
+  const aliasOwner = new Map<string, { code: string; file: string }>();
+  for (const base of files) {
+    const full = path.join(dir, base);
+    const relative = path.relative(process.cwd(), full);
+    const file = relative && !relative.startsWith('..') ? relative : full;
+    const text = fs.readFileSync(full, 'utf8');
+    const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text);
+    if (!match) {
+      errors.push(
+        new ContentError(file, 1, undefined, 'expected front matter between two "---" lines at the top'),
+      );
+      continue;
+    }
+    const parsed = parseYaml(file, match[1], procedureFrontMatterSchema, 1);
+    errors.push(...parsed.errors);
+    if (!parsed.value) continue;
+    const meta = parsed.value;
+    const bodyLine = match[0].split('\n').length;
+    const summary = text.slice(match[0].length).trim();
+    const codeLine = parsed.lineOf(['code']);
+    if (base !== `${meta.code}.md`)
+      errors.push(
+        new ContentError(
+          file,
+          codeLine,
+          'code',
+          `the file is about ${meta.code} but is named ${base}; name it ${meta.code}.md`,
+        ),
+      );
+    if (entries.has(meta.code)) {
+      errors.push(new ContentError(file, codeLine, 'code', `another file already describes ${meta.code}`));
+      continue;
+    }
+    if (!catalogue.summary(meta.code)) {
+      errors.push(
+        new ContentError(
+          file,
+          codeLine,
+          'code',
+          `no procedure ${meta.code} in the catalogue (data/procedures); check the code on dichvucong.gov.vn`,
+        ),
+      );
+      continue;
+    }
+    if (meta.title && meta.title.length > PROCEDURE_TITLE_MAX)
+      errors.push(
+        new ContentError(
+          file,
+          parsed.lineOf(['title']),
+          'title',
+          `expected at most ${PROCEDURE_TITLE_MAX} characters (found ${meta.title.length})`,
+        ),
+      );
+    if (summary.length > PROCEDURE_SUMMARY_MAX)
+      errors.push(
+        new ContentError(
+          file,
+          bodyLine,
+          'body',
+          `the summary has ${summary.length} characters; keep it at most ${PROCEDURE_SUMMARY_MAX}`,
+        ),
+      );
+    meta.aliases.forEach((alias, i) => {
+      const key = foldWords(alias).join(' ');
+      const line = parsed.lineOf(['aliases', i]);
+      if (!key) {
+        errors.push(new ContentError(file, line, `aliases.${i}`, 'expected words (letters or digits)'));
+        return;
+      }
+      const owner = aliasOwner.get(key);
+      if (owner && owner.code !== meta.code)
+        warnings.push({
+          file,
+          line,
+          message: `aliases.${i}: "${alias}" is also an alias of ${owner.code} (${owner.file}); the bot will ask which one is meant`,
+        });
+      else aliasOwner.set(key, { code: meta.code, file });
+    });
+    if (daysBetween(meta.reviewed, today) > REVIEW_MAX_AGE_DAYS)
+      warnings.push({
+        file,
+        line: parsed.lineOf(['reviewed']),
+        message: `reviewed ${meta.reviewed}, more than ${REVIEW_MAX_AGE_DAYS} days ago: check the facts again and update the date`,
+      });
+    if (meta.reviewed > today)
+      errors.push(
+        new ContentError(
+          file,
+          parsed.lineOf(['reviewed']),
+          'reviewed',
+          `${meta.reviewed} is in the future; write the day you checked`,
+        ),
+      );
+    if (meta.needs_review)
+      warnings.push({
+        file,
+        line: parsed.lineOf(['needs_review']),
+        message: 'needs_review: true (contains facts still to be verified)',
+      });
+    entries.set(meta.code, {
+      code: meta.code,
+      title: meta.title,
+      aliases: meta.aliases,
+      summary: summary || undefined,
+      fees: meta.fees,
+      notes: meta.notes,
+      hidden: meta.hidden,
+      reviewed: meta.reviewed,
+      needsReview: meta.needs_review,
+      file,
+    });
+  }
+
+  let agencies: Agency[] = [];
+  if (options.locality) {
+    const read = readAgencies(options.locality);
+    agencies = read.agencies;
+    const localityFile = options.localityFile ?? path.join(contentDir, 'locality.yaml');
+    for (const p of read.problems) {
+      const line = options.localityLine?.(p.key);
+      if (p.severity === 'error') errors.push(new ContentError(localityFile, line, p.key, p.message));
+      else warnings.push({ file: localityFile, line, message: `${p.key}: ${p.message}` });
+    }
+  }
+  return { entries, agencies, errors, warnings };
+}
+
+/** YYYY-MM-DD of a date in Vietnam's time zone (UTC+7, no daylight saving). */
+function isoDay(date: Date): string {
+  return new Date(date.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
+}
+
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
+}

@@ -1,0 +1,258 @@
+/**
+ * Facets: the part of a procedure a message asks about (its documents, time, fee, place…),
+ * detected from the folded, normalised words of the message.
+ */
+
+export const FACETS = [
+  'documents',
+  'time',
+  'fee',
+  'place',
+  'online',
+  'steps',
+  'requirements',
+  'legal',
+  'forms',
+  'result',
+] as const;
+export type Facet = (typeof FACETS)[number];
+
+export function isFacet(value: string): value is Facet {
+  return (FACETS as readonly string[]).includes(value);
+}
+
+/** Button labels (at most 20 characters: Messenger's limit) and the heading of each answer part. */
+export const FACET_LABELS: Record<Facet, { button: string; heading: string }> = {
+  documents: { button: 'Giấy tờ cần nộp', heading: 'Hồ sơ cần chuẩn bị' },
+  time: { button: 'Thời gian giải quyết', heading: 'Thời hạn giải quyết' },
+  fee: { button: 'Phí, lệ phí', heading: 'Phí, lệ phí' },
+  place: { button: 'Nộp ở đâu', heading: 'Nơi nộp hồ sơ' },
+  online: { button: 'Nộp trực tuyến', heading: 'Nộp trực tuyến' },
+  steps: { button: 'Các bước', heading: 'Trình tự thực hiện' },
+  requirements: { button: 'Điều kiện', heading: 'Yêu cầu, điều kiện' },
+  legal: { button: 'Căn cứ pháp lý', heading: 'Căn cứ pháp lý' },
+  forms: { button: 'Mẫu tờ khai', heading: 'Mẫu đơn, tờ khai' },
+  result: { button: 'Kết quả nhận được', heading: 'Kết quả' },
+};
+
+/**
+ * Folded phrases (whole words) that ask for each facet, as citizens write them. Matched on
+ * the normalised message, so "bn tiền", "bao nhiu" and "mấy ngày" arrive here already folded
+ * and expanded.
+ */
+const CUES: Record<Facet, string[]> = {
+  documents: [
+    'giay to',
+    'can gi',
+    'can nhung gi',
+    'can nhung',
+    'mang gi',
+    'mang theo',
+    'mang nhung',
+    'chuan bi',
+    'thanh phan',
+    'can mang',
+    'nop gi',
+    'nop nhung gi',
+    'giay to gi',
+    'can co gi',
+    'phai co gi',
+    'can giay',
+    'gom nhung',
+    'gom gi',
+    'bao gom',
+    'can nhung giay',
+    'can chuan bi',
+    'can co nhung',
+  ],
+  time: [
+    'bao lau',
+    'may ngay',
+    'bao nhieu ngay',
+    'thoi gian',
+    'thoi han',
+    'khi nao co',
+    'khi nao lay',
+    'lau khong',
+    'mat bao lau',
+    'bao gio co',
+    'bao gio lay',
+    'bao gio xong',
+    'lau ko',
+    'may hom',
+    'nhanh khong',
+    'mat may',
+    'bao lau thi',
+    'lau the',
+    'ngay nao lay',
+    'khi nao xong',
+    'bao nhieu lau',
+    'may tuan',
+    'lau qua',
+  ],
+  fee: [
+    'phi',
+    'le phi',
+    'bao nhieu tien',
+    'het bao nhieu',
+    'mat tien',
+    'dong tien',
+    'ton bao nhieu',
+    'ton tien',
+    'tien',
+    'mien phi',
+    'chi phi',
+    'gia bao nhieu',
+    'nop tien',
+    'tra tien',
+    'het tien',
+    'mat bao nhieu tien',
+    'ton phi',
+    'thu phi',
+    'co mat phi',
+  ],
+  place: [
+    'o dau',
+    'noi nao',
+    'cho nao',
+    'nop o dau',
+    'di dau',
+    'co quan nao',
+    'den dau',
+    'dia chi',
+    'lam o dau',
+    'o cho nao',
+    'phong nao',
+    'ai giai quyet',
+    'ai cap',
+    'noi nop',
+    'dau lam',
+    'o dau lam',
+    'xa hay',
+    'len dau',
+    'ra dau',
+    'toi dau',
+    'co quan',
+    'tai dau',
+  ],
+  online: [
+    'online',
+    'truc tuyen',
+    'qua mang',
+    'tren mang',
+    'dich vu cong',
+    'vneid',
+    'qua app',
+    'tai nha',
+    'tren app',
+    'internet',
+    'nop mang',
+    'lam mang',
+    'khong can den',
+    'khong phai den',
+    'khong can di',
+    'qua dien thoai',
+    'cong dich vu',
+    'buu dien',
+    'buu chinh',
+  ],
+  steps: [
+    'cac buoc',
+    'trinh tu',
+    'quy trinh',
+    'huong dan',
+    'bat dau',
+    'buoc nao',
+    'tien hanh',
+    'cach lam',
+    'phai lam gi',
+    'can lam gi',
+    'lam the nao',
+    'lam sao',
+    'lam nhu nao',
+  ],
+  requirements: [
+    'dieu kien',
+    'ai duoc',
+    'yeu cau',
+    'du dieu kien',
+    'tieu chuan',
+    'truong hop nao',
+    'doi tuong',
+    'bat buoc',
+  ],
+  legal: [
+    'can cu',
+    'luat',
+    'nghi dinh',
+    'thong tu',
+    'van ban',
+    'quy dinh nao',
+    'phap ly',
+    'theo quy dinh',
+    'dieu may',
+    'quyet dinh so',
+  ],
+  forms: [
+    'to khai',
+    'mau don',
+    'bieu mau',
+    'mau to khai',
+    'don xin',
+    'tai mau',
+    'mau so',
+    'file mau',
+    'mau gi',
+    'mau nao',
+    'dien mau',
+    'viet don',
+    'lam don',
+    'mau',
+  ],
+  result: [
+    'ket qua',
+    'nhan duoc gi',
+    'duoc cap gi',
+    'tra ket qua',
+    'nhan lai',
+    'duoc nhan',
+    'nhan gi',
+    'cap cho gi',
+    'duoc gi',
+  ],
+};
+
+/** Cues that ask only when nothing more precise is asked ("làm online được không" is online). */
+const WEAK_CUES: Partial<Record<Facet, string[]>> = {
+  documents: ['ho so'],
+  steps: ['the nao', 'nhu the nao', 'ra sao', 'nhu nao', 'lam gi', 'thu tuc the nao'],
+  requirements: ['co duoc khong', 'duoc khong', 'co duoc', 'duoc ko', 'dc khong'],
+};
+
+const pattern = (cues: string[]) => new RegExp(`(?:^| )(?:${cues.join('|')})(?= |$)`);
+const STRONG: [Facet, RegExp][] = FACETS.map((f) => [f, pattern(CUES[f])]);
+const WEAK: [Facet, RegExp][] = FACETS.filter((f) => WEAK_CUES[f]).map((f) => [f, pattern(WEAK_CUES[f]!)]);
+
+/** The facets a message asks for, in the order of FACETS; [] for "tell me about it". */
+export function detectFacets(folded: string): Facet[] {
+  const text = folded.replace(/\s+/g, ' ').trim();
+  let found = STRONG.filter(([, p]) => p.test(text)).map(([facet]) => facet);
+  if (found.length === 0) found = WEAK.filter(([, p]) => p.test(text)).map(([facet]) => facet);
+  // "nộp online ở đâu": the place is the portal.
+  if (found.includes('online') && found.includes('place') && /\b(online|truc tuyen)\b.*\bo dau\b/.test(text))
+    found = found.filter((f) => f !== 'place');
+  return FACETS.filter((f) => found.includes(f));
+}
+
+const ALL_CUES = new RegExp(
+  `(?:^| )(?:${[...Object.values(CUES), ...Object.values(WEAK_CUES)]
+    .flat()
+    .sort((a, b) => b.length - a.length)
+    .join('|')})(?= |$)`,
+  'g',
+);
+
+/** The message without the phrases that ask for a facet: what is left names the procedure. */
+export function withoutFacetCues(folded: string): string {
+  return folded.replace(ALL_CUES, ' ').replace(/\s+/g, ' ').trim();
+}

@@ -1,0 +1,349 @@
+/**
+ * The retrieval index: ranks the catalogue against one normalised message.
+ *
+ * Every visible procedure is a small document of folded syllables and syllable pairs from
+ * its name, its editors' aliases and its keywords. A message scores against each field by
+ * the informativeness (idf) of what it shares with it, scaled by how much of the field it
+ * covers, so "đăng ký khai sinh" prefers "Đăng ký khai sinh" to "Đăng ký khai sinh lưu động".
+ * Sibling words the message does not say ("lại", "lưu động", "có yếu tố nước ngoài", "cấp
+ * đổi", "gia hạn", "xóa", "dưới 14 tuổi") cost a candidate; commune-level procedures and
+ * detailed records gain; another province's local version is never indexed.
+ */
+import { foldAccents } from '../nlu/normalise';
+import type { ProcedureSummary } from './schema';
+
+/** What the ranking needs from editors' content for one procedure. */
+export interface ProcedureEditorial {
+  title?: string;
+  aliases: string[];
+  hidden: boolean;
+}
+
+/** Turns text into the folded tokens the index compares (the message normaliser). */
+export type Tokenise = (text: string) => string[];
+
+export interface IndexOptions {
+  /** The deployment's province as the locality file writes it ("tỉnh Đồng Nai"). */
+  province?: string;
+  editorial?: ReadonlyMap<string, ProcedureEditorial>;
+}
+
+/** Words that say what a citizen wants to know, not which procedure: they weigh little. */
+const QUESTION_WORDS = new Set(
+  (
+    'toi em anh chi minh co cho hoi xin vui long giup a ad oi nhe nha nhi vay the thi sao la gi nao ' +
+    'can phai lam muon the nao nhu ra bao nhieu lau het ton tien phi le o dau di nop cho den ' +
+    'duoc khong chua roi da se dang bi con cua va voi hay hoac nay do kia thu tuc ho so giay to ' +
+    'nhung cac mot nhieu it ve tai trong khi neu ma vi de online truc tuyen mang qua ngay gio ' +
+    'thang nam tuan khoang may bay gio hom nay moi vua lai'
+  ).split(' '),
+);
+/**
+ * What tells siblings apart. `name` finds the marker in a procedure name (folded words in a
+ * row); `query` finds it in a message, the way citizens say it ("làm lại" for "đăng ký lại",
+ * "đổi thẻ" for "cấp đổi", "cắt hộ khẩu" for "xóa đăng ký", an age under 14).
+ */
+const SIBLING_MARKERS: { name: RegExp; query: RegExp; label: string }[] = [
+  {
+    name: /\b(dang ky|cap|lam) lai\b/,
+    query: /\b(dang ky|dk|cap|lam|xin|di|ky) lai\b/,
+    label: 'đăng ký lại / cấp lại',
+  },
+  { name: /\bcap doi\b/, query: /\b(cap doi|doi)\b/, label: 'cấp đổi' },
+  { name: /\bgia han\b/, query: /\bgia han\b/, label: 'gia hạn' },
+  {
+    name: /\b(yeu to nuoc ngoai|nguoi nuoc ngoai)\b/,
+    query: /\b(nuoc ngoai|ngoai quoc|viet kieu|tay|quoc tich khac)\b/,
+    label: 'có yếu tố nước ngoài',
+  },
+  { name: /\bluu dong\b/, query: /\bluu dong\b/, label: 'lưu động' },
+  { name: /\bxoa\b/, query: /\b(xoa|cat|huy)\b/, label: 'xóa' },
+  { name: /\bduoi 14 tuoi\b/, query: /\bduoi 14 tuoi\b/, label: 'dưới 14 tuổi' },
+  { name: /\bdieu chinh\b/, query: /\bdieu chinh\b/, label: 'điều chỉnh' },
+  { name: /\blien thong\b/, query: /\blien thong\b/, label: 'liên thông' },
+  { name: /\bthu hoi\b/, query: /\bthu hoi\b/, label: 'thu hồi' },
+  { name: /\bdinh chinh\b/, query: /\bdinh chinh\b/, label: 'đính chính' },
+  { name: /\btam dung\b/, query: /\btam dung\b/, label: 'tạm dừng' },
+  { name: /\bcham dut\b/, query: /\bcham dut\b/, label: 'chấm dứt' },
+  { name: /\btrinh bao mat\b/, query: /\b(mat|trinh bao)\b/, label: 'trình báo mất' },
+];
+
+/**
+ * What the message says in numbers that names say in words: "con 10 tuổi" is "dưới 14 tuổi",
+ * "17 tuổi" is "từ đủ 14 tuổi trở lên".
+ */
+export function expandQuery(tokens: readonly string[]): string[] {
+  const out = [...tokens];
+  // Ages tell card and passport procedures apart; elsewhere "80 tuổi" is a situation.
+  if (!tokens.includes('cuoc') && !tokens.includes('chieu')) return out;
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    if (tokens[i + 1] !== 'tuoi' || !/^\d{1,3}$/.test(tokens[i]) || tokens[i - 1] === 'duoi') continue;
+    const age = Number(tokens[i]);
+    if (tokens[i - 1] === 'du' && age === 14) continue;
+    out.push(...(age < 14 ? ['duoi', '14', 'tuoi'] : ['tu', 'du', '14', 'tuoi', 'tro', 'len']));
+  }
+  return out;
+}
+
+/** A name, alias or keyword line, as term ids (unique) with their weights. */
+interface Field {
+  ids: Int32Array;
+  weights: Float32Array;
+  /** The sum of its weights: the whole of it. */
+  total: number;
+  weight: number;
+}
+
+interface Doc {
+  code: string;
+  fields: Field[];
+  /** The terms of the procedure's field (Lĩnh vực, e.g. "Hộ tịch"): weak evidence only. */
+  category: Int32Array;
+  /** Sibling markers present in the name, by index into SIBLING_MARKERS. */
+  markers: number[];
+  prior: number;
+}
+
+export interface RankOptions {
+  /** Only these procedures (the options last offered). */
+  restrictTo?: ReadonlySet<string>;
+  /** The message without the words that ask for a facet, for `queryCoverage`. */
+  coverageTokens?: string[];
+}
+
+export interface Ranked {
+  code: string;
+  score: number;
+  /** 0–1: how much of the best-matching name or alias the message covers. */
+  coverage: number;
+  /** Sibling markers the candidate has and the message does not say. */
+  missingMarkers: string[];
+  /** Sibling markers the message says and the candidate does not have. */
+  unmatchedMarkers: string[];
+  /**
+   * 0–1: how much of what the message says (its informative words, by idf; words the index
+   * does not know count fully) this candidate accounts for. Small talk scores near 0.
+   */
+  queryCoverage: number;
+}
+
+/** Syllables and adjacent pairs of syllables; pairs carry most of a Vietnamese word's meaning. */
+export function termsOf(tokens: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    out.push(tokens[i]);
+    if (i + 1 < tokens.length) out.push(`${tokens[i]} ${tokens[i + 1]}`);
+  }
+  return out;
+}
+
+function markersIn(tokens: readonly string[], side: 'name' | 'query'): number[] {
+  const text = tokens.join(' ');
+  const found: number[] = [];
+  SIBLING_MARKERS.forEach((m, i) => {
+    if (m[side].test(text)) found.push(i);
+  });
+  return found;
+}
+
+/** A local version published by a province's People's Committee ("UBND tỉnh Lạng Sơn"). */
+const LOCAL_ISSUER = /^(ubnd|uy ban nhan dan) (tinh|thanh pho|tp)\b/;
+const fold = (text: string) => foldAccents(text.toLowerCase()).replace(/\s+/g, ' ').trim();
+
+export function isOtherProvince(summary: Pick<ProcedureSummary, 'issuer'>, province?: string): boolean {
+  if (!summary.issuer) return false;
+  const issuer = fold(summary.issuer);
+  if (!LOCAL_ISSUER.test(issuer)) return false;
+  if (!province) return true;
+  const own = fold(province).replace(/^(tinh|thanh pho|tp)\s+/, '');
+  return !issuer.includes(own);
+}
+
+export function isCommuneLevel(summary: Pick<ProcedureSummary, 'levels' | 'agencies'>): boolean {
+  return summary.levels.includes('Cấp xã') || /cap xa\b/.test(fold(summary.agencies ?? ''));
+}
+
+/** What a sibling word on one side only costs ("lưu động" in the name, not in the message). */
+const MARKER_PENALTY = 0.7;
+
+/** How much a commune-level procedure is preferred: the bot serves a commune. */
+const COMMUNE_PRIOR = 1.5;
+
+/**
+ * What a procedure is worth before any word matches: commune level first (the bot serves a
+ * commune), detailed records over index-only ones, and versions for a level that no longer
+ * exists (cấp huyện, gone since 1/7/2025) or that citizens do not go to (cấp trung ương) last.
+ */
+function prior(s: ProcedureSummary, name: string): number {
+  let p = 1;
+  const folded = fold(name);
+  if (isCommuneLevel(s) || /thuc hien tai cap xa/.test(folded)) p *= COMMUNE_PRIOR;
+  if (!s.detailed) p *= 0.9;
+  if (s.levels.length > 0 && s.levels.every((l) => l === 'Cấp bộ/ngành' || l === 'Cơ quan khác')) p *= 0.85;
+  if (/thuc hien tai cap (huyen|trung uong)/.test(folded)) p *= 0.6;
+  return p;
+}
+
+export class ProcedureIndex {
+  private readonly docs: Doc[] = [];
+  private readonly termIds = new Map<string, number>();
+  private weights: Float32Array = new Float32Array(0);
+  /** For each term id, the documents having it (each once, ascending). */
+  private postings: Int32Array[] = [];
+  /** Every folded word of a visible name or alias, with its count: the repair vocabulary. */
+  readonly vocabulary = new Map<string, number>();
+
+  constructor(summaries: readonly ProcedureSummary[], tokenise: Tokenise, options: IndexOptions = {}) {
+    const intern = (term: string) => {
+      let id = this.termIds.get(term);
+      if (id === undefined) this.termIds.set(term, (id = this.termIds.size));
+      return id;
+    };
+    const raw: {
+      code: string;
+      fields: { ids: number[]; weight: number }[];
+      category: number[];
+      prior: number;
+      markers: number[];
+    }[] = [];
+    for (const s of summaries) {
+      const editorial = options.editorial?.get(s.code);
+      if (editorial?.hidden || isOtherProvince(s, options.province)) continue;
+      const fullName = s.name.replace(/^thủ tục\s+/i, '');
+      // "(thực hiện tại cấp tỉnh)", "(Công trình không theo tuyến…)": qualifiers citizens never
+      // say; the name without them is what a message should cover.
+      const core = fullName
+        .replace(/\([^)]*\)?/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim();
+      const nameTokens = tokenise(fullName);
+      const texts: [string[], number][] = [[tokenise(core), 1]];
+      if (core !== fullName) texts.push([nameTokens, 0.9]);
+      if (editorial?.title) texts.push([tokenise(editorial.title), 1]);
+      for (const alias of editorial?.aliases ?? []) texts.push([tokenise(alias), 1.15]);
+      if (s.keywords)
+        for (const k of s.keywords.split(/[;,\n]/)) if (k.trim()) texts.push([tokenise(k), 0.9]);
+      const fields = texts
+        .filter(([tokens]) => tokens.length > 0)
+        .map(([tokens, weight]) => ({ ids: [...new Set(termsOf(tokens).map(intern))], weight }));
+      const category = s.field ? [...new Set(termsOf(tokenise(s.field)).map(intern))] : [];
+      raw.push({
+        code: s.code,
+        fields,
+        category,
+        prior: prior(s, fullName),
+        markers: markersIn(nameTokens, 'name'),
+      });
+      for (const [tokens] of texts)
+        for (const t of tokens) this.vocabulary.set(t, (this.vocabulary.get(t) ?? 0) + 1);
+    }
+    // Document frequency over procedures (a term counts once per procedure) and postings.
+    const postings: number[][] = Array.from({ length: this.termIds.size }, () => []);
+    raw.forEach((d, doc) => {
+      for (const f of [...d.fields, { ids: d.category }])
+        for (const id of f.ids) {
+          const list = postings[id];
+          if (list[list.length - 1] !== doc) list.push(doc);
+        }
+    });
+    this.postings = postings.map((l) => Int32Array.from(l));
+    const n = raw.length;
+    this.weights = new Float32Array(this.termIds.size);
+    for (const [term, id] of this.termIds) {
+      const idf = Math.log(1 + n / postings[id].length);
+      const words = term.split(' ');
+      const questions = words.filter((w) => QUESTION_WORDS.has(w)).length;
+      // A pair with one question word ("sinh cho") says less than "khai sinh".
+      const question = questions === words.length ? 0.3 : questions > 0 ? 0.5 : 1;
+      this.weights[id] = idf * (words.length > 1 ? 1.5 : 1) * question;
+    }
+    for (const d of raw)
+      this.docs.push({
+        code: d.code,
+        prior: d.prior,
+        markers: d.markers,
+        category: Int32Array.from(d.category),
+        fields: d.fields.map(({ ids, weight }) => {
+          const weights = Float32Array.from(ids, (id) => this.weights[id]);
+          return { ids: Int32Array.from(ids), weights, total: weights.reduce((a, b) => a + b, 0), weight };
+        }),
+      });
+  }
+
+  get size(): number {
+    return this.docs.length;
+  }
+
+  /** The best `limit` candidates for already-normalised tokens, best first. */
+  rank(tokens: string[], limit = 10, options: RankOptions = {}): Ranked[] {
+    const { restrictTo } = options;
+    tokens = expandQuery(tokens);
+    const query = new Set<number>();
+    for (const t of termsOf(tokens)) {
+      const id = this.termIds.get(t);
+      if (id !== undefined) query.add(id);
+    }
+    const candidates = new Set<number>();
+    for (const id of query) for (const doc of this.postings[id]) candidates.add(doc);
+    const queryMarkers = markersIn(tokens, 'query');
+    const out: (Ranked & { index: number })[] = [];
+    for (const index of candidates) {
+      const doc = this.docs[index];
+      if (restrictTo && !restrictTo.has(doc.code)) continue;
+      let best = 0;
+      let bestCoverage = 0;
+      for (const field of doc.fields) {
+        let matched = 0;
+        for (let i = 0; i < field.ids.length; i++) if (query.has(field.ids[i])) matched += field.weights[i];
+        if (matched === 0) continue;
+        const coverage = field.total > 0 ? matched / field.total : 0;
+        const score = matched * (0.2 + 0.8 * coverage) * field.weight;
+        if (score > best) {
+          best = score;
+          bestCoverage = coverage;
+        }
+      }
+      // The field of law (Lĩnh vực) counts a little: "giấy tờ hộ tịch" is about hộ tịch.
+      let category = 0;
+      for (const id of doc.category) if (query.has(id)) category += this.weights[id];
+      best += 0.3 * category;
+      if (best === 0) continue;
+      // A sibling word on one side only: the name says "lại" and the message does not, or
+      // the message says "cấp đổi" and the name does not.
+      const missing = doc.markers.filter((m) => !queryMarkers.includes(m));
+      const unmatched = queryMarkers.filter((m) => !doc.markers.includes(m));
+      out.push({
+        code: doc.code,
+        score: best * doc.prior * Math.pow(MARKER_PENALTY, missing.length + unmatched.length * 0.5),
+        coverage: bestCoverage,
+        missingMarkers: missing.map((m) => SIBLING_MARKERS[m].label),
+        unmatchedMarkers: unmatched.map((m) => SIBLING_MARKERS[m].label),
+        queryCoverage: 0,
+        index,
+      });
+    }
+    out.sort((a, b) => b.score - a.score || a.code.localeCompare(b.code));
+    const top = out.slice(0, limit);
+    // Informative words of the message: what a procedure must account for.
+    const words = [...new Set(expandQuery(options.coverageTokens ?? tokens))].filter(
+      (t) => !QUESTION_WORDS.has(t),
+    );
+    const unknown = Math.log(1 + this.docs.length);
+    const weightOf = (t: string) => {
+      const id = this.termIds.get(t);
+      return id === undefined ? unknown : this.weights[id];
+    };
+    const total = words.reduce((sum, t) => sum + weightOf(t), 0);
+    for (const r of top) {
+      const doc = this.docs[r.index];
+      let matched = 0;
+      for (const t of words) {
+        const id = this.termIds.get(t);
+        if (id !== undefined && (doc.category.includes(id) || doc.fields.some((f) => f.ids.includes(id))))
+          matched += weightOf(t);
+      }
+      r.queryCoverage = total > 0 ? matched / total : 0;
+    }
+    return top.map(({ index: _index, ...r }) => r);
+  }
+}
