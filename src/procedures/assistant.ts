@@ -75,6 +75,13 @@ export interface AssistantDeps {
 const BUTTONS_MAX = 5;
 const LABEL_MAX = 20;
 const OPTIONS_MAX = 5;
+/** Siblings listed under an answer (the first two also as buttons). */
+const SIBLINGS_MAX = 4;
+/**
+ * Requests to get around a procedure (buying a licence, forged papers): not something the
+ * bot explains, whatever procedure the words resemble.
+ */
+const EVASION = /\b(mua bang|bang gia|lam gia|giay to gia|khong can thi|khong thi ma|chay an|lo lot|di cua sau|lam lau)\b/;
 
 /**
  * Topics that are not procedures: when the classifier is sure of one of these and the
@@ -96,11 +103,20 @@ export const THRESHOLDS = {
   outOfScopeCoverage: 0.5,
   topicCoverage: 0.6,
   topicQueryCoverage: 0.6,
-  /** A runner-up this close to a best that covers less than `familyCoverage` of its name: ask. */
+  /** Below this name coverage, the message must also be mostly about the candidate. */
+  partialCoverage: 0.5,
+  partialQueryCoverage: 0.5,
+  /**
+   * A runner-up this close, covering nearly as much of its name, to a best that covers less
+   * than `familyCoverage` of its own: the message names a family; ask which one.
+   */
   ambiguous: 0.8,
-  familyCoverage: 0.5,
-  /** Siblings offered beside an answer, or in a question: at least this share of the best score. */
-  sibling: 0.6,
+  familyCoverage: 0.8,
+  familySecondCoverage: 0.7,
+  /** Procedures offered in a question: at least this share of the best score. */
+  family: 0.6,
+  /** Siblings listed beside an answer: at least this share of the best score. */
+  sibling: 0.5,
 } as const;
 
 /** "VNeID là gì", "1022 là số gì": a question about what something is. */
@@ -122,6 +138,7 @@ const SAME_AGAIN = /\b(con|the con|vay con)\b.*\b(thi sao|the nao|sao)\b|^(the c
 export class ProcedureAssistant {
   readonly index: ProcedureIndex;
   private readonly normaliser: Normaliser;
+  private readonly tokeniseName: (text: string) => string[];
 
   constructor(private readonly deps: AssistantDeps) {
     const editorial = new Map(
@@ -130,7 +147,8 @@ export class ProcedureAssistant {
         { title: c.title, aliases: c.aliases, hidden: c.hidden },
       ]),
     );
-    this.index = new ProcedureIndex(deps.catalogue.summaries, catalogueTokeniser(deps.abbreviations), {
+    this.tokeniseName = catalogueTokeniser(deps.abbreviations);
+    this.index = new ProcedureIndex(deps.catalogue.summaries, this.tokeniseName, {
       province: deps.province,
       editorial,
     });
@@ -170,6 +188,7 @@ export class ProcedureAssistant {
       joined = joined.slice(correction[0].length);
       tokens = joined.split(' ').filter(Boolean);
     }
+    if (EVASION.test(joined)) return { kind: 'none' };
     let facets = detectFacets(joined);
     const sameAgain = facets.length === 0 && SAME_AGAIN.test(joined);
     if (sameAgain) facets = state.facets.filter(isFacet);
@@ -182,6 +201,11 @@ export class ProcedureAssistant {
     }
 
     const coverageTokens = withoutFacetCues(joined).split(' ').filter(Boolean);
+    // "cái gia hạn ấy", "thế còn cấp lại": a sibling of the procedure in focus.
+    if (state.focus && !correction) {
+      const sibling = this.siblingOfFocus(tokens, state.focus);
+      if (sibling) return this.answer(sibling, facets.length > 0 ? facets : state.facets.filter(isFacet), [], state);
+    }
     const ranked = this.index.rank(tokens, 12, { coverageTokens }).filter((r) => this.visible(r.code));
     const top = ranked[0];
     const strong = top !== undefined && this.isStrong(top, topic);
@@ -200,12 +224,14 @@ export class ProcedureAssistant {
       return this.answer(state.focus, facets, [], state);
     if (!strong) return { kind: 'none' };
 
-    const family = ranked.filter((r) => r.score >= top.score * THRESHOLDS.sibling).slice(0, OPTIONS_MAX);
+    const family = ranked.filter((r) => r.score >= top.score * THRESHOLDS.family).slice(0, OPTIONS_MAX);
+    const siblings = ranked.filter((r) => r.score >= top.score * THRESHOLDS.sibling);
     const second = ranked[1];
     const ambiguous =
       second !== undefined &&
       second.score >= top.score * THRESHOLDS.ambiguous &&
-      top.coverage < THRESHOLDS.familyCoverage;
+      top.coverage < THRESHOLDS.familyCoverage &&
+      second.coverage >= top.coverage * THRESHOLDS.familySecondCoverage;
     if (ambiguous)
       return this.clarify(
         family.map((r) => r.code),
@@ -215,7 +241,7 @@ export class ProcedureAssistant {
     return this.answer(
       top.code,
       facets,
-      family.slice(1, 3).map((r) => r.code),
+      siblings.slice(1, SIBLINGS_MAX + 1).map((r) => r.code),
       state,
     );
   }
@@ -227,6 +253,7 @@ export class ProcedureAssistant {
       (top.score >= t.score && top.coverage >= t.coverage) ||
       (top.score >= t.lowScore && top.coverage >= t.lowScoreCoverage);
     if (!enough) return false;
+    if (top.coverage < t.partialCoverage && top.queryCoverage < t.partialQueryCoverage) return false;
     if (topic.intent === null && topic.confidence < t.outOfScopeConfidence)
       return top.coverage >= t.outOfScopeCoverage;
     if (topic.intent && !PROCEDURE_TOPIC.test(topic.intent))
@@ -237,6 +264,24 @@ export class ProcedureAssistant {
   /** A candidate that only matched question words (a weak match) does not replace the focus. */
   private followUpOnly(top: Ranked): boolean {
     return top.queryCoverage < 0.6;
+  }
+
+  /**
+   * When a message says a sibling word the focus lacks ("gia hạn" about a building permit),
+   * the sibling: ranked on the focus's name plus the message, it must have that word.
+   */
+  private siblingOfFocus(tokens: string[], focus: string): string | undefined {
+    const own = this.index.rank(tokens, 1, { restrictTo: new Set([focus]) })[0];
+    const said = this.index.queryMarkers(tokens);
+    if (said.length === 0 || (own && own.unmatchedMarkers.length === 0)) return undefined;
+    if (tokens.length > 10) return undefined; // a long message names its own procedure
+    const summary = this.deps.catalogue.summary(focus);
+    if (!summary) return undefined;
+    const context = this.tokeniseName(summary.name);
+    const ranked = this.index.rank([...context, ...tokens], 8).filter((r) => this.visible(r.code));
+    const focusScore = ranked.find((r) => r.code === focus)?.score ?? 0;
+    const best = ranked.find((r) => r.code !== focus && r.unmatchedMarkers.length === 0);
+    return best && best.score >= focusScore * 0.5 ? best.code : undefined;
   }
 
   private choose(tokens: string[], joined: string, options: string[]): string | undefined {

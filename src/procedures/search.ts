@@ -274,6 +274,11 @@ export class ProcedureIndex {
     return this.docs.length;
   }
 
+  /** The sibling words a message says ("gia hạn", "cấp lại"), by label. */
+  queryMarkers(tokens: string[]): string[] {
+    return markersIn(tokens, 'query').map((m) => SIBLING_MARKERS[m].label);
+  }
+
   /** The best `limit` candidates for already-normalised tokens, best first. */
   rank(tokens: string[], limit = 10, options: RankOptions = {}): Ranked[] {
     const { restrictTo } = options;
