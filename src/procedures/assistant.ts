@@ -81,7 +81,8 @@ const SIBLINGS_MAX = 4;
  * Requests to get around a procedure (buying a licence, forged papers): not something the
  * bot explains, whatever procedure the words resemble.
  */
-const EVASION = /\b(mua bang|bang gia|lam gia|giay to gia|khong can thi|khong thi ma|chay an|lo lot|di cua sau|lam lau)\b/;
+const EVASION =
+  /\b(mua bang|bang gia|lam gia|giay to gia|khong can thi|khong thi ma|chay an|lo lot|di cua sau|lam lau)\b/;
 
 /**
  * Topics that are not procedures: when the classifier is sure of one of these and the
@@ -175,11 +176,7 @@ export class ProcedureAssistant {
   }
 
   /** Free text: answer, clarify, or none (then the engine answers a topic or its fallback). */
-  decide(
-    text: string,
-    state: ProcedureState,
-    topic: TopicHint = { intent: null, confidence: 0 },
-  ): ProcedureDecision {
+  decide(text: string, state: ProcedureState, topic?: TopicHint): ProcedureDecision {
     const normalised = this.normaliser.normalise(text);
     let tokens = normalised.tokens;
     let joined = tokens.join(' ');
@@ -204,7 +201,8 @@ export class ProcedureAssistant {
     // "cái gia hạn ấy", "thế còn cấp lại": a sibling of the procedure in focus.
     if (state.focus && !correction) {
       const sibling = this.siblingOfFocus(tokens, state.focus);
-      if (sibling) return this.answer(sibling, facets.length > 0 ? facets : state.facets.filter(isFacet), [], state);
+      if (sibling)
+        return this.answer(sibling, facets.length > 0 ? facets : state.facets.filter(isFacet), [], state);
     }
     const ranked = this.index.rank(tokens, 12, { coverageTokens }).filter((r) => this.visible(r.code));
     const top = ranked[0];
@@ -212,8 +210,7 @@ export class ProcedureAssistant {
 
     // A follow-up about the procedure in focus: facet words and nothing that names another.
     // "VNeID là gì" asks what something is: a topic, even with an online cue in it.
-    const definition =
-      DEFINITION.test(joined) && topic.intent !== null && !PROCEDURE_TOPIC.test(topic.intent);
+    const definition = DEFINITION.test(joined) && !!topic?.intent && !PROCEDURE_TOPIC.test(topic.intent);
     if (
       state.focus &&
       facets.length > 0 &&
@@ -247,13 +244,14 @@ export class ProcedureAssistant {
   }
 
   /** Whether a candidate is a convincing answer to the message. */
-  private isStrong(top: Ranked, topic: TopicHint): boolean {
+  private isStrong(top: Ranked, topic?: TopicHint): boolean {
     const t = THRESHOLDS;
     const enough =
       (top.score >= t.score && top.coverage >= t.coverage) ||
       (top.score >= t.lowScore && top.coverage >= t.lowScoreCoverage);
     if (!enough) return false;
     if (top.coverage < t.partialCoverage && top.queryCoverage < t.partialQueryCoverage) return false;
+    if (!topic) return true;
     if (topic.intent === null && topic.confidence < t.outOfScopeConfidence)
       return top.coverage >= t.outOfScopeCoverage;
     if (topic.intent && !PROCEDURE_TOPIC.test(topic.intent))
