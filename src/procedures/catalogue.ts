@@ -8,11 +8,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ContentError } from '../errors';
+import { PACKAGE_ROOT } from '../paths';
 import { CATALOGUE_FILE, FORMS_DIR, INDEX_FILE } from './import';
 import { catalogueIndexSchema, procedureSchema, type Procedure, type ProcedureSummary } from './schema';
 
 /** The catalogue the project ships, relative to the repository root. */
-export const DEFAULT_CATALOGUE_DIR = path.join(__dirname, '..', '..', 'data', 'procedures');
+export const DEFAULT_CATALOGUE_DIR = path.join(PACKAGE_ROOT, 'data', 'procedures');
 
 /** Full records kept parsed; a conversation touches a handful, the facet test all of them once. */
 const RECORD_CACHE = 256;
