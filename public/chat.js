@@ -13,9 +13,12 @@
 (function () {
   'use strict';
   var TRANSCRIPT_KEY = 'trolytthc.chat.v1';
+  var OFFICER_AFTER_KEY = 'trolytthc.officerAfter';
   var TRANSCRIPT_TTL_MS = 24 * 3600 * 1000;
   var MAX_ITEMS = 150;
   var REQUEST_TIMEOUT_MS = 30000;
+  /** How often the page asks for officers' replies (they answer in minutes, not seconds). */
+  var POLL_MS = 5000;
 
   var log = document.getElementById('log');
   var form = document.getElementById('form');
@@ -318,6 +321,33 @@
     enqueue({ text: text }, text);
   });
 
+  // --- officer replies: polled while the page is open --------------------------------------
+  function poll() {
+    if (document.hidden) return;
+    fetch('/api/chat/officer?userId=' + encodeURIComponent(uid) + '&after=' + (state.officerAfter || 0))
+      .then(function (res) {
+        return res.ok ? res.json() : { messages: [] };
+      })
+      .then(function (data) {
+        var first = null;
+        (data.messages || []).forEach(function (m) {
+          var el = add({ kind: 'officer', text: m.text, name: m.officer });
+          state.officerAfter = Math.max(state.officerAfter || 0, m.id);
+          // Kept apart from the transcript: "Bắt đầu lại" must not show old replies again.
+          storageSet(OFFICER_AFTER_KEY, String(state.officerAfter));
+          if (!first) first = el;
+        });
+        if (first) {
+          if (quickLi) log.appendChild(quickLi);
+          save();
+          scrollToStart(first);
+        }
+      })
+      .catch(function () {
+        /* the next poll tries again */
+      });
+  }
+
   // --- start: the saved conversation, or the welcome (never logged) ------------------------
   function renderWelcome(data) {
     state = {
@@ -327,7 +357,7 @@
       notice: data.notice || '',
       noticeShown: true,
       hotline: data.hotline || '',
-      officerAfter: 0,
+      officerAfter: Number(storageGet(OFFICER_AFTER_KEY)) || 0,
     };
     var greeting = params.get('greeting');
     if (greeting) add({ kind: 'bot', text: greeting.slice(0, 300) });
@@ -393,5 +423,7 @@
   start().then(function () {
     if (embedded) input.focus();
     document.documentElement.dataset.ready = '1';
+    poll();
   });
+  setInterval(poll, POLL_MS);
 })();

@@ -11,6 +11,9 @@ import { FloodGuard } from './dialogue/flood';
 import { Responder } from './dialogue/responder';
 import { Handoffs, telegramNotifier } from './admin/handoffs';
 import { adminRouter } from './admin/router';
+import { adapterSender } from './admin/officer-send';
+import { Officers } from './admin/officers';
+import { pseudonymize } from './privacy/pseudonym';
 import { CitizenExtensions } from './privacy/citizen';
 import { LinkTracker, linkRouter } from './privacy/links';
 import { startRetentionJob } from './privacy/retention';
@@ -87,7 +90,16 @@ export function createApp(deps: AppDeps) {
       .status(dbOk ? 200 : 503)
       .json({ ok: dbOk, contentVersion: knowledge.current.knowledge.version, db: dbOk ? 'ok' : 'error' });
   });
-  app.use(webWelcomeRouter(() => knowledge.current, config.RETENTION_DAYS));
+  app.use(
+    webWelcomeRouter(
+      () => knowledge.current,
+      config.RETENTION_DAYS,
+      (userId, after) =>
+        handoffs
+          .webMessagesFor(pseudonymize(config.PSEUDONYM_SECRET, 'web', userId), after)
+          .map((m) => ({ id: m.id, text: m.text, officer: m.officer_name })),
+    ),
+  );
   app.use(webChatRouter(responder, config.MAX_TEXT_LENGTH));
   app.use(linkRouter(links));
   app.use(
@@ -96,6 +108,9 @@ export function createApp(deps: AppDeps) {
       db,
       reports,
       handoffs,
+      officers: new Officers(db),
+      sender: adapterSender(db, channels.adapters, logger),
+      titleOf: (id) => (id ? (knowledge.current.knowledge.answers.get(id)?.title ?? id) : ''),
       password: config.ADMIN_PASSWORD,
       secureCookie: config.PUBLIC_BASE_URL.startsWith('https:'),
     }),

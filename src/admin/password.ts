@@ -25,3 +25,26 @@ export function resolveAdminPassword(
   );
   return password;
 }
+
+const SCRYPT_KEYLEN = 32;
+/** Shortest password an admin may give an officer account. */
+export const MIN_OFFICER_PASSWORD = 10;
+
+/**
+ * An officer account's stored password: `scrypt$<salt>$<hash>` (base64url), the same scrypt
+ * with a random salt as the dashboard's own password (src/admin/auth.ts).
+ */
+export function hashPassword(password: string): string {
+  const salt = crypto.randomBytes(16);
+  const hash = crypto.scryptSync(password, salt, SCRYPT_KEYLEN);
+  return `scrypt$${salt.toString('base64url')}$${hash.toString('base64url')}`;
+}
+
+/** Compares in constant time; false for a malformed stored value. */
+export function verifyPassword(password: string, stored: string): boolean {
+  const [scheme, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64url');
+  const candidate = crypto.scryptSync(password, Buffer.from(salt, 'base64url'), expected.length);
+  return expected.length === SCRYPT_KEYLEN && crypto.timingSafeEqual(candidate, expected);
+}

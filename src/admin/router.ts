@@ -22,7 +22,9 @@ import {
 } from '../store/reports';
 import { PACKAGE_ROOT } from '../paths';
 import { AdminAuth, readCookie, SESSION_COOKIE, SESSION_TTL_MS } from './auth';
-import type { Handoffs } from './handoffs';
+import { HANDOFF_STATUSES, type Handoffs, type HandoffFilter, type HandoffStatus } from './handoffs';
+import type { CitizenReplySender } from './officer-send';
+import { BUILT_IN_ADMIN, OfficerInputError, type Officer, type Officers } from './officers';
 import * as views from './views';
 
 const ASSETS_DIR = path.join(PACKAGE_ROOT, 'public', 'admin');
@@ -34,6 +36,11 @@ export interface AdminDeps {
   db: Db;
   reports: Reports;
   handoffs: Handoffs;
+  officers: Officers;
+  /** Takes an officer's reply to the citizen's channel (src/admin/officer-send.ts). */
+  sender: CitizenReplySender;
+  /** The title of an answer id, for people (ids stay internal). */
+  titleOf: (answerId: string | null | undefined) => string;
   /** Undefined: the dashboard answers 503 and says to set ADMIN_PASSWORD. */
   password: string | undefined;
   /** Marks the cookie Secure when the public address is https. */
@@ -71,7 +78,7 @@ function selection(req: Request, now: number): Selection {
 }
 
 export function adminRouter(deps: AdminDeps): Router {
-  const { db, reports, handoffs } = deps;
+  const { db, reports, handoffs, officers } = deps;
   const now = deps.now ?? Date.now;
   const router = Router();
   router.use(
@@ -94,7 +101,7 @@ export function adminRouter(deps: AdminDeps): Router {
     });
     return router;
   }
-  const auth = new AdminAuth(deps.password, now);
+  const auth = new AdminAuth(deps.password, now, (username, password) => officers.verify(username, password));
   router.use(express.urlencoded({ extended: false, limit: '10kb' }));
 
   // Forms post only from this site: SameSite=Strict cookies, and a foreign Origin is refused.
@@ -126,9 +133,10 @@ export function adminRouter(deps: AdminDeps): Router {
       return;
     }
     const password = typeof req.body?.password === 'string' ? req.body.password : '';
-    const token = auth.login(address, password);
+    const username = typeof req.body?.username === 'string' ? req.body.username : '';
+    const token = auth.login(address, password, username);
     if (!token) {
-      res.status(401).type('html').send(views.loginPage('Mật khẩu không đúng.'));
+      res.status(401).type('html').send(views.loginPage('Mật khẩu không đúng, hoặc sai tên đăng nhập.'));
       return;
     }
     res.cookie(SESSION_COOKIE, token, {
@@ -142,7 +150,11 @@ export function adminRouter(deps: AdminDeps): Router {
   });
 
   router.use((req, res, next) => {
-    if (auth.isValid(readCookie(req.headers.cookie, SESSION_COOKIE))) return next();
+    const officer = auth.officer(readCookie(req.headers.cookie, SESSION_COOKIE));
+    if (officer) {
+      res.locals.officer = officer;
+      return next();
+    }
     if (req.path.startsWith('/api/') || req.path.startsWith('/export/')) {
       res.status(401).json({ error: 'log in at /admin/login first' });
       return;
@@ -158,7 +170,7 @@ export function adminRouter(deps: AdminDeps): Router {
 
   router.get('/', (req, res) => {
     const s = selection(req, now());
-    res.type('html').send(views.overviewPage(reports.reach(s.range, s.channel), s.form, s.query));
+    html(res, views.overviewPage(reports.reach(s.range, s.channel), s.form, s.query));
   });
 
   router.get('/api/overview', (req, res) => {
@@ -169,7 +181,7 @@ export function adminRouter(deps: AdminDeps): Router {
 
   router.get('/unanswered', (req, res) => {
     const s = selection(req, now());
-    res.type('html').send(views.unansweredPage(reports.unanswered(s.range, s.channel, 500), s.form, s.query));
+    html(res, views.unansweredPage(reports.unanswered(s.range, s.channel, 500), s.form, s.query));
   });
 
   router.get('/feedback', (req, res) => {
@@ -191,35 +203,205 @@ export function adminRouter(deps: AdminDeps): Router {
          WHERE f.rating = -1 AND f.ts >= @start AND f.ts < @end${ch} ORDER BY f.ts DESC LIMIT 200`,
       )
       .all(params) as views.DownRatedItem[];
-    res.type('html').send(views.feedbackPage(byAnswer, items, s.form));
+    html(res, views.feedbackPage(byAnswer, items, s.form));
   });
 
-  router.get('/handoffs', (_req, res) => {
-    res.type('html').send(views.handoffsPage(handoffs.list('open'), handoffs.list('done', 50)));
-  });
-  router.post('/handoffs/:id/done', (req, res) => {
+  const me = (res: Response): Officer => res.locals.officer as Officer;
+  /** Sends a dashboard page with the officer's name and the waiting count in its header. */
+  const html = (res: Response, body: string) => {
+    const { who, count } = views.headerParts(me(res), handoffs.waiting());
+    res.type('html').send(body.replace(views.HEADER_SLOT, who).replace(views.COUNT_SLOT, count));
+  };
+  const allOfficers = (): Officer[] => [BUILT_IN_ADMIN, ...officers.list()];
+  const officerById = (value: unknown): Officer | undefined =>
+    typeof value === 'string' && /^\d+$/.test(value) ? officers.get(Number(value)) : undefined;
+  /** The request named in the URL, or a 404 page. */
+  const handoffOr404 = (req: Request, res: Response) => {
     const id = Number(req.params.id);
-    if (!Number.isInteger(id) || !handoffs.markDone(id)) {
-      res.status(404).type('text/plain; charset=utf-8').send(`No open handoff request #${req.params.id}.`);
+    const h = Number.isInteger(id) ? handoffs.get(id) : undefined;
+    if (!h) res.status(404).type('text/plain; charset=utf-8').send(`Không có yêu cầu #${req.params.id}.`);
+    return h;
+  };
+
+  router.get('/handoffs', (req, res) => {
+    const q = req.query as Record<string, string | undefined>;
+    const status = q.status && [...HANDOFF_STATUSES, 'open', 'all'].includes(q.status) ? q.status : 'open';
+    const channel = q.channel && CHANNELS.has(q.channel) ? q.channel : '';
+    const assignedParam = q.assigned ?? '';
+    let assigned: HandoffFilter['assigned'] = null;
+    if (assignedParam === 'me') assigned = me(res).id;
+    else if (assignedParam === 'none') assigned = 'none';
+    else if (/^\d+$/.test(assignedParam)) assigned = Number(assignedParam);
+    const page = /^\d+$/.test(q.page ?? '') ? Math.max(1, Number(q.page)) : 1;
+    const pageSize = 20;
+    const { rows, total } = handoffs.search({
+      status: status as HandoffStatus | 'open' | 'all',
+      channel: channel || null,
+      assigned,
+      page,
+      pageSize,
+    });
+    html(
+      res,
+      views.handoffsPage(
+        rows,
+        total,
+        { status, channel, assigned: assignedParam, page, pageSize },
+        allOfficers(),
+      ),
+    );
+  });
+
+  const showHandoff = (res: Response, id: number, flash?: { ok: boolean; text: string }) => {
+    const h = handoffs.get(id)!;
+    html(
+      res,
+      views.handoffPage({
+        handoff: h,
+        lines: handoffs.conversation(h),
+        events: handoffs.events(h.id),
+        window: deps.sender.window(h, handoffs.lastCitizenMessage(h.user_key), now()),
+        officers: allOfficers(),
+        me: me(res),
+        titleOf: deps.titleOf,
+        flash,
+      }),
+    );
+  };
+
+  router.get('/handoffs/:id', (req, res) => {
+    const h = handoffOr404(req, res);
+    if (h) showHandoff(res, h.id);
+  });
+
+  router.post('/handoffs/:id/reply', async (req, res) => {
+    const h = handoffOr404(req, res);
+    if (!h) return;
+    const text = typeof req.body?.text === 'string' ? req.body.text.trim() : '';
+    if (text === '' || text.length > 2000) {
+      res.status(400);
+      showHandoff(res, h.id, { ok: false, text: 'Nội dung trả lời phải có từ 1 đến 2.000 ký tự.' });
       return;
     }
-    res.redirect(303, '/admin/handoffs');
+    const last = handoffs.lastCitizenMessage(h.user_key);
+    const messageId = handoffs.recordReply(h, text, me(res));
+    const outcome = await deps.sender.send(h, text, last);
+    handoffs.markReply(messageId, outcome.status, outcome.detail);
+    const flash = {
+      delivered: { ok: true, text: 'Đã gửi câu trả lời tới người dân.' },
+      pending: { ok: true, text: 'Đã lưu. Người dân thấy câu trả lời trong trang trò chuyện trên web.' },
+      outside_window: {
+        ok: false,
+        text: `Không gửi được: ${outcome.detail ?? 'quá thời hạn nền tảng cho phép.'}`,
+      },
+      failed: {
+        ok: false,
+        text: 'Không gửi được câu trả lời do lỗi của nền tảng. Hãy thử lại sau hoặc liên hệ người dân theo cách khác.',
+      },
+    }[outcome.status];
+    showHandoff(res, h.id, flash);
+  });
+
+  router.post('/handoffs/:id/assign', (req, res) => {
+    const h = handoffOr404(req, res);
+    if (!h) return;
+    const to = officerById(req.body?.officer);
+    if (!to) {
+      res.status(400);
+      showHandoff(res, h.id, { ok: false, text: 'Chọn một cán bộ trong danh sách.' });
+      return;
+    }
+    handoffs.assign(h.id, to, me(res));
+    res.redirect(303, `/admin/handoffs/${h.id}`);
+  });
+  router.post('/handoffs/:id/close', (req, res) => {
+    const h = handoffOr404(req, res);
+    if (!h) return;
+    handoffs.setStatus(h.id, 'closed', me(res));
+    res.redirect(303, `/admin/handoffs/${h.id}`);
+  });
+  router.post('/handoffs/:id/reopen', (req, res) => {
+    const h = handoffOr404(req, res);
+    if (!h) return;
+    handoffs.setStatus(h.id, 'reopen', me(res));
+    res.redirect(303, `/admin/handoffs/${h.id}`);
+  });
+  router.post('/handoffs/:id/note', (req, res) => {
+    const h = handoffOr404(req, res);
+    if (!h) return;
+    const note = typeof req.body?.note === 'string' ? req.body.note.slice(0, 2000) : '';
+    handoffs.setNote(h.id, note, me(res));
+    res.redirect(303, `/admin/handoffs/${h.id}`);
+  });
+
+  router.get('/officers', (_req, res) => {
+    html(res, views.officersPage(officers.list(), me(res)));
+  });
+  router.post('/officers', (req, res) => {
+    if (me(res).role !== 'admin') {
+      res.status(403);
+      html(
+        res,
+        views.officersPage(officers.list(), me(res), {
+          ok: false,
+          text: 'Chỉ quản trị viên thêm được cán bộ.',
+        }),
+      );
+      return;
+    }
+    const field = (name: string) => (typeof req.body?.[name] === 'string' ? (req.body[name] as string) : '');
+    try {
+      const added = officers.add(
+        {
+          username: field('username'),
+          name: field('name'),
+          password: field('password'),
+          role: field('role') === 'admin' ? 'admin' : 'officer',
+        },
+        me(res),
+      );
+      html(res, views.officersPage(officers.list(), me(res), { ok: true, text: `Đã thêm ${added.name}.` }));
+    } catch (err) {
+      if (!(err instanceof OfficerInputError)) throw err;
+      res.status(400);
+      html(res, views.officersPage(officers.list(), me(res), { ok: false, text: err.message }));
+    }
+  });
+  router.post('/officers/:id/password', (req, res) => {
+    const id = Number(req.params.id);
+    if (me(res).role !== 'admin' || !Number.isInteger(id)) {
+      res.status(403).type('text/plain; charset=utf-8').send('Chỉ quản trị viên đổi được mật khẩu cán bộ.');
+      return;
+    }
+    try {
+      const ok = officers.setPassword(id, typeof req.body?.password === 'string' ? req.body.password : '');
+      html(
+        res,
+        views.officersPage(officers.list(), me(res), {
+          ok,
+          text: ok ? 'Đã đổi mật khẩu.' : 'Không có tài khoản này.',
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof OfficerInputError)) throw err;
+      res.status(400);
+      html(res, views.officersPage(officers.list(), me(res), { ok: false, text: err.message }));
+    }
   });
 
   router.get('/privacy', (_req, res) => {
-    res.type('html').send(views.privacyPage());
+    html(res, views.privacyPage());
   });
   router.post('/privacy/erase', (req, res) => {
     const userKey = typeof req.body?.userKey === 'string' ? req.body.userKey.trim() : '';
     if (!isPseudonym(userKey)) {
-      res
-        .status(400)
-        .type('html')
-        .send(views.privacyPage({ ok: false, text: 'Mã ẩn danh phải gồm đúng 32 ký tự 0–9, a–f.' }));
+      res.status(400);
+      html(res, views.privacyPage({ ok: false, text: 'Mã ẩn danh phải gồm đúng 32 ký tự 0–9, a–f.' }));
       return;
     }
     const erased = erasedRows(eraseCitizen(db, userKey));
-    res.type('html').send(
+    html(
+      res,
       views.privacyPage({
         ok: erased > 0,
         text:

@@ -4,7 +4,9 @@
  * forbids inline script).
  */
 import type { ReachReport, UnansweredGroup } from '../store/reports';
-import type { HandoffRow } from './handoffs';
+import type { ConversationLine, HandoffEventRow, HandoffRow, HandoffStatus } from './handoffs';
+import type { ReplyWindow } from './officer-send';
+import type { Officer } from './officers';
 
 const ENTITIES: Record<string, string> = {
   '&': '&amp;',
@@ -33,16 +35,30 @@ const NAV = [
   ['/admin/feedback', 'Đánh giá 👎'],
   ['/admin/handoffs', 'Yêu cầu gặp cán bộ'],
   ['/admin/privacy', 'Xóa dữ liệu'],
+  ['/admin/officers', 'Cán bộ'],
 ] as const;
+
+/** Replaced per request (src/admin/router.ts) with the officer's name and the waiting count. */
+export const HEADER_SLOT = '<!--officer-->';
+export const COUNT_SLOT = '<!--waiting-->';
+
+/** The header's officer name and the count of requests waiting (escaped here). */
+export function headerParts(officer: Officer, waiting: number): { who: string; count: string } {
+  return {
+    who: `<span class="who">${esc(officer.name)}</span>`,
+    count:
+      waiting > 0 ? ` <span class="badge" aria-label="${waiting} yêu cầu đang chờ">${waiting}</span>` : '',
+  };
+}
 
 export function page(title: string, body: string, current = ''): string {
   const nav = current
     ? `<nav>${NAV.map(
         ([href, label]) =>
-          `<a href="${href}"${href === current ? ' aria-current="page"' : ''}>${esc(label)}</a>`,
+          `<a href="${href}"${href === current ? ' aria-current="page"' : ''}>${esc(label)}${href === '/admin/handoffs' ? COUNT_SLOT : ''}</a>`,
       ).join(
         '',
-      )}<form method="post" action="/admin/logout"><button type="submit">Đăng xuất</button></form></nav>`
+      )}${HEADER_SLOT}<form method="post" action="/admin/logout"><button type="submit">Đăng xuất</button></form></nav>`
     : '';
   return `<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -56,6 +72,8 @@ export function loginPage(error?: string): string {
     'Đăng nhập',
     `${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
 <form method="post" action="/admin/login" class="login">
+<label for="username">Tên đăng nhập <span class="muted">(để trống nếu dùng mật khẩu quản trị)</span></label>
+<input id="username" name="username" autocomplete="username" autocapitalize="none">
 <label for="password">Mật khẩu</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
 <button type="submit">Đăng nhập</button></form>`,
@@ -103,11 +121,11 @@ const HOW_COUNTED = `<details class="how" open><summary>Cách tính các số li
 (một người dùng cả Zalo và Messenger được đếm hai lần). Lượt mở trang web chat hay trang có nút trò chuyện mà không nhắn gì <em>không</em> được tính.</li>
 <li><b>Người mới / quay lại</b>: người mới là người nhắn lần đầu trong kỳ này; người quay lại đã từng nhắn trước kỳ.</li>
 <li><b>Cuộc trò chuyện</b>: chuỗi tin nhắn của một người, kết thúc sau 30 phút không nhắn.</li>
-<li><b>Tin nhắn đến / đi</b>: tin nhắn và lượt bấm nút của người dân / tin trả lời của trợ lý và của cán bộ.</li>
+<li><b>Tin nhắn đến / đi</b>: tin nhắn và lượt bấm nút của người dân / tin trả lời của trợ lý và của cán bộ (tin của cán bộ được tính khi đã đến người dân).</li>
 <li><b>Tỷ lệ chưa trả lời được</b>: phần câu hỏi trợ lý không nhận ra chủ đề, trên tổng số câu hỏi.</li>
 <li><b>Mức hài lòng</b>: số 👍 trên tổng số 👍 và 👎.</li>
 <li><b>Lượt mở liên kết</b>: lượt bấm vào liên kết trong câu trả lời.</li>
-<li><b>Yêu cầu gặp cán bộ</b>: số lần người dân chọn "Gặp cán bộ" (mỗi người tối đa một yêu cầu đang mở).</li>
+<li><b>Yêu cầu gặp cán bộ</b>: số lần người dân chọn "Gặp cán bộ" (mỗi người tối đa một yêu cầu đang mở); <b>đã được cán bộ trả lời</b>: yêu cầu có ít nhất một tin trả lời của cán bộ đã đến người dân.</li>
 <li>Ngày tính theo giờ Việt Nam (UTC+7).</li></ul></details>`;
 
 export function overviewPage(r: ReachReport, form: RangeForm, query: string): string {
@@ -121,6 +139,7 @@ export function overviewPage(r: ReachReport, form: RangeForm, query: string): st
     ['Mức hài lòng', pct(r.satisfactionRate)],
     ['Lượt mở liên kết', num(r.linkClicks)],
     ['Yêu cầu gặp cán bộ', num(r.handoffs)],
+    ['Yêu cầu đã được cán bộ trả lời', num(r.handoffsAnswered)],
     ['Thời gian phản hồi (trung vị)', r.medianLatencyMs === null ? '—' : `${num(r.medianLatencyMs)} ms`],
   ];
   return page(
@@ -204,23 +223,200 @@ export function feedbackPage(byAnswer: DownRated[], items: DownRatedItem[], form
   );
 }
 
-export function handoffsPage(open: HandoffRow[], done: HandoffRow[]): string {
-  const card = (h: HandoffRow) => {
-    const messages: string[] = h.last_messages ? (JSON.parse(h.last_messages) as string[]) : [];
-    return `<article class="handoff"><h3>#${h.id} · ${esc(CHANNEL_NAMES[h.channel] ?? h.channel)} · ${esc(time(h.ts))}</h3>
-<p class="muted">Mã người dân: <code>${esc(h.user_key)}</code>${h.notified === 'failed' ? ' · <span class="error">chưa gửi được sang Telegram</span>' : ''}</p>
-<ul class="citizen">${messages.map((m) => `<li>${esc(m)}</li>`).join('') || '<li>(không có nội dung)</li>'}</ul>
-${
-  h.status === 'open'
-    ? `<form method="post" action="/admin/handoffs/${h.id}/done"><button type="submit">Đánh dấu đã xử lý</button></form>`
-    : `<p class="muted">Đã xử lý ${esc(time(h.done_at ?? h.ts))}</p>`
-}</article>`;
+export const STATUS_LABELS: Record<HandoffStatus, string> = {
+  new: 'Mới',
+  assigned: 'Đang xử lý',
+  answered: 'Đã trả lời',
+  closed: 'Đã đóng',
+};
+
+const MESSAGE_STATUS: Record<string, string> = {
+  pending: 'chờ người dân mở trang trò chuyện',
+  delivered: 'đã gửi tới người dân',
+  failed: 'chưa gửi được',
+  outside_window: 'không gửi được (quá thời hạn nền tảng cho phép)',
+};
+
+export interface HandoffListForm {
+  status: string;
+  channel: string;
+  assigned: string;
+  page: number;
+  pageSize: number;
+}
+
+function handoffFilterForm(f: HandoffListForm, officers: Officer[]): string {
+  const opt = (value: string, label: string, current: string) =>
+    `<option value="${esc(value)}"${value === current ? ' selected' : ''}>${esc(label)}</option>`;
+  return `<form method="get" action="/admin/handoffs" class="range">
+<label>Trạng thái <select name="status">${[
+    ['open', 'Chưa đóng'],
+    ...Object.entries(STATUS_LABELS),
+    ['all', 'Tất cả'],
+  ]
+    .map(([v, l]) => opt(v, l, f.status))
+    .join('')}</select></label>
+<label>Kênh <select name="channel">${opt('', 'Tất cả', f.channel)}${Object.entries(CHANNEL_NAMES)
+    .map(([v, l]) => opt(v, l, f.channel))
+    .join('')}</select></label>
+<label>Cán bộ <select name="assigned">${opt('', 'Tất cả', f.assigned)}${opt('me', 'Của tôi', f.assigned)}${opt(
+    'none',
+    'Chưa giao',
+    f.assigned,
+  )}${officers.map((o) => opt(String(o.id), o.name, f.assigned)).join('')}</select></label>
+<button type="submit">Lọc</button></form>`;
+}
+
+export function handoffsPage(
+  rows: HandoffRow[],
+  total: number,
+  f: HandoffListForm,
+  officers: Officer[],
+): string {
+  const pages = Math.max(1, Math.ceil(total / f.pageSize));
+  const link = (page: number) => {
+    const q = new URLSearchParams({
+      status: f.status,
+      channel: f.channel,
+      assigned: f.assigned,
+      page: String(page),
+    });
+    return `/admin/handoffs?${q.toString()}`;
   };
+  const excerpt = (h: HandoffRow) => {
+    const messages: string[] = h.last_messages ? (JSON.parse(h.last_messages) as string[]) : [];
+    const last = messages.at(-1) ?? '';
+    return last.length > 120 ? `${last.slice(0, 120)}…` : last;
+  };
+  const body = rows
+    .map(
+      (h) => `<tr><td><a href="/admin/handoffs/${h.id}">#${h.id}</a></td><td>${esc(time(h.ts))}</td>
+<td>${esc(CHANNEL_NAMES[h.channel] ?? h.channel)}</td><td><span class="status status--${esc(h.status)}">${esc(STATUS_LABELS[h.status] ?? h.status)}</span></td>
+<td>${esc(h.assigned_name ?? '—')}</td><td class="citizen">${esc(excerpt(h)) || '<span class="muted">(không có nội dung)</span>'}</td>
+<td><a href="/admin/handoffs/${h.id}">Mở</a></td></tr>`,
+    )
+    .join('');
+  const nav =
+    pages > 1
+      ? `<nav class="pager" aria-label="Trang">${f.page > 1 ? `<a href="${esc(link(f.page - 1))}">← Trang trước</a>` : ''}
+<span>Trang ${f.page}/${pages}</span>${f.page < pages ? `<a href="${esc(link(f.page + 1))}">Trang sau →</a>` : ''}</nav>`
+      : '';
   return page(
     'Yêu cầu gặp cán bộ',
-    `<h2>Đang chờ (${open.length})</h2>${open.map(card).join('') || '<p>Không có yêu cầu nào đang chờ.</p>'}
-<h2>Đã xử lý gần đây</h2>${done.map(card).join('') || '<p>Chưa có.</p>'}`,
+    `${handoffFilterForm(f, officers)}
+<p class="muted">${num(total)} yêu cầu. Mở một yêu cầu để xem cuộc trò chuyện, trả lời người dân, giao việc hoặc ghi chú.</p>
+<table class="handoffs"><thead><tr><th>Số</th><th>Thời gian</th><th>Kênh</th><th>Trạng thái</th><th>Cán bộ</th><th>Tin nhắn cuối</th><th></th></tr></thead>
+<tbody>${body || '<tr><td colspan="7">Không có yêu cầu nào.</td></tr>'}</tbody></table>${nav}`,
     '/admin/handoffs',
+  );
+}
+
+export interface HandoffView {
+  handoff: HandoffRow;
+  lines: ConversationLine[];
+  events: HandoffEventRow[];
+  window: ReplyWindow;
+  officers: Officer[];
+  me: Officer;
+  titleOf: (answerId: string | null | undefined) => string;
+  flash?: { ok: boolean; text: string };
+}
+
+const ACTIONS: Record<string, string> = {
+  assign: 'giao cho',
+  reply: 'trả lời người dân',
+  note: 'sửa ghi chú',
+  close: 'đóng yêu cầu',
+  reopen: 'mở lại yêu cầu',
+};
+
+export function handoffPage(v: HandoffView): string {
+  const h = v.handoff;
+  const line = (l: ConversationLine) => {
+    if (l.who === 'citizen')
+      return `<li class="line line--citizen"><span class="meta">Người dân · ${esc(time(l.ts))}</span><span class="citizen">${esc(l.text ?? '(đã xóa theo thời hạn lưu)')}</span></li>`;
+    if (l.who === 'bot')
+      return `<li class="line line--bot"><span class="meta">Trợ lý trả lời</span>${esc(l.answerId ? v.titleOf(l.answerId) : 'Chưa hiểu câu hỏi (câu trả lời mặc định)')}</li>`;
+    return `<li class="line line--officer"><span class="meta">${esc(l.officer)} · ${esc(time(l.ts))} · ${esc(MESSAGE_STATUS[l.status ?? ''] ?? l.status)}</span>${esc(l.text ?? '')}</li>`;
+  };
+  const closed = h.status === 'closed';
+  const officerOptions = [v.me, ...v.officers.filter((o) => o.id !== v.me.id)]
+    .map((o) => `<option value="${o.id}"${o.id === h.assigned_to ? ' selected' : ''}>${esc(o.name)}</option>`)
+    .join('');
+  return page(
+    `Yêu cầu #${h.id}`,
+    `${v.flash ? `<p class="${v.flash.ok ? 'ok' : 'error'}" role="status">${esc(v.flash.text)}</p>` : ''}
+<p><a href="/admin/handoffs">← Danh sách yêu cầu</a></p>
+<p>${esc(CHANNEL_NAMES[h.channel] ?? h.channel)} · ${esc(time(h.ts))} · <span class="status status--${esc(h.status)}">${esc(STATUS_LABELS[h.status])}</span>
+· Cán bộ: <b>${esc(h.assigned_name ?? 'chưa giao')}</b> · Mã người dân: <code>${esc(h.user_key)}</code></p>
+<div class="inbox">
+<section class="conversation" aria-label="Cuộc trò chuyện"><h2>Cuộc trò chuyện</h2>
+<ol class="lines">${v.lines.map(line).join('') || '<li class="muted">(không có tin nhắn nào còn lưu)</li>'}</ol>
+<h3>Trả lời người dân</h3>
+<p class="${v.window.open ? 'muted' : 'error'}" id="window">${esc(v.window.explanation)}${
+      v.window.until ? ` Hạn: ${esc(time(v.window.until))}.` : ''
+    }</p>
+<form method="post" action="/admin/handoffs/${h.id}/reply" class="reply">
+<label for="reply-text" class="visually-hidden">Nội dung trả lời</label>
+<textarea id="reply-text" name="text" rows="4" maxlength="2000" required${v.window.open ? '' : ' disabled'}
+ placeholder="Viết câu trả lời cho người dân. Không hỏi mật khẩu, mã OTP."></textarea>
+<button type="submit"${v.window.open ? '' : ' disabled'}>Gửi trả lời</button></form>
+</section>
+<aside class="actions" aria-label="Xử lý"><h2>Xử lý</h2>
+<form method="post" action="/admin/handoffs/${h.id}/assign"><label>Giao cho <select name="officer">${officerOptions}</select></label>
+<button type="submit">Giao</button></form>
+${
+  closed
+    ? `<form method="post" action="/admin/handoffs/${h.id}/reopen"><button type="submit">Mở lại yêu cầu</button></form>`
+    : `<form method="post" action="/admin/handoffs/${h.id}/close"><button type="submit">Đóng yêu cầu</button></form>`
+}
+<form method="post" action="/admin/handoffs/${h.id}/note"><label for="note">Ghi chú nội bộ (người dân không thấy)</label>
+<textarea id="note" name="note" rows="3" maxlength="2000">${esc(h.note ?? '')}</textarea><button type="submit">Lưu ghi chú</button></form>
+<h3>Lịch sử</h3><ul class="events">${
+      v.events
+        .map(
+          (e) =>
+            `<li>${esc(time(e.ts))} · <b>${esc(e.officer_name)}</b> ${esc(ACTIONS[e.action] ?? e.action)}${e.detail ? ` ${esc(e.detail)}` : ''}</li>`,
+        )
+        .join('') || '<li class="muted">Chưa có.</li>'
+    }</ul></aside></div>`,
+    '/admin/handoffs',
+  );
+}
+
+export function officersPage(
+  officers: Officer[],
+  me: Officer,
+  flash?: { ok: boolean; text: string },
+): string {
+  const rows = officers
+    .map(
+      (
+        o,
+      ) => `<tr><td>${esc(o.name)}</td><td><code>${esc(o.username)}</code></td><td>${o.role === 'admin' ? 'Quản trị' : 'Cán bộ'}</td>
+<td>${
+        me.role === 'admin'
+          ? `<form method="post" action="/admin/officers/${o.id}/password" class="inline"><label class="visually-hidden" for="pw-${o.id}">Mật khẩu mới cho ${esc(o.name)}</label>
+<input id="pw-${o.id}" name="password" type="password" autocomplete="new-password" minlength="10" required placeholder="Mật khẩu mới"><button type="submit">Đổi</button></form>`
+          : ''
+      }</td></tr>`,
+    )
+    .join('');
+  const form =
+    me.role === 'admin'
+      ? `<h2>Thêm cán bộ</h2><form method="post" action="/admin/officers" class="login">
+<label for="o-name">Họ tên</label><input id="o-name" name="name" required maxlength="60">
+<label for="o-username">Tên đăng nhập</label><input id="o-username" name="username" required maxlength="32" autocapitalize="none">
+<label for="o-password">Mật khẩu (ít nhất 10 ký tự)</label><input id="o-password" name="password" type="password" autocomplete="new-password" minlength="10" required>
+<label for="o-role">Vai trò</label><select id="o-role" name="role"><option value="officer">Cán bộ</option><option value="admin">Quản trị (thêm được cán bộ)</option></select>
+<button type="submit">Thêm</button></form>`
+      : '<p class="muted">Chỉ quản trị viên thêm được cán bộ.</p>';
+  return page(
+    'Tài khoản cán bộ',
+    `${flash ? `<p class="${flash.ok ? 'ok' : 'error'}" role="status">${esc(flash.text)}</p>` : ''}
+<table><thead><tr><th>Họ tên</th><th>Tên đăng nhập</th><th>Vai trò</th><th>Mật khẩu</th></tr></thead>
+<tbody>${rows || '<tr><td colspan="4">Chưa có tài khoản cán bộ nào. Quản trị viên đăng nhập bằng mật khẩu quản trị (để trống tên đăng nhập).</td></tr>'}</tbody></table>${form}`,
+    '/admin/officers',
   );
 }
 

@@ -6,6 +6,7 @@
  */
 import { Router } from 'express';
 import type { ReplyBlock } from '../dialogue/types';
+import { BadRequestError } from '../errors';
 import type { Brain } from '../knowledge/service';
 
 const GREETING = 'greeting';
@@ -38,10 +39,34 @@ export function welcome(brain: Brain, retentionDays: number): Welcome {
   };
 }
 
-export function webWelcomeRouter(brain: () => Brain, retentionDays: number): Router {
+/** An officer's reply waiting for a web chat citizen (the officers' inbox stores them). */
+export interface OfficerMessage {
+  id: number;
+  text: string | null;
+  officer: string;
+}
+
+/**
+ * Routes the chat page reads besides POST /api/chat: the welcome, and the officers'
+ * replies (polled; a reply is shown the next time the page asks, and only then counts as
+ * delivered). The web user id is the page's own random id, so only that browser can ask.
+ */
+export function webWelcomeRouter(
+  brain: () => Brain,
+  retentionDays: number,
+  officerMessages: (userId: string, afterId: number) => OfficerMessage[],
+): Router {
   const router = Router();
   router.get('/api/chat/welcome', (_req, res) => {
     res.set('Cache-Control', 'no-store').json(welcome(brain(), retentionDays));
+  });
+  router.get('/api/chat/officer', (req, res) => {
+    const userId = typeof req.query.userId === 'string' ? req.query.userId.trim() : '';
+    const after =
+      typeof req.query.after === 'string' && /^\d{1,15}$/.test(req.query.after) ? Number(req.query.after) : 0;
+    if (userId === '' || userId.length > 128)
+      throw new BadRequestError('userId: expected 1 to 128 characters');
+    res.set('Cache-Control', 'no-store').json({ messages: officerMessages(userId, after) });
   });
   return router;
 }

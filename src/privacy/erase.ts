@@ -35,6 +35,8 @@ export function eraseCitizen(db: Db, userKey: string): ErasureReport {
     'links',
     'clicks',
     'handoffs',
+    'officer_messages',
+    'handoff_events',
     'daily_users',
   ];
   const secureDelete = db.pragma('secure_delete', { simple: true }) as number;

@@ -31,9 +31,14 @@ export function purgeOldText(db: Db, days: number, now: number = Date.now()): Re
          WHERE ts < ? AND (text IS NOT NULL OR payload IS NOT NULL OR normalised IS NOT NULL)`,
       )
       .run(cutoff).changes,
-    handoffs: db
-      .prepare('UPDATE handoffs SET last_messages = NULL WHERE ts < ? AND last_messages IS NOT NULL')
-      .run(cutoff).changes,
+    handoffs:
+      db
+        .prepare(
+          'UPDATE handoffs SET last_messages = NULL, note = NULL WHERE ts < ? AND last_messages IS NOT NULL',
+        )
+        .run(cutoff).changes +
+      db.prepare('UPDATE officer_messages SET text = NULL WHERE ts < ? AND text IS NOT NULL').run(cutoff)
+        .changes,
     unansweredGroups: db.prepare('DELETE FROM daily_unanswered WHERE day < ?').run(cutoffDay).changes,
     inboxEvents: new Inbox(db, () => now).prune(),
   }))();

@@ -224,4 +224,54 @@ export const migrations: Migration[] = [
       UPDATE rollup_state SET last_id = 0 WHERE EXISTS (SELECT 1 FROM interactions WHERE kind IN ('guide', 'unsupported'));
     `,
   },
+  {
+    version: 202,
+    name: "officers' inbox: officer accounts, handoff statuses, officer replies, who did what",
+    up: `
+      -- Officer accounts added by an admin (ADMIN_PASSWORD stays the built-in admin).
+      CREATE TABLE officers (
+        id            INTEGER PRIMARY KEY,
+        username      TEXT NOT NULL UNIQUE,
+        name          TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        role          TEXT NOT NULL CHECK (role IN ('admin', 'officer')),
+        created_at    INTEGER NOT NULL,
+        created_by    TEXT NOT NULL
+      );
+      -- Statuses: new → assigned → answered → closed (and back by reopening).
+      UPDATE handoffs SET status = CASE status WHEN 'done' THEN 'closed' ELSE 'new' END;
+      ALTER TABLE handoffs ADD COLUMN assigned_to INTEGER;
+      ALTER TABLE handoffs ADD COLUMN assigned_name TEXT;
+      ALTER TABLE handoffs ADD COLUMN note TEXT;
+      ALTER TABLE handoffs ADD COLUMN updated_at INTEGER;
+      -- What an officer wrote to a citizen (redacted), and whether it reached them.
+      CREATE TABLE officer_messages (
+        id           INTEGER PRIMARY KEY,
+        ts           INTEGER NOT NULL,
+        handoff_id   INTEGER NOT NULL,
+        channel      TEXT NOT NULL,
+        user_key     TEXT NOT NULL,
+        officer_id   INTEGER NOT NULL,
+        officer_name TEXT NOT NULL,
+        text         TEXT,
+        status       TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed', 'outside_window')),
+        detail       TEXT
+      );
+      CREATE INDEX officer_messages_user ON officer_messages (user_key, id);
+      CREATE INDEX officer_messages_ts ON officer_messages (ts);
+      -- Every assignment, status change, note and reply: who and when.
+      CREATE TABLE handoff_events (
+        id           INTEGER PRIMARY KEY,
+        ts           INTEGER NOT NULL,
+        handoff_id   INTEGER NOT NULL,
+        user_key     TEXT NOT NULL,
+        officer_id   INTEGER NOT NULL,
+        officer_name TEXT NOT NULL,
+        action       TEXT NOT NULL,
+        detail       TEXT
+      );
+      CREATE INDEX handoff_events_handoff ON handoff_events (handoff_id, id);
+      CREATE INDEX handoff_events_user ON handoff_events (user_key);
+    `,
+  },
 ];

@@ -135,6 +135,10 @@ export interface ReachReport {
   intents: Count[];
   unanswered: UnansweredGroup[];
   handoffs: number;
+  /** Officer replies that reached the citizen (sent, or shown in the web chat). */
+  officerReplies: number;
+  /** Handoff requests made in the range that got at least one delivered officer reply. */
+  handoffsAnswered: number;
   feedbackUp: number;
   feedbackDown: number;
   /** up / (up + down); null with no feedback. */
@@ -252,6 +256,15 @@ export class Reports {
         .pluck()
         .get(times) as number;
 
+    const officerReplies = count('officer_messages', " AND status = 'delivered'");
+    const handoffsAnswered = db
+      .prepare(
+        `SELECT count(*) FROM handoffs h WHERE ts >= @start AND ts < @end${ch}
+         AND EXISTS (SELECT 1 FROM officer_messages m WHERE m.handoff_id = h.id AND m.status = 'delivered')`,
+      )
+      .pluck()
+      .get(times) as number;
+
     const questions = stats.answered + stats.fallbacks;
     return {
       range,
@@ -262,7 +275,8 @@ export class Reports {
       returningCitizens: Math.max(0, uniqueCitizens - newCitizens),
       conversations: stats.conversations,
       messagesIn: stats.messagesIn,
-      messagesOut: stats.messagesOut,
+      // The bot's replies and the officers' replies that reached the citizen.
+      messagesOut: stats.messagesOut + officerReplies,
       answered: stats.answered,
       fallbacks: stats.fallbacks,
       fallbackRate: questions === 0 ? 0 : stats.fallbacks / questions,
@@ -270,6 +284,8 @@ export class Reports {
       intents,
       unanswered: this.unanswered(range, channel, unansweredLimit, false),
       handoffs: count('handoffs'),
+      officerReplies,
+      handoffsAnswered,
       feedbackUp: feedback.up,
       feedbackDown: feedback.down,
       satisfactionRate:
@@ -387,6 +403,8 @@ export function summaryFigures(r: ReachReport): Record<string, number | string> 
     fallbacks: r.fallbacks,
     fallback_rate_pct: pct(r.fallbackRate),
     handoffs: r.handoffs,
+    handoffs_answered: r.handoffsAnswered,
+    officer_replies: r.officerReplies,
     feedback_up: r.feedbackUp,
     feedback_down: r.feedbackDown,
     satisfaction_pct: pct(r.satisfactionRate),

@@ -325,7 +325,11 @@ describe('controls, guide steps and stickers are not questions', () => {
     // As the old log wrote them: media and expired guide taps as fallbacks, steps as answers.
     db.exec(`UPDATE interactions SET kind = CASE WHEN answer_id IS NULL THEN 'fallback' ELSE 'answer' END
              WHERE kind IN ('guide', 'unsupported')`);
-    expect(new Reports(db).reach(Q1)).toMatchObject({ answered: 4, fallbacks: 3 });
+    // Read the rollups directly: today's Reports also reads tables added after version 200.
+    new Reports(db).refresh();
+    expect(
+      db.prepare('SELECT sum(answered) AS answered, sum(fallbacks) AS fallbacks FROM daily_stats').get(),
+    ).toEqual({ answered: 4, fallbacks: 3 });
     await new Promise((resolve) => setImmediate(resolve));
     db.close();
     db = openDatabase(file);
