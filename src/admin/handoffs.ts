@@ -73,6 +73,8 @@ export interface ConversationLine {
   ts: number;
   who: 'citizen' | 'bot' | 'officer';
   text: string | null;
+  /** A button the citizen tapped (an intent id or a guide control). */
+  payload?: string | null;
   answerId?: string | null;
   officer?: string;
   status?: OfficerMessageStatus;
@@ -250,7 +252,7 @@ export class Handoffs {
     }[];
     const lines: ConversationLine[] = [];
     for (const r of rows.reverse()) {
-      lines.push({ ts: r.ts, who: 'citizen', text: r.text ?? (r.payload ? `[bấm nút] ${r.payload}` : null) });
+      lines.push({ ts: r.ts, who: 'citizen', text: r.text, payload: r.text === null ? r.payload : null });
       if (r.kind === 'answer' || r.kind === 'fallback' || r.kind === 'guide')
         lines.push({ ts: r.ts, who: 'bot', text: null, answerId: r.answer_id });
     }

@@ -330,11 +330,22 @@ const ACTIONS: Record<string, string> = {
   reopen: 'mở lại yêu cầu',
 };
 
+/** Guide and control buttons, as the citizen saw them. */
+const TAPS: Record<string, string> = {
+  '#next': 'Tiếp',
+  '#all': 'Xem tất cả',
+  '#unsupported': '(hình ảnh, nhãn dán hoặc tệp)',
+};
+
 export function handoffPage(v: HandoffView): string {
   const h = v.handoff;
   const line = (l: ConversationLine) => {
-    if (l.who === 'citizen')
-      return `<li class="line line--citizen"><span class="meta">Người dân · ${esc(time(l.ts))}</span><span class="citizen">${esc(l.text ?? '(đã xóa theo thời hạn lưu)')}</span></li>`;
+    if (l.who === 'citizen') {
+      const said = l.payload
+        ? `[bấm nút] ${TAPS[l.payload] ?? v.titleOf(l.payload)}`
+        : (l.text ?? '(đã xóa theo thời hạn lưu)');
+      return `<li class="line line--citizen"><span class="meta">Người dân · ${esc(time(l.ts))}</span><span class="citizen">${esc(said)}</span></li>`;
+    }
     if (l.who === 'bot')
       return `<li class="line line--bot"><span class="meta">Trợ lý trả lời</span>${esc(l.answerId ? v.titleOf(l.answerId) : 'Chưa hiểu câu hỏi (câu trả lời mặc định)')}</li>`;
     return `<li class="line line--officer"><span class="meta">${esc(l.officer)} · ${esc(time(l.ts))} · ${esc(MESSAGE_STATUS[l.status ?? ''] ?? l.status)}</span>${esc(l.text ?? '')}</li>`;
