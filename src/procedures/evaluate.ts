@@ -190,17 +190,18 @@ export function repoNumberSources(options: RepoSourcesOptions): NumberSources {
     }
     return records.get(code) ?? [];
   };
+  const base = new QuantitySources(shared);
   const cache = new Map<string | null, QuantitySources>();
   return (code) => {
     let sources = cache.get(code);
     if (!sources) {
-      const texts = [...shared];
+      const texts: string[] = [];
       if (code !== null) {
         texts.push(...recordOf(code));
         const editor = readIfExists(path.join(options.contentDir, 'procedures', `${code}.md`));
         if (editor) texts.push(editor);
       }
-      sources = new QuantitySources(texts);
+      sources = new QuantitySources(texts, base);
       cache.set(code, sources);
     }
     return sources;

@@ -83,7 +83,8 @@ const SAME_DAY_RE =
  * "năm 2024", "tháng 12/2025". They are blanked before extraction (keeping offsets simple).
  */
 const DATE_RES = [
-  /ngày \d{1,2} tháng \d{1,2}(?: năm \d{2,4})?/gu,
+  // Also a date cut short by a clipped sentence ("… ngày 14 tháng …"): "ngày 14" is never a duration.
+  /ngày \d{1,2} tháng(?: \d{1,2})?(?: năm \d{2,4})?/gu,
   /tháng \d{1,2}(?: năm |\/)\d{4}/gu,
   /\d{1,2}[/-]\d{1,2}[/-]\d{2,4}/gu,
   /\d{1,2}\/\d{4}/gu,
@@ -204,8 +205,9 @@ function backs(source: Quantity, claim: Quantity): boolean {
 export class QuantitySources {
   private readonly quantities: Quantity[];
 
-  constructor(texts: Iterable<string>) {
-    this.quantities = [];
+  /** `base`: sources shared by many replies (the editors' content), extracted once. */
+  constructor(texts: Iterable<string>, base?: QuantitySources) {
+    this.quantities = base ? [...base.quantities] : [];
     for (const text of texts) this.quantities.push(...extractQuantities(text));
   }
 

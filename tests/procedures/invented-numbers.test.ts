@@ -53,6 +53,7 @@ describe('#extractQuantities', () => {
   it.each([
     ['a procedure code', 'Mã thủ tục 1.001193, Quyết định 163/QĐ-BTP'],
     ['a full date', 'có hiệu lực từ ngày 01 tháng 7 năm 2025'],
+    ['a date cut short by a clipped title', 'Thông tư số 265/TT-BTC ngày 14 tháng …'],
     ['a numeric date', 'CMND hết giá trị từ 01/01/2025'],
     ['a year', 'Luật Cư trú năm 2020'],
     ['an age', 'trẻ em dưới 14 tuổi'],
