@@ -12,6 +12,7 @@ import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { KnowledgeService } from '../src/knowledge/service';
 import { silentLogger } from '../src/logger';
+import { loadCatalogue } from '../src/procedures/catalogue';
 import {
   evaluateConversations,
   formatProcedureEvaluation,
@@ -22,9 +23,6 @@ import {
 } from '../src/procedures/evaluate';
 import { openDatabase } from '../src/store/db';
 import { runCli } from './cli-support';
-
-/** Where the catalogue import writes (scripts/procedures-import.ts). */
-const CATALOGUE = path.join('data', 'procedures', 'catalogue.jsonl');
 
 void runCli(async () => {
   const args = process.argv.slice(2);
@@ -65,10 +63,8 @@ void runCli(async () => {
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const chat = httpChatDriver(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  if (!fs.existsSync(CATALOGUE))
-    console.log(`note: ${CATALOGUE} not found; every amount or duration in a reply counts as invented`);
   const sources = repoNumberSources({
-    cataloguePath: CATALOGUE,
+    catalogue: loadCatalogue(),
     contentDir: config.CONTENT_DIR,
     extra: [`Nội dung tin nhắn được giữ ${config.RETENTION_DAYS} ngày rồi tự xóa.`],
   });

@@ -14,21 +14,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import type { ProcedureCatalogue } from './catalogue';
+import { FACETS } from './facets';
 import { QuantitySources, type Quantity } from './invented-numbers';
-
-export const FACETS = [
-  'documents',
-  'time',
-  'fee',
-  'place',
-  'online',
-  'steps',
-  'requirements',
-  'legal',
-  'forms',
-  'result',
-] as const;
-export type Facet = (typeof FACETS)[number];
 
 export const conversationSchema = z
   .object({
@@ -141,7 +129,7 @@ export function httpChatDriver(baseUrl: string): ChatDriver {
  */
 export type NumberSources = (code: string | null) => QuantitySources;
 
-/** Every string inside a JSON value: a catalogue entry read as plain text. */
+/** Every string inside a value: a catalogue record read as plain text. */
 function stringsOf(value: unknown, out: string[] = []): string[] {
   if (typeof value === 'string') out.push(value);
   else if (Array.isArray(value)) value.forEach((v) => stringsOf(v, out));
@@ -159,8 +147,8 @@ function readIfExists(file: string): string | null {
 }
 
 export interface RepoSourcesOptions {
-  /** data/procedures/catalogue.jsonl: a header line, then one procedure object per line. */
-  cataloguePath: string;
+  /** The procedure catalogue (data/procedures): each procedure's official record. */
+  catalogue: ProcedureCatalogue;
   /** content/: its *.md and *.yaml (topic answers, locality) and procedures/<code>.md. */
   contentDir: string;
   /** Numbers the server states from its configuration ("giữ 180 ngày" in the privacy notice). */
@@ -168,7 +156,7 @@ export interface RepoSourcesOptions {
 }
 
 /**
- * Number sources read from the repository: the catalogue entry of the procedure, its
+ * Number sources read from the repository: the catalogue record of the procedure, its
  * content/procedures/<code>.md, every content/*.md and *.yaml (sourced by the editors), and
  * the configured figures. Cached per procedure.
  */
@@ -177,19 +165,6 @@ export function repoNumberSources(options: RepoSourcesOptions): NumberSources {
   for (const name of fs.existsSync(options.contentDir) ? fs.readdirSync(options.contentDir).sort() : []) {
     if (/\.(md|ya?ml)$/.test(name)) shared.push(fs.readFileSync(path.join(options.contentDir, name), 'utf8'));
   }
-  let records: Map<string, string[]> | null = null;
-  const recordOf = (code: string): string[] => {
-    if (!records) {
-      records = new Map();
-      const text = readIfExists(options.cataloguePath) ?? '';
-      for (const line of text.split('\n')) {
-        if (!line.trim()) continue;
-        const entry = JSON.parse(line) as { code?: unknown };
-        if (typeof entry.code === 'string') records.set(entry.code, stringsOf(entry));
-      }
-    }
-    return records.get(code) ?? [];
-  };
   const base = new QuantitySources(shared);
   const cache = new Map<string | null, QuantitySources>();
   return (code) => {
@@ -197,7 +172,7 @@ export function repoNumberSources(options: RepoSourcesOptions): NumberSources {
     if (!sources) {
       const texts: string[] = [];
       if (code !== null) {
-        texts.push(...recordOf(code));
+        texts.push(...stringsOf(options.catalogue.get(code)));
         const editor = readIfExists(path.join(options.contentDir, 'procedures', `${code}.md`));
         if (editor) texts.push(editor);
       }
