@@ -12,24 +12,24 @@
     cli: '#6d6d6d',
   };
   var NAMES = { web: 'Web', zalo: 'Zalo', messenger: 'Messenger', telegram: 'Telegram', cli: 'Terminal' };
-  var TOPICS = {
-    dvc: 'Dịch vụ công trực tuyến',
-    vneid: 'VNeID',
-    proc: 'Thủ tục',
-    lienthong: 'Liên thông',
-    dean06: 'Đề án 06',
-    hotline: 'Đường dây nóng',
-    office: 'Bộ phận một cửa',
-    support: 'Tổ công nghệ số',
-    feedback: 'Phản ánh, kiến nghị',
-    greeting: 'Chào hỏi',
-    thanks: 'Cảm ơn',
-    help: 'Hướng dẫn',
-    handoff: 'Gặp cán bộ',
-  };
   // A fresh object per chart: Chart.js writes resolved scales back into the options it gets.
+  // Tooltips follow the pointer along the line (every series of the day under it).
   function options(extra) {
-    return Object.assign({ animation: false, responsive: true, maintainAspectRatio: false }, extra || {});
+    return Object.assign(
+      {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        interaction: { mode: 'index', intersect: false },
+      },
+      extra || {},
+    );
+  }
+  function noData(canvas) {
+    var p = document.createElement('p');
+    p.className = 'empty';
+    p.textContent = 'Chưa có dữ liệu trong kỳ này.';
+    canvas.replaceWith(p);
   }
 
   fetch('/admin/api/overview?' + section.dataset.query, { credentials: 'same-origin' })
@@ -39,6 +39,14 @@
     })
     .then(function (data) {
       var daily = data.daily;
+      var empty = data.report.messagesIn === 0 || daily.days.length === 0;
+      if (empty) {
+        ['chart-citizens', 'chart-topics', 'chart-fallback'].forEach(function (id) {
+          noData(document.getElementById(id));
+        });
+        section.dataset.rendered = 'true';
+        return;
+      }
       new Chart(document.getElementById('chart-citizens'), {
         type: 'line',
         data: {
@@ -56,12 +64,13 @@
         },
         options: options(),
       });
-      var topics = data.report.topics.slice(0, 10);
+      // The most asked answers by their titles (procedures by name, not ids).
+      var topics = data.report.intents.slice(0, 10);
       new Chart(document.getElementById('chart-topics'), {
         type: 'bar',
         data: {
           labels: topics.map(function (t) {
-            return TOPICS[t.key] || t.key;
+            return data.titles[t.key] || t.key;
           }),
           datasets: [
             {

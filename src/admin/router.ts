@@ -13,12 +13,11 @@ import {
   checkRange,
   presetRange,
   PRESETS,
-  reachCsv,
   ReportInputError,
-  unansweredCsv,
   type DateRange,
   type Preset,
   type Reports,
+  VN_OFFSET_MS,
 } from '../store/reports';
 import { PACKAGE_ROOT } from '../paths';
 import { AdminAuth, readCookie, SESSION_COOKIE, SESSION_TTL_MS } from './auth';
@@ -26,11 +25,14 @@ import { HANDOFF_STATUSES, type Handoffs, type HandoffFilter, type HandoffStatus
 import type { CitizenReplySender } from './officer-send';
 import { BUILT_IN_ADMIN, OfficerInputError, type Officer, type Officers } from './officers';
 import * as views from './views';
+import { reportCsv, reportXlsx, unansweredCsvVi } from './exports';
 
 const ASSETS_DIR = path.join(PACKAGE_ROOT, 'public', 'admin');
 // chart.js's package exports hide dist/; serve the UMD build straight from node_modules.
 const CHART_JS_DIR = path.join(PACKAGE_ROOT, 'node_modules', 'chart.js', 'dist');
 const CHANNELS = new Set(Object.keys(views.CHANNEL_NAMES));
+/** The .xlsx has a sheet per citizen channel (the terminal chat is a tool, not a channel). */
+const CHANNEL_SHEETS = ['web', 'zalo', 'messenger', 'telegram'];
 
 export interface AdminDeps {
   db: Db;
@@ -55,26 +57,43 @@ interface Selection {
   query: string;
 }
 
-/** Reads ?preset= or ?from=&to= (default: this quarter) and ?channel=. */
+/**
+ * Reads ?from=&to= or ?preset= (default: this quarter) and ?channel=. Typed dates win over a
+ * preset: a form that carries both means the officer changed the dates.
+ */
 function selection(req: Request, now: number): Selection {
   const q = req.query as Record<string, string | undefined>;
-  const preset = typeof q.preset === 'string' ? q.preset : '';
+  let preset = typeof q.preset === 'string' ? q.preset : '';
   const channel = typeof q.channel === 'string' && q.channel !== '' ? q.channel : null;
   if (channel !== null && !CHANNELS.has(channel))
     throw new ReportInputError(`channel: expected one of ${[...CHANNELS].join(', ')} (got "${channel}")`);
   let range: DateRange;
-  if (preset) {
+  if (q.from || q.to) {
+    range = checkRange(String(q.from ?? ''), String(q.to ?? ''));
+    preset = '';
+  } else if (preset) {
     if (!PRESETS.includes(preset as Preset))
       throw new ReportInputError(`preset: expected one of ${PRESETS.join(', ')} (got "${preset}")`);
     range = presetRange(preset as Preset, now);
-  } else if (q.from || q.to) {
-    range = checkRange(String(q.from ?? ''), String(q.to ?? ''));
   } else {
+    preset = 'quarter';
     range = presetRange('quarter', now);
   }
   const params = new URLSearchParams({ from: range.from, to: range.to });
   if (channel) params.set('channel', channel);
   return { range, channel, form: { ...range, preset, channel }, query: params.toString() };
+}
+
+/** Today as a Vietnam day (YYYY-MM-DD). */
+export function vnToday(now: number): string {
+  return new Date(now + VN_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** The part of a range up to today: charts do not draw days that have not happened. */
+function upToToday(range: DateRange, now: number): DateRange | null {
+  const today = vnToday(now);
+  if (range.from > today) return null;
+  return { from: range.from, to: range.to > today ? today : range.to };
 }
 
 export function adminRouter(deps: AdminDeps): Router {
@@ -170,13 +189,16 @@ export function adminRouter(deps: AdminDeps): Router {
 
   router.get('/', (req, res) => {
     const s = selection(req, now());
-    html(res, views.overviewPage(reports.reach(s.range, s.channel), s.form, s.query));
+    html(res, views.overviewPage(reports.reach(s.range, s.channel), s.form, s.query, deps.titleOf));
   });
 
   router.get('/api/overview', (req, res) => {
     const s = selection(req, now());
     const report = reports.reach(s.range, s.channel);
-    res.json({ report, daily: reports.daily(s.range, s.channel) });
+    const past = upToToday(s.range, now());
+    const daily = past ? reports.daily(past, s.channel) : { days: [], citizens: {}, fallbackRate: [] };
+    const titles = Object.fromEntries(report.intents.map((i) => [i.key, deps.titleOf(i.key)]));
+    res.json({ report, daily, titles });
   });
 
   router.get('/unanswered', (req, res) => {
@@ -203,7 +225,7 @@ export function adminRouter(deps: AdminDeps): Router {
          WHERE f.rating = -1 AND f.ts >= @start AND f.ts < @end${ch} ORDER BY f.ts DESC LIMIT 200`,
       )
       .all(params) as views.DownRatedItem[];
-    html(res, views.feedbackPage(byAnswer, items, s.form));
+    html(res, views.feedbackPage(byAnswer, items, s.form, deps.titleOf));
   });
 
   const me = (res: Response): Officer => res.locals.officer as Officer;
@@ -414,14 +436,26 @@ export function adminRouter(deps: AdminDeps): Router {
 
   router.get('/export/report.csv', (req, res) => {
     const s = selection(req, now());
-    sendCsv(res, `bao-cao-${s.range.from}_${s.range.to}.csv`, reachCsv(reports.reach(s.range, s.channel)));
+    sendCsv(
+      res,
+      `bao-cao-${s.range.from}_${s.range.to}.csv`,
+      reportCsv(reports.reach(s.range, s.channel), deps.titleOf),
+    );
+  });
+  router.get('/export/report.xlsx', (req, res) => {
+    const s = selection(req, now());
+    const perChannel = CHANNEL_SHEETS.map((ch) => reports.reach(s.range, ch));
+    res
+      .attachment(`bao-cao-${s.range.from}_${s.range.to}.xlsx`)
+      .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      .send(reportXlsx(reports.reach(s.range, null), perChannel, deps.titleOf));
   });
   router.get('/export/unanswered.csv', (req, res) => {
     const s = selection(req, now());
     sendCsv(
       res,
       `cau-hoi-chua-tra-loi-${s.range.from}_${s.range.to}.csv`,
-      unansweredCsv(reports.unanswered(s.range, s.channel)),
+      unansweredCsvVi(reports.unanswered(s.range, s.channel)),
     );
   });
 

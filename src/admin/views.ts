@@ -87,21 +87,29 @@ export interface RangeForm {
   channel: string | null;
 }
 
+export const PRESET_LABELS: [string, string][] = [
+  ['month', 'Tháng này'],
+  ['last-month', 'Tháng trước'],
+  ['quarter', 'Quý này'],
+  ['last-quarter', 'Quý trước'],
+  ['half-year', '6 tháng này'],
+  ['last-half-year', '6 tháng trước'],
+  ['year', 'Năm nay'],
+  ['last-year', 'Năm trước'],
+];
+
+/** One-click periods, then the typed range (which always wins: it has its own button). */
 function rangeForm(action: string, r: RangeForm): string {
-  const presets: [string, string][] = [
-    ['', 'Tùy chọn ngày'],
-    ['month', 'Tháng này'],
-    ['quarter', 'Quý này'],
-    ['half-year', '6 tháng này'],
-    ['year', 'Năm nay'],
-  ];
   const channels = ['', ...Object.keys(CHANNEL_NAMES)];
-  return `<form method="get" action="${action}" class="range">
-<label>Kỳ báo cáo <select name="preset">${presets
-    .map(([v, l]) => `<option value="${v}"${v === r.preset ? ' selected' : ''}>${l}</option>`)
-    .join('')}</select></label>
-<label>Từ ngày <input type="date" name="from" value="${esc(r.from)}"></label>
-<label>Đến ngày <input type="date" name="to" value="${esc(r.to)}"></label>
+  const presetLink = ([value, label]: [string, string]) => {
+    const q = new URLSearchParams({ preset: value });
+    if (r.channel) q.set('channel', r.channel);
+    return `<a href="${action}?${q.toString()}"${value === r.preset ? ' aria-current="true" class="preset preset--on"' : ' class="preset"'}>${esc(label)}</a>`;
+  };
+  return `<nav class="presets" aria-label="Kỳ báo cáo">${PRESET_LABELS.map(presetLink).join('')}</nav>
+<form method="get" action="${action}" class="range">
+<label>Từ ngày <input type="date" name="from" value="${esc(r.from)}" required></label>
+<label>Đến ngày <input type="date" name="to" value="${esc(r.to)}" required></label>
 <label>Kênh <select name="channel">${channels
     .map(
       (c) =>
@@ -111,8 +119,34 @@ function rangeForm(action: string, r: RangeForm): string {
 <button type="submit">Xem</button></form>`;
 }
 
+const NO_DATA = 'chưa có dữ liệu';
 const pct = (x: number | null) =>
-  x === null ? '—' : `${(Math.round(x * 1000) / 10).toLocaleString('vi-VN')}%`;
+  x === null ? NO_DATA : `${(Math.round(x * 1000) / 10).toLocaleString('vi-VN')}%`;
+
+/** Topic names for the first part of an intent id ("proc.id_card" → "proc"). */
+export const TOPIC_NAMES: Record<string, string> = {
+  dvc: 'Dịch vụ công trực tuyến',
+  vneid: 'VNeID',
+  proc: 'Thủ tục',
+  lienthong: 'Liên thông',
+  dean06: 'Đề án 06',
+  hotline: 'Đường dây nóng',
+  office: 'Bộ phận một cửa',
+  support: 'Tổ công nghệ số',
+  feedback: 'Phản ánh, kiến nghị',
+  greeting: 'Chào hỏi',
+  thanks: 'Cảm ơn',
+  help: 'Hướng dẫn',
+  handoff: 'Gặp cán bộ',
+};
+
+/** A table of counts with names, or "chưa có dữ liệu". */
+function countTable(caption: string, head: string, rows: { name: string; n: number }[]): string {
+  return `<table class="counts"><caption>${esc(caption)}</caption><thead><tr><th>${esc(head)}</th><th>Số câu hỏi</th></tr></thead><tbody>${
+    rows.map((r) => `<tr><td>${esc(r.name)}</td><td class="n">${num(r.n)}</td></tr>`).join('') ||
+    `<tr><td colspan="2">${NO_DATA}</td></tr>`
+  }</tbody></table>`;
+}
 const num = (n: number) => n.toLocaleString('vi-VN');
 
 /** How each figure is counted, shown under the figures so the report can quote it. */
@@ -128,25 +162,33 @@ const HOW_COUNTED = `<details class="how" open><summary>Cách tính các số li
 <li><b>Yêu cầu gặp cán bộ</b>: số lần người dân chọn "Gặp cán bộ" (mỗi người tối đa một yêu cầu đang mở); <b>đã được cán bộ trả lời</b>: yêu cầu có ít nhất một tin trả lời của cán bộ đã đến người dân.</li>
 <li>Ngày tính theo giờ Việt Nam (UTC+7).</li></ul></details>`;
 
-export function overviewPage(r: ReachReport, form: RangeForm, query: string): string {
+export function overviewPage(
+  r: ReachReport,
+  form: RangeForm,
+  query: string,
+  titleOf: (id: string) => string,
+): string {
+  const questions = r.answered + r.fallbacks;
   const tiles: [string, string][] = [
     ['Người dân tiếp cận', num(r.uniqueCitizens)],
     ['Người mới', num(r.newCitizens)],
     ['Người quay lại', num(r.returningCitizens)],
     ['Cuộc trò chuyện', num(r.conversations)],
     ['Tin nhắn đến / đi', `${num(r.messagesIn)} / ${num(r.messagesOut)}`],
-    ['Tỷ lệ chưa trả lời được', pct(r.fallbackRate)],
+    ['Tỷ lệ chưa trả lời được', pct(questions === 0 ? null : r.fallbackRate)],
     ['Mức hài lòng', pct(r.satisfactionRate)],
     ['Lượt mở liên kết', num(r.linkClicks)],
     ['Yêu cầu gặp cán bộ', num(r.handoffs)],
     ['Yêu cầu đã được cán bộ trả lời', num(r.handoffsAnswered)],
-    ['Thời gian phản hồi (trung vị)', r.medianLatencyMs === null ? '—' : `${num(r.medianLatencyMs)} ms`],
+    ['Thời gian phản hồi (trung vị)', r.medianLatencyMs === null ? NO_DATA : `${num(r.medianLatencyMs)} ms`],
   ];
+  const empty = r.messagesIn === 0;
   return page(
     'Tổng quan',
     `${rangeForm('/admin', form)}
 <p class="muted">Từ ${esc(r.range.from)} đến ${esc(r.range.to)} · ${esc(r.channel ? CHANNEL_NAMES[r.channel] : 'tất cả các kênh')}.
 Mỗi người dân được đếm theo mã ẩn danh riêng trên từng kênh.</p>
+${empty ? `<p class="empty" role="status">Chưa có dữ liệu trong kỳ này: chưa có người dân nào nhắn tin.</p>` : ''}
 <section class="tiles">${tiles
       .map(
         ([label, value]) =>
@@ -155,11 +197,24 @@ Mỗi người dân được đếm theo mã ẩn danh riêng trên từng kênh
       .join('')}</section>
 <section class="charts" id="charts" data-query="${esc(query)}">
 <figure><figcaption>Người dân mỗi ngày theo kênh</figcaption><canvas id="chart-citizens" height="220"></canvas></figure>
-<figure><figcaption>Chủ đề được hỏi nhiều nhất</figcaption><canvas id="chart-topics" height="220"></canvas></figure>
+<figure><figcaption>Câu hỏi được hỏi nhiều nhất</figcaption><canvas id="chart-topics" height="220"></canvas></figure>
 <figure><figcaption>Tỷ lệ chưa trả lời được theo ngày</figcaption><canvas id="chart-fallback" height="220"></canvas></figure>
 </section>
+<section class="breakdowns">
+${countTable(
+  'Theo chủ đề',
+  'Chủ đề',
+  r.topics.map((t) => ({ name: TOPIC_NAMES[t.key] ?? t.key, n: t.n })),
+)}
+${countTable(
+  'Theo câu trả lời, thủ tục',
+  'Câu trả lời',
+  r.intents.map((i) => ({ name: titleOf(i.key), n: i.n })),
+)}
+</section>
 ${HOW_COUNTED}
-<p><a href="/admin/export/report.csv?${esc(query)}" download>Tải báo cáo (CSV)</a> ·
+<p><a href="/admin/export/report.xlsx?${esc(query)}" download>Tải báo cáo (Excel .xlsx)</a> ·
+<a href="/admin/export/report.csv?${esc(query)}" download>Tải báo cáo (CSV)</a> ·
 <a href="/admin/export/unanswered.csv?${esc(query)}" download>Tải câu hỏi chưa trả lời (CSV)</a></p>
 <script src="/admin/assets/chart.umd.min.js"></script><script src="/admin/assets/admin.js"></script>`,
     '/admin',
@@ -202,21 +257,27 @@ const time = (ts: number) =>
     timeStyle: 'short',
   });
 
-export function feedbackPage(byAnswer: DownRated[], items: DownRatedItem[], form: RangeForm): string {
+export function feedbackPage(
+  byAnswer: DownRated[],
+  items: DownRatedItem[],
+  form: RangeForm,
+  titleOf: (id: string) => string,
+): string {
+  const title = (id: string | null) => (id ? titleOf(id) : '(không rõ)');
   return page(
     'Câu trả lời bị đánh giá 👎',
     `${rangeForm('/admin/feedback', form)}
 <h2>Theo câu trả lời</h2>
-<table><thead><tr><th>Câu trả lời (intent)</th><th>Số lượt 👎</th></tr></thead><tbody>${
+<table><thead><tr><th>Câu trả lời</th><th>Số lượt 👎</th></tr></thead><tbody>${
       byAnswer
-        .map((a) => `<tr><td>${esc(a.answer_id ?? '(không rõ)')}</td><td class="n">${num(a.n)}</td></tr>`)
+        .map((a) => `<tr><td>${esc(title(a.answer_id))}</td><td class="n">${num(a.n)}</td></tr>`)
         .join('') || '<tr><td colspan="2">Chưa có đánh giá 👎 trong kỳ này.</td></tr>'
     }</tbody></table>
 <h2>Gần đây</h2>
 <table><thead><tr><th>Thời gian</th><th>Kênh</th><th>Câu trả lời</th><th>Người dân đã hỏi</th></tr></thead><tbody>${items
       .map(
         (i) =>
-          `<tr><td>${esc(time(i.ts))}</td><td>${esc(CHANNEL_NAMES[i.channel] ?? i.channel)}</td><td>${esc(i.answer_id)}</td><td class="citizen">${esc(i.question ?? '(đã xóa theo thời hạn lưu)')}</td></tr>`,
+          `<tr><td>${esc(time(i.ts))}</td><td>${esc(CHANNEL_NAMES[i.channel] ?? i.channel)}</td><td>${esc(title(i.answer_id))}</td><td class="citizen">${esc(i.question ?? '(đã xóa theo thời hạn lưu)')}</td></tr>`,
       )
       .join('')}</tbody></table>`,
     '/admin/feedback',

@@ -67,11 +67,28 @@ export function periodRange(period: string): DateRange {
   );
 }
 
-export type Preset = 'month' | 'quarter' | 'half-year' | 'year';
-export const PRESETS: readonly Preset[] = ['month', 'quarter', 'half-year', 'year'];
+type Period = 'month' | 'quarter' | 'half-year' | 'year';
+export type Preset = Period | `last-${Period}`;
+export const PRESETS: readonly Preset[] = [
+  'month',
+  'quarter',
+  'half-year',
+  'year',
+  'last-month',
+  'last-quarter',
+  'last-half-year',
+  'last-year',
+];
 
-/** The current month, quarter, half-year or year (Vietnam time) containing `now`. */
+/**
+ * The month, quarter, half-year or year (Vietnam time) containing `now`; `last-…` is the
+ * one before it (last quarter of 2026-05-10 is 2026-01-01…2026-03-31).
+ */
 export function presetRange(preset: Preset, now: number = Date.now()): DateRange {
+  if (preset.startsWith('last-')) {
+    const period = preset.slice('last-'.length) as Period;
+    return presetRange(period, rangeBounds(presetRange(period, now))[0] - DAY_MS);
+  }
   const d = new Date(now + VN_OFFSET_MS);
   const year = d.getUTCFullYear();
   const month = d.getUTCMonth() + 1;
@@ -84,7 +101,7 @@ export function presetRange(preset: Preset, now: number = Date.now()): DateRange
     }
     case 'half-year':
       return month <= 6 ? monthRange(year, 1, 6) : monthRange(year, 7, 12);
-    case 'year':
+    default:
       return monthRange(year, 1, 12);
   }
 }

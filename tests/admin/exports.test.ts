@@ -1,0 +1,95 @@
+/**
+ * The dashboard's downloads: the .xlsx is a real ZIP of OOXML parts with Vietnamese headers,
+ * numeric cells and one sheet per channel plus a total; the CSVs have Vietnamese headers.
+ */
+import zlib from 'node:zlib';
+import request from 'supertest';
+import { buildTestApp } from '../support/app';
+import { xlsx } from '../../src/admin/xlsx';
+
+const PASSWORD = 'exports-test-password';
+
+/** Reads every file of a ZIP through its central directory (what Excel does). */
+function unzip(buf: Buffer): Map<string, string> {
+  const end = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  expect(end).toBeGreaterThan(0);
+  const count = buf.readUInt16LE(end + 10);
+  let at = buf.readUInt32LE(end + 16);
+  const files = new Map<string, string>();
+  for (let i = 0; i < count; i++) {
+    expect(buf.readUInt32LE(at)).toBe(0x02014b50);
+    const method = buf.readUInt16LE(at + 10);
+    const crc = buf.readUInt32LE(at + 16);
+    const size = buf.readUInt32LE(at + 20);
+    const nameLength = buf.readUInt16LE(at + 28);
+    const local = buf.readUInt32LE(at + 42);
+    const name = buf.subarray(at + 46, at + 46 + nameLength).toString('utf8');
+    const dataAt = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+    const packed = buf.subarray(dataAt, dataAt + size);
+    const data = method === 8 ? zlib.inflateRawSync(packed) : packed;
+    expect(zlib.crc32(data)).toBe(crc);
+    files.set(name, data.toString('utf8'));
+    at += 46 + nameLength + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32);
+  }
+  return files;
+}
+
+describe('dashboard downloads', () => {
+  const { app, db } = buildTestApp({ ADMIN_PASSWORD: PASSWORD });
+  let cookie: string;
+  beforeAll(async () => {
+    await request(app).post('/api/chat').send({ userId: 'x1', text: 'làm thẻ căn cước ở đâu' });
+    await request(app).post('/api/chat').send({ userId: 'x2', text: 'giá vàng hôm nay' });
+    const res = await request(app).post('/admin/login').type('form').send({ password: PASSWORD });
+    cookie = String(res.headers['set-cookie']).split(';')[0];
+  });
+  afterAll(() => db.close());
+
+  it('the .xlsx opens as a workbook: a total sheet and one per channel, Vietnamese headers, numeric cells', async () => {
+    const res = await request(app)
+      .get('/admin/export/report.xlsx?preset=year')
+      .set('cookie', cookie)
+      .buffer(true)
+      .parse((r, done) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toContain('spreadsheetml.sheet');
+    expect(res.headers['content-disposition']).toMatch(/bao-cao-.*\.xlsx/);
+    const files = unzip(res.body as Buffer);
+    expect([...files.keys()]).toEqual(
+      expect.arrayContaining(['[Content_Types].xml', '_rels/.rels', 'xl/workbook.xml', 'xl/styles.xml']),
+    );
+    const names = [...files.get('xl/workbook.xml')!.matchAll(/<sheet name="([^"]+)"/g)].map((m) => m[1]);
+    expect(names).toEqual(['Tổng', 'Web', 'Zalo', 'Messenger', 'Telegram']);
+    const total = files.get('xl/worksheets/sheet1.xml')!;
+    expect(total).toContain('<t xml:space="preserve">Chỉ số</t>');
+    expect(total).toContain('<t xml:space="preserve">Người dân tiếp cận</t>');
+    // "Người dân tiếp cận" is row 5; its value is the number 2, not the text "2".
+    expect(total).toContain('<c r="B5"><v>2</v></c>');
+    expect(total).toContain('Câu trả lời: Thẻ căn cước');
+    const zalo = files.get('xl/worksheets/sheet3.xml')!;
+    expect(zalo).toContain('<c r="B5"><v>0</v></c>');
+  });
+
+  it('escapes text and drops characters XML cannot hold', () => {
+    const files = unzip(xlsx([{ name: 'a/b', rows: [['<x> & "y"\u0001', 3.5]] }]));
+    expect(files.get('xl/worksheets/sheet1.xml')).toContain('&lt;x&gt; &amp; &quot;y&quot;</t>');
+    expect(files.get('xl/worksheets/sheet1.xml')).toContain('<v>3.5</v>');
+    expect(files.get('xl/workbook.xml')).toContain('<sheet name="a b"');
+  });
+
+  it('the CSVs have Vietnamese headers', async () => {
+    const report = await request(app).get('/admin/export/report.csv?preset=year').set('cookie', cookie);
+    expect(report.text.replace('\ufeff', '').split('\r\n')[0]).toBe('Chỉ số,Giá trị');
+    expect(report.text).toContain('Người dân tiếp cận,2');
+    const unanswered = await request(app)
+      .get('/admin/export/unanswered.csv?preset=year')
+      .set('cookie', cookie);
+    expect(unanswered.text.replace('\ufeff', '').split('\r\n')[0]).toBe(
+      'Số lần,"Câu hỏi (chuẩn hóa, không dấu)",Ví dụ người dân gõ',
+    );
+  });
+});
