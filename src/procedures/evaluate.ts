@@ -6,7 +6,8 @@
  * - answer: top-1 (the reply's procedure is one of `codes`), top-5 (one of `codes` among the
  *   procedure answered and the options offered, first five), facet coverage (every expected
  *   facet is among the reply's facets);
- * - clarify: the reply offers at least two of `codes` among its options;
+ * - clarify: the reply offers at least two of `codes` among the procedure it answers and its
+ *   options (first five): it may answer the most likely one and offer the others;
  * - apologize: no procedure and no procedure options.
  * Every reply of every turn is also checked for invented numbers (see invented-numbers.ts),
  * and each turn's latency is measured.
@@ -255,7 +256,8 @@ function judge(conversation: Conversation, reply: ChatReply): CaseResult {
       result.facetsCovered = result.missingFacets.length === 0;
     }
   } else if (conversation.behavior === 'clarify') {
-    result.clarified = new Set(reply.options.map((o) => o.code).filter((c) => codes.has(c))).size >= 2;
+    // It may answer the most likely one and offer the others (../shared/eval/README.md).
+    result.clarified = firstFive.filter((c) => codes.has(c)).length >= 2;
   } else {
     result.refused = reply.procedure === null && reply.options.length === 0;
   }
@@ -320,7 +322,7 @@ function missReason(c: CaseResult): string | null {
   const { conversation: conv, reply } = c;
   const got = `procedure ${ref(reply.procedure)}; options [${reply.options.map((o) => o.code).join(', ')}]`;
   if (c.top1 === false) return `expected one of ${conv.codes.join(', ')}, got ${got}`;
-  if (c.clarified === false) return `expected options with two of ${conv.codes.join(', ')}, got ${got}`;
+  if (c.clarified === false) return `expected two of ${conv.codes.join(', ')} offered, got ${got}`;
   if (c.refused === false) return `expected no procedure, got ${got}`;
   if (c.facetsCovered === false)
     return `right procedure, facets [${reply.facets.join(', ')}] miss [${c.missingFacets.join(', ')}]`;

@@ -102,6 +102,8 @@ describe('#evaluateConversations', () => {
     ),
     conv({ turns: ['giá vàng'], behavior: 'apologize', codes: [], facets: [] }, 4),
     conv({ turns: ['trời mưa'], behavior: 'apologize', codes: [], facets: [] }, 5),
+    conv({ turns: ['hộ nghèo'], behavior: 'clarify', codes: ['1.011606', '1.011607'], facets: [] }, 6),
+    conv({ turns: ['làm căn cước'], behavior: 'clarify', codes: ['1.014061', '1.014062'], facets: [] }, 7),
   ];
   const p = (code: string) => ({ code, title: `thủ tục ${code}` });
   const replies: Record<string, ChatReply> = {
@@ -127,6 +129,15 @@ describe('#evaluateConversations', () => {
     },
     'giá vàng': { text: 'Xin lỗi, tôi chưa hiểu.', procedure: null, options: [], facets: [] },
     'trời mưa': { text: 'Lệ phí 50.000 đồng.', procedure: null, options: [p('1.001193')], facets: [] },
+    // Answers the likelier one and offers its sibling: clarified.
+    'hộ nghèo': {
+      text: 'Công nhận hộ nghèo.',
+      procedure: p('1.011606'),
+      options: [p('1.011607')],
+      facets: [],
+    },
+    // Answers one and offers none of the family: not clarified.
+    'làm căn cước': { text: 'Cấp thẻ căn cước.', procedure: p('1.014061'), options: [], facets: [] },
   };
   const seen: [string, string][] = [];
   const chat = async (userId: string, text: string) => {
@@ -150,6 +161,8 @@ describe('#evaluateConversations', () => {
       ['citizen-2', 'giấy phép xây dựng'],
       ['citizen-3', 'giá vàng'],
       ['citizen-4', 'trời mưa'],
+      ['citizen-5', 'hộ nghèo'],
+      ['citizen-6', 'làm căn cước'],
     ]);
   });
 
@@ -157,10 +170,10 @@ describe('#evaluateConversations', () => {
     const e = await evaluation;
     expect(e.top1).toEqual({ hits: 1, total: 2, rate: 0.5 });
     expect(e.top5).toEqual({ hits: 2, total: 2, rate: 1 });
-    expect(e.clarify).toEqual({ hits: 1, total: 1, rate: 1 });
+    expect(e.clarify).toEqual({ hits: 2, total: 3, rate: 2 / 3 });
     expect(e.refusal).toEqual({ hits: 1, total: 2, rate: 0.5 });
     expect(e.facets).toEqual({ hits: 2, total: 2, rate: 1 });
-    expect(e.turns).toBe(6);
+    expect(e.turns).toBe(8);
     expect(e.latencyMs.p50).toBe(2);
   });
 
