@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Responded } from '../src/dialogue/responder';
+import type { TurnResult as Responded } from '../src/runtime';
 import type { ChannelName, IncomingMessage } from '../src/dialogue/types';
 import { cleanText, foldAccents } from '../src/nlu/normalise';
 import { createLogger } from '../src/logger';

@@ -1,23 +1,19 @@
 /**
- * `npm run chat`: talk to the bot in the terminal, through the same engine as every channel.
+ * `npm run chat`: talk to the bot in the terminal, through the same runtime as every channel
+ * (flood control, privacy notice, feedback, link tracking and the log included).
  * Type a message; type a number to tap a quick reply; /debug toggles intent and confidence;
- * /quit leaves. Uses an in-memory database, so nothing is logged.
+ * /quit leaves. Uses an in-memory database, so nothing is kept.
  */
 import readline from 'node:readline';
-import { DialogueEngine } from '../src/dialogue/engine';
-import { Responder } from '../src/dialogue/responder';
-import type { QuickReply } from '../src/dialogue/types';
+import type { QuickReply } from '../src/core/message';
+import { buildRuntime } from '../src/runtime';
 import { openDatabase } from '../src/store/db';
-import { SessionStore } from '../src/store/sessions';
 import { cliBrain, cliConfig, runCli } from './cli-support';
 
 void runCli(async () => {
   const config = cliConfig();
   const brain = cliBrain(config);
-  const sessions = new SessionStore(openDatabase(':memory:'), config.SESSION_TTL_MINUTES * 60_000);
-  const responder = new Responder(new DialogueEngine(() => brain, sessions), {
-    pseudonymSecret: config.PSEUDONYM_SECRET,
-  });
+  const runtime = buildRuntime(config, { db: openDatabase(':memory:'), brain: () => brain });
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
   let debug = false;
   let quickReplies: QuickReply[] = [];
@@ -43,7 +39,7 @@ void runCli(async () => {
       continue;
     }
     const tapped = /^\d+$/.test(line) ? quickReplies[Number(line) - 1] : undefined;
-    const result = responder.respond({
+    const result = runtime.respond({
       channel: 'cli',
       userId: 'terminal',
       messageId: String(++counter),

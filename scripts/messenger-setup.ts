@@ -1,5 +1,6 @@
 /**
- * `npm run messenger:setup`: sets the page's Get Started button (payload `greeting`) and a
+ * `npm run messenger:setup`: sets the page's Get Started button (payload
+ * MESSENGER_GET_STARTED_PAYLOAD, answered with the greeting) and a
  * persistent menu with the main topics of content/system.yaml, through
  * POST {MESSENGER_API_BASE}/me/messenger_profile. Needs MESSENGER_PAGE_ACCESS_TOKEN.
  * `--dry-run` prints the request body instead of sending it.
@@ -17,7 +18,7 @@ void runCli(async () => {
   const dryRun = process.argv.includes('--dry-run');
   const { knowledge } = cliBrain(config);
   const profile = {
-    get_started: { payload: 'greeting' },
+    get_started: { payload: config.MESSENGER_GET_STARTED_PAYLOAD },
     persistent_menu: [
       {
         locale: 'default',

@@ -9,10 +9,10 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { Responded } from '../src/dialogue/responder';
+import type { TurnResult as Responded } from '../src/runtime';
 import type { ChannelName } from '../src/dialogue/types';
 import { pseudonymize } from '../src/privacy/pseudonym';
-import { redact } from '../src/privacy/redact';
+import { redact } from '../src/store/redact';
 import { openDatabase } from '../src/store/db';
 import { InteractionLog } from '../src/store/interactions';
 import { periodRange, presetRange, rangeBounds, ReportInputError, Reports } from '../src/store/reports';

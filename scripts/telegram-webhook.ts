@@ -4,7 +4,7 @@
  * X-Telegram-Bot-Api-Secret-Token. `--delete` removes the webhook (e.g. before polling).
  */
 import { Telegraf } from 'telegraf';
-import { TELEGRAM_WEBHOOK_PATH } from '../src/channels/telegram';
+import { TELEGRAM_WEBHOOK_PATH } from '../src/channels/telegram/adapter';
 import { ConfigError } from '../src/errors';
 import { cliConfig, runCli } from './cli-support';
 

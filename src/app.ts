@@ -6,18 +6,14 @@ import { createChannels } from './channels';
 import { webChatRouter } from './channels/web';
 import { webWelcomeRouter } from './channels/web-welcome';
 import type { Config } from './config';
-import { DialogueEngine } from './dialogue/engine';
-import { FloodGuard } from './dialogue/flood';
-import { Responder } from './dialogue/responder';
 import { Handoffs, telegramNotifier } from './admin/handoffs';
 import { adminRouter } from './admin/router';
 import { adapterSender } from './admin/officer-send';
 import { Officers } from './admin/officers';
 import { pseudonymize } from './privacy/pseudonym';
-import { CitizenExtensions } from './privacy/citizen';
-import { LinkTracker, linkRouter } from './privacy/links';
+import { linkRouter } from './privacy/links';
 import { startRetentionJob } from './privacy/retention';
-import { InteractionLog } from './store/interactions';
+import { buildRuntime } from './runtime';
 import { Reports } from './store/reports';
 import { BadRequestError } from './errors';
 import type { KnowledgeService } from './knowledge/service';
@@ -25,7 +21,6 @@ import type { Logger } from './logger';
 import { PACKAGE_ROOT } from './paths';
 import { BASE_CSP_DIRECTIVES } from './security';
 import { isDatabaseHealthy, type Db } from './store/db';
-import { SessionStore } from './store/sessions';
 
 export interface AppDeps {
   config: Config;
@@ -41,12 +36,16 @@ const SESSION_PURGE_INTERVAL_MS = 10 * 60_000;
 
 export function createApp(deps: AppDeps) {
   const { config, db, knowledge, logger } = deps;
-  const sessions = new SessionStore(db, config.SESSION_TTL_MINUTES * 60_000);
-  const engine = new DialogueEngine(() => knowledge.current, sessions);
-  // Interaction log and what every channel gets around the engine (privacy, feedback, links).
-  const log = new InteractionLog(db, logger);
+  // One turn pipeline for every channel: the platforms, the web chat (and `npm run chat`).
+  // The officers' inbox reads the runtime's log, so it is reached through a closure.
+  const runtime = buildRuntime(config, {
+    db,
+    brain: () => knowledge.current,
+    logger,
+    handoffs: { request: (userKey, channel) => handoffs.request(userKey, channel) },
+  });
+  const { sessions, log } = runtime;
   const reports = new Reports(db);
-  const links = new LinkTracker(db, config.PUBLIC_BASE_URL);
   const officers =
     config.OFFICER_TELEGRAM_CHAT_ID && config.TELEGRAM_BOT_TOKEN
       ? telegramNotifier(config.TELEGRAM_BOT_TOKEN, config.OFFICER_TELEGRAM_CHAT_ID, config.TELEGRAM_API_ROOT)
@@ -58,29 +57,16 @@ export function createApp(deps: AppDeps) {
     officers,
     `${config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/admin/handoffs`,
   );
-  const citizen = new CitizenExtensions(db, () => knowledge.current, sessions, log, links, handoffs, {
-    retentionDays: config.RETENTION_DAYS,
-    feedbackEvery: config.FEEDBACK_EVERY,
-  });
-  const flood = new FloodGuard({
-    limit: config.FLOOD_MAX_MESSAGES,
-    windowMs: config.FLOOD_WINDOW_SECONDS * 1000,
-  });
-  const responder = new Responder(engine, {
-    pseudonymSecret: config.PSEUDONYM_SECRET,
-    sink: log,
-    extensions: citizen,
-    flood,
-  });
   const retention = startRetentionJob(db, config.RETENTION_DAYS, logger);
   // Expired dialogue state is unreadable already; this only keeps the table small.
-  setInterval(() => sessions.purgeExpired(), SESSION_PURGE_INTERVAL_MS).unref();
+  // (A closed database — an app torn down in the same process, as in tests — is skipped.)
+  setInterval(() => db.open && sessions.purgeExpired(), SESSION_PURGE_INTERVAL_MS).unref();
 
   const app = express();
   app.disable('x-powered-by');
   app.use(publicSecurityHeaders());
   // Platform webhooks verify signatures over the raw bytes: mounted before the JSON parser.
-  const channels = createChannels({ config, db, logger, responder });
+  const channels = createChannels({ config, db, logger, runtime });
   app.use(channels.router);
   app.use(express.json({ limit: BODY_LIMIT }));
 
@@ -100,8 +86,8 @@ export function createApp(deps: AppDeps) {
           .map((m) => ({ id: m.id, text: m.text, officer: m.officer_name })),
     ),
   );
-  app.use(webChatRouter(responder, config.MAX_TEXT_LENGTH));
-  app.use(linkRouter(links));
+  app.use(webChatRouter(runtime, config.MAX_TEXT_LENGTH));
+  app.use(linkRouter(runtime.links));
   app.use(
     '/admin',
     adminRouter({
@@ -118,7 +104,7 @@ export function createApp(deps: AppDeps) {
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '1h' }));
 
   app.use(errorHandler(logger));
-  return { app, engine, responder, sessions, log, reports, handoffs, retention, channels };
+  return { app, runtime, sessions, log, reports, handoffs, retention, channels };
 }
 
 /**

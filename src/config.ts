@@ -62,6 +62,8 @@ export const configSchema = z.object({
   MESSENGER_VERIFY_TOKEN: optionalString,
   MESSENGER_PAGE_ACCESS_TOKEN: optionalString,
   MESSENGER_API_BASE: baseUrl,
+  /** The payload the page's Get Started button sends (set by `npm run messenger:setup`): answered with the greeting. */
+  MESSENGER_GET_STARTED_PAYLOAD: z.string().min(1).max(1000, 'expected at most 1000 characters'),
   TELEGRAM_BOT_TOKEN: optionalString,
   TELEGRAM_WEBHOOK_SECRET: z
     .string()
@@ -117,6 +119,7 @@ const defaults: Partial<Record<keyof Config, string>> = {
   ZALO_API_BASE: 'https://openapi.zalo.me',
   ZALO_OAUTH_BASE: 'https://oauth.zaloapp.com',
   MESSENGER_API_BASE: 'https://graph.facebook.com/v21.0',
+  MESSENGER_GET_STARTED_PAYLOAD: 'GET_STARTED',
   TELEGRAM_API_ROOT: 'https://api.telegram.org',
   TELEGRAM_MODE: 'webhook',
   SEND_MAX_ATTEMPTS: '8',

@@ -1,4 +1,4 @@
-import { FloodGuard } from '../src/dialogue/flood';
+import { FloodGuard } from '../src/runtime/flood';
 
 describe('FloodGuard', () => {
   const setup = (limit = 10, windowMs = 10_000) => {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { BASE_CSP_DIRECTIVES } from '../security';
+import { vietnamDayStart } from '../core/vietnam-day';
 import type { Db } from '../store/db';
 import { eraseCitizen, erasedRows, isPseudonym } from '../privacy/erase';
 import {
@@ -473,8 +474,7 @@ export function adminRouter(deps: AdminDeps): Router {
 }
 
 function rangeMs(range: DateRange): [number, number] {
-  const start = Date.parse(`${range.from}T00:00:00+07:00`);
-  return [start, Date.parse(`${range.to}T00:00:00+07:00`) + 86_400_000];
+  return [vietnamDayStart(range.from), vietnamDayStart(range.to) + 86_400_000];
 }
 
 function sendCsv(res: Response, filename: string, csv: string) {

@@ -1,31 +1,43 @@
 /**
  * The platform channels, registered in one place: each starts only when its secrets are
- * set, and all share one pipeline (ack → engine → send → log).
+ * set; every one is served by the same webhook route and the same delivery queue
+ * (ack → turn pipeline → send → log).
  */
 import { Router } from 'express';
 import type { Config } from '../config';
-import type { Responder } from '../dialogue/responder';
 import { ConfigError } from '../errors';
 import type { Logger } from '../logger';
+import type { Runtime } from '../runtime';
 import type { Db } from '../store/db';
-import { MessengerAdapter } from './messenger';
-import { ChannelPipeline } from './pipeline';
-import { TelegramAdapter } from './telegram';
-import type { ChannelAdapter, PlatformChannel } from './types';
-import { ZaloAdapter } from './zalo';
+import { Delivery } from './delivery';
+import { MessengerAdapter } from './messenger/adapter';
+import { TelegramAdapter } from './telegram/adapter';
+import type { ChannelAdapter, ChannelLimits, PlatformChannel } from './types';
+import { webhookRoute } from './webhook';
+import { ZaloAdapter } from './zalo/adapter';
+import { MESSENGER_LIMITS } from './messenger/render';
+import { TELEGRAM_LIMITS } from './telegram/render';
+import { ZALO_LIMITS } from './zalo/render';
+
+/** Every platform's limits, whether configured or not: content must fit all of them. */
+export const PLATFORM_LIMITS: Readonly<Record<PlatformChannel, ChannelLimits>> = {
+  zalo: ZALO_LIMITS,
+  messenger: MESSENGER_LIMITS,
+  telegram: TELEGRAM_LIMITS,
+};
 
 export interface ChannelsDeps {
   config: Config;
   db: Db;
   logger: Logger;
-  responder: Responder;
+  runtime: Pick<Runtime, 'respond' | 'markDelivery'>;
   now?: () => number;
 }
 
 export interface Channels {
   /** The webhook routes; mount before any body parser (signatures are over the raw bytes). */
   router: Router;
-  pipeline: ChannelPipeline;
+  delivery: Delivery;
   adapters: ReadonlyMap<PlatformChannel, ChannelAdapter>;
   /** The channels that started, and why the others did not. */
   live: PlatformChannel[];
@@ -35,29 +47,35 @@ export interface Channels {
   stop(): Promise<void>;
 }
 
-export function createChannels(deps: ChannelsDeps): Channels {
-  const { config, db, logger, responder, now } = deps;
-  const adapters = new Map<PlatformChannel, ChannelAdapter>();
+/** The adapters whose secrets are set, and why the others are not. */
+export function configuredAdapters(
+  config: Config,
+  db: Db,
+  logger: Logger,
+  now?: () => number,
+): { adapters: ChannelAdapter[]; notStarted: string[] } {
+  const adapters: ChannelAdapter[] = [];
   const notStarted: string[] = [];
   const common = { timeoutMs: config.SEND_TIMEOUT_MS, maxTextLength: config.MAX_TEXT_LENGTH };
 
   if (config.ZALO_OA_SECRET_KEY && config.ZALO_ACCESS_TOKEN) {
-    const zalo = new ZaloAdapter(
-      {
-        appId: config.ZALO_APP_ID,
-        appSecret: config.ZALO_APP_SECRET,
-        oaSecretKey: config.ZALO_OA_SECRET_KEY,
-        accessToken: config.ZALO_ACCESS_TOKEN,
-        refreshToken: config.ZALO_REFRESH_TOKEN,
-        apiBase: config.ZALO_API_BASE,
-        oauthBase: config.ZALO_OAUTH_BASE,
-        ...common,
-      },
-      db,
-      logger,
-      now,
+    adapters.push(
+      new ZaloAdapter(
+        {
+          appId: config.ZALO_APP_ID,
+          appSecret: config.ZALO_APP_SECRET,
+          oaSecretKey: config.ZALO_OA_SECRET_KEY,
+          accessToken: config.ZALO_ACCESS_TOKEN,
+          refreshToken: config.ZALO_REFRESH_TOKEN,
+          apiBase: config.ZALO_API_BASE,
+          oauthBase: config.ZALO_OAUTH_BASE,
+          ...common,
+        },
+        db,
+        logger,
+        now,
+      ),
     );
-    adapters.set('zalo', zalo);
     if (!config.ZALO_APP_ID || !config.ZALO_APP_SECRET || !config.ZALO_REFRESH_TOKEN)
       logger.warn(
         'Zalo starts without token refresh: set ZALO_APP_ID, ZALO_APP_SECRET and ZALO_REFRESH_TOKEN, or the OA goes silent when the access token expires (~25 h)',
@@ -65,14 +83,14 @@ export function createChannels(deps: ChannelsDeps): Channels {
   } else notStarted.push('zalo (needs ZALO_OA_SECRET_KEY and ZALO_ACCESS_TOKEN)');
 
   if (config.MESSENGER_APP_SECRET && config.MESSENGER_PAGE_ACCESS_TOKEN) {
-    adapters.set(
-      'messenger',
+    adapters.push(
       new MessengerAdapter(
         {
           appSecret: config.MESSENGER_APP_SECRET,
           verifyToken: config.MESSENGER_VERIFY_TOKEN,
           pageAccessToken: config.MESSENGER_PAGE_ACCESS_TOKEN,
           apiBase: config.MESSENGER_API_BASE,
+          getStartedPayload: config.MESSENGER_GET_STARTED_PAYLOAD,
           ...common,
         },
         logger,
@@ -89,8 +107,7 @@ export function createChannels(deps: ChannelsDeps): Channels {
         'Missing TELEGRAM_WEBHOOK_SECRET: Telegram webhook mode needs 1–256 characters of A-Z a-z 0-9 _ - (e.g. `openssl rand -hex 32`), registered with `npm run telegram:webhook`; or set TELEGRAM_MODE=polling.',
         'TELEGRAM_WEBHOOK_SECRET',
       );
-    adapters.set(
-      'telegram',
+    adapters.push(
       new TelegramAdapter(
         {
           token: config.TELEGRAM_BOT_TOKEN,
@@ -104,29 +121,35 @@ export function createChannels(deps: ChannelsDeps): Channels {
       ),
     );
   } else notStarted.push('telegram (needs TELEGRAM_BOT_TOKEN)');
+  return { adapters, notStarted };
+}
 
-  const pipeline = new ChannelPipeline(db, responder, adapters, logger, {
+export function createChannels(deps: ChannelsDeps): Channels {
+  const { config, db, logger, runtime, now } = deps;
+  const configured = configuredAdapters(config, db, logger, now);
+  const adapters = new Map<PlatformChannel, ChannelAdapter>(configured.adapters.map((a) => [a.name, a]));
+  const delivery = new Delivery(db, runtime, adapters, logger, {
     maxAttempts: config.SEND_MAX_ATTEMPTS,
     retryBaseMs: config.SEND_RETRY_BASE_MS,
     concurrency: config.CHANNEL_CONCURRENCY,
     now,
   });
   const router = Router();
-  for (const adapter of adapters.values()) adapter.mount(router, pipeline.accept);
+  for (const adapter of adapters.values()) router.use(webhookRoute(adapter, delivery.accept, logger));
 
   return {
     router,
-    pipeline,
+    delivery,
     adapters,
     live: [...adapters.keys()],
-    notStarted,
+    notStarted: configured.notStarted,
     start() {
-      for (const adapter of adapters.values()) adapter.start?.();
-      pipeline.resume();
+      for (const adapter of adapters.values()) adapter.start?.(delivery.accept);
+      delivery.resume();
     },
     async stop() {
       await Promise.all([...adapters.values()].map((a) => a.stop?.()));
-      await pipeline.stop();
+      await delivery.stop();
     },
   };
 }

@@ -54,3 +54,59 @@ export function idString(value: unknown): string | undefined {
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * Reads top-level members of a JSON object from its raw text without parsing the rest:
+ * string values (each one unescaped on its own) and number tokens, as strings.
+ * Zalo's signature covers `app_id` and `timestamp` from the body itself, and they are read
+ * this way so that nothing is parsed before the signature is checked. Nested objects are
+ * skipped, so a `timestamp` inside `message` is never taken for the top-level one.
+ */
+export function topLevelFields(text: string, keys: readonly string[]): Record<string, string> {
+  const found: Record<string, string> = {};
+  let i = text.indexOf('{');
+  if (i < 0) return found;
+  i++;
+  let depth = 1;
+  let expectKey = true;
+  let key: string | undefined;
+  while (i < text.length && depth > 0) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1) {
+        const value = text.slice(i + 1, j);
+        if (expectKey) key = value;
+        else if (key !== undefined && keys.includes(key) && !(key in found))
+          found[key] = value.includes('\\') ? unescapeJsonString(text.slice(i, j + 1)) : value;
+      }
+      i = j + 1;
+      continue;
+    }
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (depth === 1 && c === ':') expectKey = false;
+    else if (depth === 1 && c === ',') {
+      expectKey = true;
+      key = undefined;
+    } else if (depth === 1 && !expectKey && (c === '-' || (c >= '0' && c <= '9'))) {
+      let j = i + 1;
+      while (j < text.length && /[0-9.eE+-]/.test(text[j])) j++;
+      if (key !== undefined && keys.includes(key) && !(key in found)) found[key] = text.slice(i, j);
+      i = j;
+      continue;
+    }
+    i++;
+  }
+  return found;
+}
+
+/** One JSON string token's value; '' when the token is malformed. */
+function unescapeJsonString(token: string): string {
+  try {
+    return JSON.parse(token) as string;
+  } catch {
+    return '';
+  }
+}

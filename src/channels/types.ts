@@ -1,25 +1,28 @@
 /**
- * The contract every messaging platform implements. An adapter knows its platform's
- * webhook (signature, payload shapes), its limits and its send API; everything else —
- * dedupe, the engine, retries, the interaction log — is the shared pipeline's job.
+ * The contract every messaging platform implements. An adapter is data (its limits, its
+ * webhook path) plus a few functions: `verify` the raw bytes, `parse` them into events,
+ * answer an optional GET `handshake`, `render` a reply within its limits and `send` one
+ * part. Everything else — the webhook route (src/channels/webhook.ts), dedupe, the turn
+ * pipeline, retries, the interaction log — is written once.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Router } from 'express';
+import type { PlatformChannel, Reply } from '../core/message';
 import { ChannelError } from '../errors';
-import { PAYLOAD } from '../dialogue/engine';
-import type { Reply } from '../dialogue/types';
 import type { InboxRow } from '../store/inbox';
 
-export type PlatformChannel = 'zalo' | 'messenger' | 'telegram';
+export type { PlatformChannel } from '../core/message';
 
-/**
- * Control payloads the adapters produce (payloads starting with '#' are never intent ids).
- * Follow / Get Started map to the `greeting` intent.
- */
-export const CONTROL = {
-  greeting: 'greeting',
-  unsupported: PAYLOAD.unsupported,
-} as const;
+/** What one platform message can hold; content:check checks answers against the smallest. */
+export interface ChannelLimits {
+  /** Longest text of one message, in characters; longer replies are split into parts. */
+  textMax: number;
+  /** Most buttons (quick replies) under one message. */
+  buttonsMax: number;
+  /** Longest button label, in characters (longer labels are shortened with '…'). */
+  labelMax: number;
+  /** Longest button payload, in UTF-8 bytes. */
+  payloadMaxBytes: number;
+}
 
 /** One platform event worth answering, as stored by the ack path. */
 export interface InboundEvent {
@@ -33,41 +36,65 @@ export interface InboundEvent {
   payload?: string;
   /** The text may be a button tap: Zalo sends `oa.query.hide` taps as ordinary text. */
   tapCandidate?: boolean;
-  /** Platform data needed while answering (e.g. Telegram's callback query id). */
+  /** Platform data needed while answering (Telegram's callback query id, Zalo's conversation id). */
   meta?: Record<string, string>;
   /** Milliseconds since the epoch. */
   timestamp: number;
+  /** A new version of an earlier message (same event id): answered only if that one was not yet. */
+  edit?: boolean;
 }
 
+/** The verdict on a webhook call's signature; a refusal names the reason (never the header value). */
 export type VerifyResult = { ok: true } | { ok: false; status: 401 | 403; reason: string };
+
+/** The answer to a GET on the webhook path (Messenger's subscription challenge). */
+export interface HandshakeResult {
+  status: 200 | 403;
+  body: string;
+}
 
 /** One platform message body without its recipient; stored before sending, as JSON. */
 export type OutboundPart = Record<string, unknown>;
 
+/** The webhook body is not what the platform sends (not JSON): answered 400. */
+export class WebhookBodyError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WebhookBodyError';
+  }
+}
+
 /**
- * Hands accepted events to the pipeline; resolves once they are committed to SQLite (the
- * webhooks of one event-loop turn share a commit), and only then may the ack be sent.
+ * Hands accepted events to the delivery queue; resolves once they are committed to SQLite
+ * (the webhooks of one event-loop turn share a commit), and only then may the ack be sent.
  */
 export type AcceptEvents = (channel: PlatformChannel, events: InboundEvent[]) => Promise<void>;
 
 export interface ChannelAdapter {
   readonly name: PlatformChannel;
+  readonly limits: ChannelLimits;
+  /** Where the platform posts its webhooks; undefined when it does not (Telegram polling). */
+  readonly webhookPath?: string;
   /** Replies are refused this long after the user's message (Zalo 7 days, Messenger 24 h). */
   readonly replyWindowMs?: number;
   /** True when button payloads should be remembered per user (taps that come back as text or as hashes). */
   readonly remembersOffers?: boolean;
-  /** Adds the webhook route(s); `accept` is the ack path. */
-  mount(router: Router, accept: AcceptEvents): void;
-  /** Turns a channel-neutral reply into the platform's message bodies, within its limits. */
+  /** Checks the platform's signature over the exact bytes received; runs before anything is parsed. */
+  verify(rawBody: Buffer, headers: IncomingHttpHeaders): VerifyResult;
+  /** The events worth answering; throws WebhookBodyError only for a body that is not JSON. */
+  parse(rawBody: Buffer): InboundEvent[];
+  /** Answers a GET on the webhook path (subscription verification). */
+  handshake?(query: Record<string, unknown>): HandshakeResult;
+  /** Turns a channel-neutral reply into the platform's message bodies, within `limits`. */
   render(reply: Reply): OutboundPart[];
   /** Maps tap data back to a payload offered earlier (e.g. a hashed Telegram callback). */
   resolveTap?(data: string, offered: readonly string[]): string | undefined;
-  /** Sends one part; throws a ChannelError saying whether a retry may help. */
-  send(userId: string, part: OutboundPart, signal: AbortSignal): Promise<void>;
-  /** Best-effort platform acknowledgement before the reply (Telegram's answerCbQuery). */
+  /** Sends one part for an event; throws a ChannelError saying whether a retry may help. */
+  send(event: InboxRow, part: OutboundPart, signal: AbortSignal): Promise<void>;
+  /** Best-effort platform acknowledgement before the reply (Telegram's answerCallbackQuery). */
   acknowledge?(event: InboxRow, signal: AbortSignal): Promise<void>;
-  /** Background work (token keeper, long polling). */
-  start?(): void;
+  /** Background work (token keeper, long polling, which stores events through `accept`). */
+  start?(accept: AcceptEvents): void;
   stop?(): Promise<void>;
 }
 

@@ -1,12 +1,12 @@
 /**
- * The web chat channel: the page at / and the widget post here, and the reply is the
- * HTTP response itself.
+ * The web chat channel: the page at / and the widget post here; the message runs through
+ * the same turn pipeline as every platform's, and the reply is the HTTP response itself.
  */
 import crypto from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Responder } from '../dialogue/responder';
 import { BadRequestError } from '../errors';
+import type { Runtime, TurnResult } from '../runtime';
 
 export function chatRequestSchema(maxTextLength: number) {
   return z
@@ -41,7 +41,7 @@ export function chatRequestSchema(maxTextLength: number) {
     });
 }
 
-export function webChatRouter(responder: Responder, maxTextLength: number): Router {
+export function webChatRouter(runtime: Pick<Runtime, 'respond'>, maxTextLength: number): Router {
   const schema = chatRequestSchema(maxTextLength);
   const router = Router();
   router.post('/api/chat', (req, res) => {
@@ -52,7 +52,7 @@ export function webChatRouter(responder: Responder, maxTextLength: number): Rout
       throw new BadRequestError(field ? `${field}: ${issue.message}` : issue.message);
     }
     const { userId, text, payload } = parsed.data;
-    const result = responder.respond({
+    const result = runtime.respond({
       channel: 'web',
       userId,
       messageId: crypto.randomUUID(),
@@ -60,12 +60,18 @@ export function webChatRouter(responder: Responder, maxTextLength: number): Rout
       payload,
       timestamp: Date.now(),
     });
-    res.json({
-      replies: result.reply.blocks,
-      quickReplies: result.reply.quickReplies,
-      intent: result.intent,
-      confidence: result.confidence,
-    });
+    res.json(chatResponse(result));
   });
   return router;
+}
+
+/**
+ * The JSON answer: the reply, then every field of the engine's result except the ones that
+ * are the server's business (pseudonym, log id, content version, folded text…). A field
+ * the engine adds later reaches the page without being listed here.
+ */
+export function chatResponse(result: TurnResult): Record<string, unknown> {
+  // Omitted by destructuring: they stay on the server.
+  const { reply, userKey, interactionId, normalisedText, contentVersion, unlogged, ...fields } = result;
+  return { replies: reply.blocks, quickReplies: reply.quickReplies, ...fields };
 }

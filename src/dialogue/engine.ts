@@ -5,19 +5,11 @@
 import type { Answer } from '../knowledge/loader';
 import type { Brain } from '../knowledge/service';
 import type { SessionStore, SessionState } from '../store/sessions';
+import { HANDOFF_INTENT, PAYLOAD } from '../core/payloads';
 import type { IncomingMessage, QuickReply, Reply, ReplyBlock } from './types';
 
-/** Guide controls are payloads that start with '#', which no intent id can. */
-export const PAYLOAD = {
-  nextStep: '#next',
-  allSteps: '#all',
-  /** A sticker, image, file or location: the channels send this instead of text. */
-  unsupported: '#unsupported',
-  /** Sent by the responder's flood control, never offered as a button. */
-  slowDown: '#slow-down',
-} as const;
+export { PAYLOAD };
 
-const HANDOFF_INTENT = 'handoff';
 const LABELS = {
   startGuide: 'Xem từng bước',
   next: 'Tiếp',

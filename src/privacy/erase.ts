@@ -11,6 +11,7 @@
  * `secure_delete` is on for the erasure, so the deleted content is zeroed in the file's
  * pages (the WAL's old frames are overwritten by later checkpoints).
  */
+import { vietnamDaySql } from '../core/vietnam-day';
 import type { Db } from '../store/db';
 import { forgetChannelUser } from '../store/inbox';
 import { forgetCitizen } from '../store/interactions';
@@ -54,7 +55,7 @@ function eraseRows(db: Db, userKey: string, tables: readonly string[]): ErasureR
     // Unanswered questions already rolled up carry this citizen's text: subtract them first.
     const rolled = db
       .prepare<[string], { day: string; channel: string; normalised: string; n: number }>(
-        `SELECT strftime('%Y-%m-%d', ts / 1000 + 25200, 'unixepoch') AS day, channel, normalised, count(*) AS n
+        `SELECT ${vietnamDaySql('ts')} AS day, channel, normalised, count(*) AS n
          FROM interactions
          WHERE user_key = ? AND kind = 'fallback' AND normalised IS NOT NULL
            AND id <= (SELECT last_id FROM rollup_state WHERE id = 1)

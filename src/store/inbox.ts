@@ -10,7 +10,7 @@
  * stored) → delivered | failed. Text, payload and reply parts are erased when an event
  * reaches a final state; the row stays for a while only as the dedupe key.
  */
-import { redactOptional } from '../privacy/redact';
+import { redactOptional } from './redact';
 import type { Db } from './db';
 
 export type InboxState = 'accepted' | 'answered' | 'delivered' | 'failed';
@@ -26,6 +26,11 @@ export interface InboxInsert {
   tapCandidate?: boolean;
   meta?: Record<string, string>;
   eventTime: number;
+  /**
+   * A new version of an event already sent (a Telegram edit, same event id): it replaces
+   * the stored one if that one was not answered yet, and is ignored otherwise.
+   */
+  edit?: boolean;
 }
 
 export interface InboxRow {
@@ -92,6 +97,7 @@ export function forgetChannelUser(
 
 export class Inbox {
   private readonly insertStmt;
+  private readonly editStmt;
   private readonly getStmt;
   private readonly openStmt;
   private readonly answeredStmt;
@@ -110,6 +116,15 @@ export class Inbox {
                                   event_time, received_at, state, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'accepted', ?)
        ON CONFLICT (channel, event_id) DO NOTHING
+       RETURNING id`,
+    );
+    this.editStmt = db.prepare<unknown[], { id: number }>(
+      `INSERT INTO channel_inbox (channel, event_id, user_id, text, payload, tap_candidate, meta,
+                                  event_time, received_at, state, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'accepted', ?)
+       ON CONFLICT (channel, event_id) DO UPDATE SET text = excluded.text, payload = excluded.payload,
+              updated_at = excluded.updated_at
+         WHERE channel_inbox.state = 'accepted'
        RETURNING id`,
     );
     this.getStmt = db.prepare<[number], RawRow>('SELECT * FROM channel_inbox WHERE id = ?');
@@ -150,7 +165,7 @@ export class Inbox {
     return this.db.transaction(() => {
       const inserted: { id: number; event: InboxInsert }[] = [];
       for (const e of events) {
-        const row = this.insertStmt.get(
+        const row = (e.edit ? this.editStmt : this.insertStmt).get(
           e.channel,
           e.eventId,
           e.userId,

@@ -20,13 +20,11 @@
  * through this connection (`forgetCitizen`) and entirely when another connection commits
  * (`PRAGMA data_version`), e.g. the officer's erase CLI.
  */
-import { PAYLOAD } from '../dialogue/engine';
-import type { ChannelName, IncomingMessage } from '../dialogue/types';
-import type { DeliveryStatus, InteractionSink, Responded } from '../dialogue/responder';
+import type { ChannelName, IncomingMessage } from '../core/message';
+import { PAYLOAD } from '../core/payloads';
 import type { Logger } from '../logger';
-import { cleanText, foldAccents } from '../nlu/normalise';
-import { redact } from '../privacy/redact';
 import type { Db } from './db';
+import { redact } from './redact';
 
 /** Silence longer than this starts a new conversation. */
 export const CONVERSATION_GAP_MS = 30 * 60_000;
@@ -54,7 +52,7 @@ export function forgetCitizen(db: Db, userKey: string): void {
 }
 
 /** How a logged exchange is counted in reports. */
-export function kindOf(message: IncomingMessage, result: Responded): InteractionKind {
+export function kindOf(message: IncomingMessage, result: LoggedResult): InteractionKind {
   if (result.control) return result.control;
   if (message.payload === PAYLOAD.unsupported) return 'unsupported';
   if ((message.payload !== undefined && GUIDE_PAYLOADS.has(message.payload)) || result.guideStep)
@@ -62,13 +60,39 @@ export function kindOf(message: IncomingMessage, result: Responded): Interaction
   return result.answerId !== null ? 'answer' : 'fallback';
 }
 
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
 /**
- * The folded text stored for grouping unanswered questions. Redacted before folding (an
- * e-mail would no longer look like one afterwards) and again after (folding can join
- * digit groups).
+ * What the log reads from a turn's result (the runtime's TurnResult has these and more).
+ * `normalisedText` is the folded text for grouping unanswered questions; the runtime folds
+ * the already-redacted text (src/runtime/log.ts) and the log redacts it once more.
  */
-export function storedNormalised(text: string): string {
-  return redact(foldAccents(cleanText(redact(text))));
+export interface LoggedResult {
+  userKey: string;
+  reply: { blocks: readonly unknown[] };
+  intent: string | null;
+  confidence: number;
+  answerId: string | null;
+  normalisedText: string | null;
+  contentVersion: string;
+  guideStep?: boolean;
+  control?: 'feedback' | 'erase' | 'flood';
+}
+
+/**
+ * Where exchanges are recorded. The interaction log implements it; implementations must
+ * not throw into the reply path.
+ */
+export interface InteractionSink {
+  /** Records one message in and the reply out; returns the interaction id (null if it could not). */
+  record<R extends LoggedResult>(
+    message: IncomingMessage,
+    result: R,
+    latencyMs: number,
+    status: DeliveryStatus,
+  ): number | null;
+  /** Updates the delivery outcome once the channel has sent (or given up). */
+  markDelivery(interactionId: number, status: Exclude<DeliveryStatus, 'pending'>, detail?: string): void;
 }
 
 export interface InteractionRow {
@@ -89,7 +113,8 @@ export class InteractionLog implements InteractionSink {
   private readonly addContact;
   private readonly deliveryStmt;
   private readonly knownStmt;
-  private readonly answersStmt;
+  private readonly answersStmts = new Map<string, { get(userKey: string): number | undefined }>();
+  private readonly byMessageStmt;
   private readonly byIdStmt;
   private readonly recentStmt;
   private readonly dataVersionStmt;
@@ -145,12 +170,10 @@ export class InteractionLog implements InteractionSink {
       'UPDATE interactions SET status = ?, status_detail = ? WHERE id = ?',
     );
     this.knownStmt = db.prepare<[string], number>('SELECT 1 FROM citizens WHERE user_key = ?').pluck();
-    this.answersStmt = db
-      .prepare<[string], number>(
-        `SELECT count(*) FROM interactions WHERE user_key = ? AND kind = 'answer'
-           AND answer_id NOT IN ('greeting', 'thanks', 'help', 'handoff')`,
-      )
-      .pluck();
+    this.byMessageStmt = db.prepare<[string, string], InteractionRow>(
+      `SELECT id, ts, channel, user_key, kind, text, answer_id, intent FROM interactions
+       WHERE user_key = ? AND message_id = ? ORDER BY id DESC LIMIT 1`,
+    );
     this.byIdStmt = db.prepare<[number], InteractionRow>(
       'SELECT id, ts, channel, user_key, kind, text, answer_id, intent FROM interactions WHERE id = ?',
     );
@@ -170,9 +193,9 @@ export class InteractionLog implements InteractionSink {
     logs.add(this);
   }
 
-  record(
+  record<R extends LoggedResult>(
     message: IncomingMessage,
-    result: Responded,
+    result: R,
     latencyMs: number,
     status: DeliveryStatus,
   ): number | null {
@@ -183,13 +206,8 @@ export class InteractionLog implements InteractionSink {
       const userKey = result.userKey;
       const raw = message.text;
       const text = raw === undefined ? null : redact(raw);
-      // The engine's folded text is the same fold; reuse it when there was nothing to redact.
       const normalised =
-        text === null
-          ? null
-          : text === raw && result.normalisedText !== null && !/[\d@]/.test(text)
-            ? result.normalisedText
-            : storedNormalised(text);
+        text === null || result.normalisedText === null ? null : redact(result.normalisedText);
 
       const cached = this.lastSeen.get(userKey);
       const previous =
@@ -337,9 +355,27 @@ export class InteractionLog implements InteractionSink {
     return this.lastSeen.has(userKey) || this.knownStmt.get(userKey) !== undefined;
   }
 
-  /** How many subject answers (not greetings, thanks, menu or handoff) the citizen has had. */
-  countAnswers(userKey: string): number {
-    return this.answersStmt.get(userKey) ?? 0;
+  /** How many answers the citizen has had, not counting the answer ids in `excluded`. */
+  countAnswers(userKey: string, excluded: readonly string[] = []): number {
+    const cacheKey = excluded.join('\n');
+    let stmt = this.answersStmts.get(cacheKey);
+    if (!stmt) {
+      const placeholders = excluded.map(() => '?').join(', ');
+      const query = this.db
+        .prepare<string[], number>(
+          `SELECT count(*) FROM interactions WHERE user_key = ? AND kind = 'answer'
+             AND answer_id NOT IN (${placeholders})`,
+        )
+        .pluck();
+      stmt = { get: (key: string) => query.get(key, ...excluded) };
+      this.answersStmts.set(cacheKey, stmt);
+    }
+    return stmt.get(userKey) ?? 0;
+  }
+
+  /** The citizen's exchange for one of their messages (the channel's message id). */
+  byMessage(userKey: string, messageId: string): InteractionRow | undefined {
+    return this.byMessageStmt.get(userKey, messageId);
   }
 
   get(id: number): InteractionRow | undefined {

@@ -4,15 +4,13 @@
  * incrementally (only rows logged since the last refresh) before every report, so a
  * quarter of a million interactions is read as a few thousand rollup rows.
  */
+import { CHANNELS } from '../core/message';
+import { VN_OFFSET_MS, vietnamDaySql, vietnamDayStart } from '../core/vietnam-day';
 import type { Db } from './db';
 
-/** Vietnam's offset from UTC, used for every day boundary in reports. */
-export const VN_OFFSET_MS = 7 * 3_600_000;
+export { CHANNELS, VN_OFFSET_MS };
 const DAY_MS = 86_400_000;
-/** SQL expression: the Vietnam day (YYYY-MM-DD) of a millisecond timestamp column. */
-const DAY_SQL = (col: string) => `strftime('%Y-%m-%d', ${col} / 1000 + 25200, 'unixepoch')`;
-
-export const CHANNELS = ['web', 'zalo', 'messenger', 'telegram', 'cli'] as const;
+const DAY_SQL = vietnamDaySql;
 
 /** An inclusive range of Vietnam days. */
 export interface DateRange {
@@ -108,8 +106,8 @@ export function presetRange(preset: Preset, now: number = Date.now()): DateRange
 
 /** Milliseconds bounds [start, end) of a Vietnam-day range. */
 export function rangeBounds(range: DateRange): [number, number] {
-  const start = Date.parse(`${range.from}T00:00:00Z`) - VN_OFFSET_MS;
-  const end = Date.parse(`${range.to}T00:00:00Z`) - VN_OFFSET_MS + DAY_MS;
+  const start = vietnamDayStart(range.from);
+  const end = vietnamDayStart(range.to) + DAY_MS;
   return [start, end];
 }
 

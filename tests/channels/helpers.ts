@@ -65,8 +65,8 @@ export function buildChannelApp(env: Record<string, string>) {
     silentLogger(),
   );
   const built = createApp({ config, db, knowledge, logger });
-  const respond = jest.spyOn(built.responder, 'respond');
-  const markDelivery = jest.spyOn(built.responder, 'markDelivery');
+  const respond = jest.spyOn(built.runtime, 'respond');
+  const markDelivery = jest.spyOn(built.runtime, 'markDelivery');
   return {
     ...built,
     config,

@@ -27,7 +27,7 @@ describe('Facebook Messenger channel', () => {
       .set('content-type', 'application/json')
       .set('x-hub-signature-256', messengerSignature(body))
       .send(body);
-    await t.channels.pipeline.idle();
+    await t.channels.delivery.idle();
     return res;
   }
 
@@ -177,7 +177,7 @@ describe('Facebook Messenger channel', () => {
       .set('x-hub-signature-256', messengerSignature(body))
       .send(body);
     expect(res.status).toBe(200);
-    await t.channels.pipeline.idle();
+    await t.channels.delivery.idle();
     expect(t.respond.mock.calls[0][0].text).toBe('xin chào');
   });
 });

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
-import { MessengerAdapter } from '../../src/channels/messenger';
+import { MessengerAdapter } from '../../src/channels/messenger/adapter';
 import { quoteBigIntegers, parseJsonKeepingBigInts } from '../../src/channels/json';
 import { splitText } from '../../src/channels/render';
-import { callbackData, TelegramAdapter } from '../../src/channels/telegram';
-import { ZaloAdapter } from '../../src/channels/zalo';
+import { TelegramAdapter } from '../../src/channels/telegram/adapter';
+import { callbackData } from '../../src/channels/telegram/render';
+import { ZaloAdapter } from '../../src/channels/zalo/adapter';
 import { openDatabase } from '../../src/store/db';
 import { silentLogger } from '../../src/logger';
 import type { Reply } from '../../src/dialogue/types';
@@ -124,17 +125,26 @@ describe('Messenger #parse', () => {
 });
 
 describe('Telegram #parse', () => {
-  const parse = (name: string) => telegram.parse(JSON.parse(fixture('telegram', name)));
+  const parse = (name: string) => telegram.parse(Buffer.from(fixture('telegram', name)));
   it.each([
-    ['text', [{ userId: '5012345678', eventId: '912345001', text: 'làm căn cước cần giấy tờ gì' }]],
+    [
+      'text',
+      [
+        {
+          userId: '5012345678',
+          eventId: expect.stringMatching(/^msg:5012345678:/),
+          text: 'làm căn cước cần giấy tờ gì',
+        },
+      ],
+    ],
     ['start', [{ payload: 'greeting' }]],
     ['callback_query', [{ payload: 'proc.id_card', meta: { callbackQueryId: '4382bfdwdsb323b2d9' } }]],
     ['sticker', [{ payload: '#unsupported' }]],
-    ['photo', [{ payload: '#unsupported' }]],
+    ['photo', [{ text: 'giấy tờ' }]],
     ['document', [{ payload: '#unsupported' }]],
     ['location', [{ payload: '#unsupported' }]],
     ['group_message', []],
-    ['edited_message', []],
+    ['edited_message', [{ eventId: 'msg:5012345678:101', text: 'làm căn cước' }]],
   ])('%s', (name, expected) => {
     expect(parse(name)).toEqual(expected.map((e) => expect.objectContaining(e)));
   });
@@ -173,8 +183,8 @@ describe('rendering limits', () => {
     );
   });
 
-  it('Messenger: at most 13 quick replies, titles of at most 20 characters, link as text', () => {
-    const parts = messenger.render(reply('Trả lời', 20));
+  it('Messenger: quick replies with titles of at most 20 characters, link as text', () => {
+    const parts = messenger.render(reply('Trả lời', 13));
     const last = parts.at(-1) as { text: string; quick_replies: { title: string }[] };
     expect(last.quick_replies).toHaveLength(13);
     for (const q of last.quick_replies) expect(Array.from(q.title).length).toBeLessThanOrEqual(20);

@@ -14,7 +14,7 @@ describe('setup scripts', () => {
   });
   afterEach(() => fake.close());
 
-  it('messenger:setup sets Get Started (greeting) and a menu of the main topics', async () => {
+  it('messenger:setup sets Get Started (MESSENGER_GET_STARTED_PAYLOAD) and a menu of the main topics', async () => {
     const { stdout } = await run(TSX, ['scripts/messenger-setup.ts'], {
       env: { ...process.env, ...channelEnv(fake) },
     });
@@ -28,7 +28,7 @@ describe('setup scripts', () => {
         call_to_actions: { type: string; title: string; payload: string }[];
       }[];
     };
-    expect(body.get_started).toEqual({ payload: 'greeting' });
+    expect(body.get_started).toEqual({ payload: 'GET_STARTED' });
     expect(body.persistent_menu[0].locale).toBe('default');
     const actions = body.persistent_menu[0].call_to_actions;
     expect(actions.length).toBeGreaterThan(0);

@@ -20,14 +20,17 @@ describe('Telegram channel (webhook mode)', () => {
   });
 
   async function post(name: string, replace: Record<string, string> = {}, fresh = true) {
-    const ids: Record<string, string> = fresh ? { '"update_id": 9123450': `"update_id": ${++seq}0` } : {};
+    // A fresh update and message id each time (messages dedupe on chat + message id).
+    const ids: Record<string, string> = fresh
+      ? { '"update_id": 9123450': `"update_id": ${++seq}0`, '"message_id": 1': `"message_id": ${seq}0` }
+      : {};
     const body = fixtureWith('telegram', name, { ...ids, ...replace });
     const res = await request(t.app)
       .post('/webhooks/telegram')
       .set('content-type', 'application/json')
       .set('x-telegram-bot-api-secret-token', SECRETS.telegramWebhookSecret)
       .send(body);
-    await t.channels.pipeline.idle();
+    await t.channels.delivery.idle();
     return res;
   }
 
@@ -50,30 +53,41 @@ describe('Telegram channel (webhook mode)', () => {
     expect(fake.requests.some((r) => r.kind === 'getMe')).toBe(false);
   });
 
-  it('treats a button tap as a payload and stops its spinner with answerCbQuery', async () => {
+  it('treats a button tap as a payload and stops its spinner with answerCallbackQuery', async () => {
     await post('callback_query');
     expect(t.respond.mock.calls[0][0]).toMatchObject({ payload: 'proc.id_card', text: undefined });
     const kinds = fake.requests.map((r) => r.kind);
-    expect(kinds[0]).toBe('answerCbQuery');
+    expect(kinds[0]).toBe('answerCallbackQuery');
     expect(fake.requests[0].body).toEqual({ callback_query_id: '4382bfdwdsb323b2d9' });
     expect(kinds).toContain('send');
   });
 
-  it('greets on /start and answers stickers, photos, files and locations politely', async () => {
+  it('greets on /start, reads a photo caption as the question and answers stickers, files and locations politely', async () => {
     for (const name of ['start', 'sticker', 'photo', 'document', 'location']) await post(name);
-    expect(t.respond.mock.calls.map((c) => c[0].payload)).toEqual([
+    expect(t.respond.mock.calls.map((c) => c[0].payload ?? c[0].text)).toEqual([
       'greeting',
       '#unsupported',
-      '#unsupported',
+      'giấy tờ',
       '#unsupported',
       '#unsupported',
     ]);
   });
 
-  it('ignores group chats (the officers group) and edited messages', async () => {
-    for (const name of ['group_message', 'edited_message']) expect((await post(name)).status).toBe(200);
+  it('ignores group chats (the officers group)', async () => {
+    expect((await post('group_message')).status).toBe(200);
     expect(t.inbox()).toHaveLength(0);
     expect(fake.requests).toHaveLength(0);
+  });
+
+  it('answers an edited message it never answered, and ignores the edit of one already answered', async () => {
+    // The original (message 101) was answered: its edit is not a new question.
+    await post('text', {}, false);
+    await post('edited_message', {}, false);
+    expect(t.respond).toHaveBeenCalledTimes(1);
+    // An edit of a message the bot never got is answered as the question it now is.
+    await post('edited_message', { '"message_id": 101': '"message_id": 9101' }, false);
+    expect(t.respond).toHaveBeenCalledTimes(2);
+    expect(t.respond.mock.calls[1][0]).toMatchObject({ text: 'làm căn cước' });
   });
 
   it('dedupes on update_id: the same update three times is answered and logged once', async () => {
@@ -110,7 +124,7 @@ describe('Telegram channel (webhook mode)', () => {
       if (token) req.set('x-telegram-bot-api-secret-token', token);
       const res = await req.send(fixtureWith('telegram', 'text'));
       expect(res.status).toBe(status);
-      await t.channels.pipeline.idle();
+      await t.channels.delivery.idle();
       expect(t.inbox()).toHaveLength(0);
       expect(fake.requests).toHaveLength(0);
       expect(t.logs()).toContain('webhook call rejected');

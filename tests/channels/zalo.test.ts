@@ -22,7 +22,7 @@ describe('Zalo OA channel', () => {
       .set('content-type', 'application/json')
       .set('x-zevent-signature', zaloSignature(body))
       .send(body);
-    await t.channels.pipeline.idle();
+    await t.channels.delivery.idle();
     return res;
   }
 
@@ -120,7 +120,7 @@ describe('Zalo OA channel', () => {
       .set('content-type', 'application/json')
       .set('x-zevent-signature', zaloSignature(body))
       .send(body);
-    await t.channels.pipeline.idle();
+    await t.channels.delivery.idle();
     expect(fake.sends('zalo')).toHaveLength(0);
     expect(t.inbox()[0]).toMatchObject({ state: 'failed', error: expect.stringContaining('window') });
   });
@@ -165,7 +165,7 @@ describe('Zalo OA channel', () => {
           .send(body),
       ),
     );
-    await t.channels.pipeline.idle();
+    await t.channels.delivery.idle();
     expect(fake.zalo.refreshes).toBe(1);
     expect(fake.requests.filter((r) => r.kind === 'refresh')).toHaveLength(1);
     expect(repliesTo(BIG_ID).length).toBeGreaterThan(0);
@@ -187,7 +187,7 @@ describe('Zalo OA channel', () => {
       else if (signature) req.set('x-zevent-signature', signature);
       const res = await req.send(body);
       expect(res.status).toBe(status);
-      await t.channels.pipeline.idle();
+      await t.channels.delivery.idle();
       expect(t.inbox()).toHaveLength(0);
       expect(fake.requests).toHaveLength(0);
       expect(t.logs()).toContain('webhook call rejected');

@@ -39,7 +39,7 @@ describe('a platform API that is down for a while', () => {
     expect(t.inbox().every((r) => r.state !== 'delivered')).toBe(true);
     for (let n = 12; n < 15; n++) await send(n);
     await fake.comeBack();
-    await t.channels.pipeline.idle();
+    await t.channels.delivery.idle();
 
     const check = checkExactlyOnce(
       t.config.DATABASE_PATH,

@@ -29,7 +29,7 @@ describe('events that cannot be stored', () => {
 
       bot.db.exec('DROP TRIGGER fail_store');
       expect((await post()).status).toBe(200);
-      await bot.channels.pipeline.idle();
+      await bot.channels.delivery.idle();
       expect(bot.inbox().map((row) => row.state)).toEqual(['delivered']);
       expect(bot.respond).toHaveBeenCalledTimes(1);
     },

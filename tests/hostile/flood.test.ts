@@ -64,7 +64,10 @@ describe('flood control through a platform channel (Telegram)', () => {
 
   it('sends 10 answers and one slow-down message for a burst of 30; every event ends delivered', async () => {
     for (let i = 1; i <= 30; i++) {
-      const body = fixtureWith('telegram', 'text', { '"update_id": 9123450': `"update_id": ${700000 + i}` });
+      const body = fixtureWith('telegram', 'text', {
+        '"update_id": 9123450': `"update_id": ${700000 + i}`,
+        '"message_id": 101': `"message_id": ${700000 + i}`,
+      });
       const res = await request(t.app)
         .post('/webhooks/telegram')
         .set('content-type', 'application/json')
@@ -72,7 +75,7 @@ describe('flood control through a platform channel (Telegram)', () => {
         .send(body);
       expect(res.status).toBe(200);
     }
-    await t.channels.pipeline.idle();
+    await t.channels.delivery.idle();
     const texts = fake.delivered('telegram').map((r) => (r.body as { text: string }).text);
     expect(texts.filter((x) => SLOW_DOWN.test(x))).toHaveLength(1);
     const answers = t.respond.mock.results.filter((r) => r.value.control !== 'flood');

@@ -13,7 +13,7 @@ import { channelEnv, fixtureWith, messengerSignature, SECRETS, zaloSignature } f
 const ADMIN_PASSWORD = 'correct-horse-battery-staple-42';
 
 describe('HTTP security', () => {
-  const { app, db, responder } = buildTestApp({ ADMIN_PASSWORD });
+  const { app, db, runtime } = buildTestApp({ ADMIN_PASSWORD });
   afterAll(() => db.close());
 
   it('sends security headers on the chat page while keeping it embeddable', async () => {
@@ -34,7 +34,7 @@ describe('HTTP security', () => {
   });
 
   it('answers an internal failure with a bare 500: no stack, no message, no path', async () => {
-    const spy = jest.spyOn(responder, 'respond').mockImplementation(() => {
+    const spy = jest.spyOn(runtime, 'respond').mockImplementation(() => {
       throw new Error('boom at /work/secret/path.ts with token abc123');
     });
     const res = await request(app).post('/api/chat').send({ userId: 'u1', text: 'xin chào' });

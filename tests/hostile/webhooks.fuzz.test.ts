@@ -188,12 +188,14 @@ describe.each(CHANNELS)('POST /webhooks/%s under hostile input', (channel) => {
         a3f1c0d6: `canary${n}x`,
         m_: `m_canary${n}_`,
         '912345001': String(800000000 + n),
+        // Telegram messages dedupe on chat + message id.
+        '"message_id": 101': `"message_id": ${900000 + n}`,
       }),
     );
     const before = fake.delivered(channel).length;
     const res = await post(body, sign(channel, body));
     expect(res.status).toBe(200);
-    await t.channels.pipeline.idle();
+    await t.channels.delivery.idle();
     expect(fake.delivered(channel).length).toBeGreaterThan(before);
   }
 
@@ -223,7 +225,7 @@ describe.each(CHANNELS)('POST /webhooks/%s under hostile input', (channel) => {
       }),
       { numRuns: 60 },
     );
-    await t.channels.pipeline.idle();
+    await t.channels.delivery.idle();
     expect({ stored: stored(), logged: logged() }).toEqual(before);
     expect(fake.sends(channel)).toHaveLength(0);
     await expectHealthy();
@@ -237,7 +239,7 @@ describe.each(CHANNELS)('POST /webhooks/%s under hostile input', (channel) => {
       }),
       { numRuns: 80 },
     );
-    await t.channels.pipeline.idle();
+    await t.channels.delivery.idle();
     // Every stored event is settled. A mutated timestamp may date an event from long ago:
     // the platform would refuse that reply, so it is not sent, and the row says why.
     const unsettled = t.db
@@ -265,7 +267,7 @@ describe.each(CHANNELS)('POST /webhooks/%s under hostile input', (channel) => {
       }),
       { numRuns: 40 },
     );
-    await t.channels.pipeline.idle();
+    await t.channels.delivery.idle();
     // Everything this test stored was answered (earlier tests' rows are checked there).
     const notDelivered = t.db
       .prepare("SELECT state, error FROM channel_inbox WHERE id >= ? AND state <> 'delivered'")

@@ -60,11 +60,13 @@ describe('hot reload of the running server', () => {
     await server.exited;
   });
 
+  // A new citizen per poll: the web chat has flood control like every channel.
+  let polls = 0;
   const chat = async (body: Record<string, string>) => {
     const res = await fetch(`${server.baseUrl}/api/chat`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ userId: 'editor-test', ...body }),
+      body: JSON.stringify({ userId: `editor-test-${++polls}`, ...body }),
     });
     return (await res.json()) as { intent: string | null; replies: { text?: string }[] };
   };

@@ -33,14 +33,22 @@ describe('first contact, feedback and links', () => {
     const down = (answer.body.quickReplies as { label: string; payload: string }[]).find((q) =>
       q.label.includes('👎'),
     );
-    expect(down?.payload).toMatch(/^#fb:down:\d+$/);
+    // The buttons name the question they answer (its message id), never a row id.
+    expect(down?.payload).toMatch(/^#fb:down:[0-9a-f-]{36}$/);
     const thanks = await chat(app, 'fb-1', { payload: down!.payload });
     expect(texts(thanks)[0]).toMatch(/Cảm ơn bạn đã góp ý/);
     const userKey = pseudonymize(config.PSEUDONYM_SECRET, 'web', 'fb-1');
     expect(
       db.prepare('SELECT answer_id, rating, interaction_id FROM feedback WHERE user_key = ?').all(userKey),
     ).toEqual([
-      { answer_id: 'proc.id_card', rating: -1, interaction_id: Number(down!.payload.split(':')[2]) },
+      {
+        answer_id: 'proc.id_card',
+        rating: -1,
+        interaction_id: db
+          .prepare('SELECT id FROM interactions WHERE message_id = ?')
+          .pluck()
+          .get(down!.payload.slice('#fb:down:'.length)),
+      },
     ]);
     // Changing one's mind updates the rating instead of counting twice.
     await chat(app, 'fb-1', { payload: down!.payload.replace('down', 'up') });

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { redact } from '../../src/privacy/redact';
+import { redact } from '../../src/store/redact';
 import { Reports } from '../../src/store/reports';
 import { buildTestApp } from '../support/app';
 import { forbiddenIn, PERSONAL_MESSAGES, rawBytesContaining, SECRETS, tableNames } from './scan';

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Responded } from '../../src/dialogue/responder';
+import type { TurnResult as Responded } from '../../src/runtime';
+import { loggedNormalised } from '../../src/runtime/log';
 import type { ChannelName } from '../../src/dialogue/types';
 import { openDatabase, type Db } from '../../src/store/db';
 import { migrations } from '../../src/store/migrations';
@@ -54,7 +55,8 @@ function record(log: InteractionLog, e: Event): number {
     intent: e.answer ?? null,
     confidence: e.answer ? 0.9 : 0.1,
     answerId: e.answer ?? null,
-    normalisedText: null,
+    // What the runtime's log step hands the store: the redacted text, folded.
+    normalisedText: loggedNormalised(e.text ?? 'câu hỏi', null),
     contentVersion: 'fixture',
     userKey: `user-${e.user}`,
     interactionId: null,
@@ -265,7 +267,7 @@ describe('controls, guide steps and stickers are not questions', () => {
         intent: s.answer,
         confidence: s.answer ? 1 : 0,
         answerId: s.answer,
-        normalisedText: null,
+        normalisedText: loggedNormalised(s.text, null),
         contentVersion: 'fixture',
         userKey: 'user-G',
         interactionId: null,

@@ -115,7 +115,8 @@ export function signedCall(n: number, tag: string, text: string, secrets: LoadSe
   return {
     channel,
     recipient: String(chatId),
-    eventId: String(updateId),
+    // Telegram messages dedupe on chat + message id (an edit shares its original's key).
+    eventId: `msg:${chatId}:${n}`,
     path: '/webhooks/telegram',
     headers: {
       'content-type': 'application/json',

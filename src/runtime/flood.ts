@@ -3,6 +3,9 @@
  * answered; the next one gets a single polite slow-down reply; the rest of the burst is
  * recorded but not answered. Other citizens are never affected.
  */
+import type { Brain } from '../knowledge/service';
+import { controlReply } from './control-reply';
+import type { Middleware } from './types';
 
 export type FloodVerdict = 'answer' | 'slow-down' | 'ignore';
 
@@ -48,4 +51,24 @@ export class FloodGuard {
     entry.warned = true;
     return 'slow-down';
   }
+}
+
+/**
+ * The flood step: a burst past the limit gets one slow-down reply, then nothing (an empty
+ * reply); both are still logged, so every accepted message is accounted for.
+ */
+export function floodStep(guard: FloodGuard, brain: () => Brain): Middleware {
+  return {
+    name: 'flood',
+    run(turn, next) {
+      const verdict = guard.check(turn.userKey);
+      if (verdict === 'answer') return next();
+      const result = controlReply(brain(), turn.userKey, 'flood', brain().knowledge.system.slowDown, {
+        quickReplies: [],
+      });
+      result.confidence = 0;
+      if (verdict === 'ignore') result.reply.blocks = [];
+      return result;
+    },
+  };
 }

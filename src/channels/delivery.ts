@@ -1,21 +1,21 @@
 /**
- * The one pipeline behind every platform adapter:
+ * The delivery queue behind every platform adapter:
  *
  *   ack path:   accept → one SQLite transaction (deduped on channel + event id) → 200
- *   afterwards: engine + interaction log + rendered reply committed together → send each
- *               part with bounded, jittered exponential backoff → delivered | failed
+ *   afterwards: the turn pipeline (src/runtime) + rendered reply committed together → send
+ *               each part with bounded, jittered exponential backoff → delivered | failed
  *
  * Because the engine's effects (session, interaction row) and the stored reply commit in
  * one transaction, a crash at any point either re-runs nothing (reply stored: only the
  * unsent parts go out) or re-runs everything (nothing committed). Processing is in-process
  * with bounded concurrency; one citizen's events are handled strictly in order.
  */
-import type { IncomingMessage } from '../dialogue/types';
-import type { Responder } from '../dialogue/responder';
+import type { IncomingMessage } from '../core/message';
 import { ChannelError } from '../errors';
 import type { Logger } from '../logger';
 import type { Db } from '../store/db';
 import { FORGET_USER, Inbox, type InboxRow } from '../store/inbox';
+import type { Runtime } from '../runtime';
 import { StoppedError } from './http';
 import {
   RateLimitError,
@@ -26,7 +26,7 @@ import {
   type PlatformChannel,
 } from './types';
 
-export interface PipelineOptions {
+export interface DeliveryOptions {
   /** Tries per part on transient errors (SEND_MAX_ATTEMPTS). */
   maxAttempts: number;
   /** First retry delay (SEND_RETRY_BASE_MS); doubles per retry. */
@@ -68,12 +68,13 @@ function inboxRows({ channel, events }: PendingAccept) {
     tapCandidate: e.tapCandidate,
     meta: e.meta,
     eventTime: e.timestamp,
+    edit: e.edit,
   }));
 }
 
 type SendOutcome = { ok: true } | { ok: false; detail: string } | 'stopped';
 
-export class ChannelPipeline {
+export class Delivery {
   readonly inbox: Inbox;
   private pendingAccepts: PendingAccept[] = [];
   private readonly queue: { id: number; key: string }[] = [];
@@ -93,10 +94,10 @@ export class ChannelPipeline {
 
   constructor(
     private readonly db: Db,
-    private readonly responder: Responder,
+    private readonly runtime: Pick<Runtime, 'respond' | 'markDelivery'>,
     private readonly adapters: ReadonlyMap<PlatformChannel, ChannelAdapter>,
     private readonly logger: Logger,
-    private readonly options: PipelineOptions,
+    private readonly options: DeliveryOptions,
   ) {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
@@ -308,7 +309,7 @@ export class ChannelPipeline {
         payload,
         timestamp: row.eventTime,
       };
-      const responded = this.responder.respond(message, { status: 'pending' });
+      const responded = this.runtime.respond(message, { status: 'pending' });
       const parts = adapter.render(responded.reply);
       // `unlogged`: the citizen's data was just erased; keep nothing about them here either.
       const erased = responded.unlogged === true;
@@ -326,7 +327,7 @@ export class ChannelPipeline {
     this.db.transaction(() => {
       this.inbox.finish(row.id, state, detail, state === 'delivered' ? row.parts.length : undefined);
       if (row.meta[FORGET_USER]) this.inbox.forget(row.channel, row.userId);
-      this.responder.markDelivery(row.interactionId, state, detail);
+      this.runtime.markDelivery(row.interactionId, state, detail);
     })();
     if (state === 'failed')
       this.logger.warn({ channel: row.channel, inboxId: row.id, detail }, 'reply not delivered');
@@ -341,7 +342,7 @@ export class ChannelPipeline {
     const signal = this.stopController.signal;
     for (let attempt = 1; ; attempt++) {
       try {
-        await adapter.send(row.userId, part, this.abandonController.signal);
+        await adapter.send(row, part, this.abandonController.signal);
         return { ok: true };
       } catch (err) {
         if (err instanceof StoppedError || signal.aborted) return 'stopped';

@@ -1,0 +1,98 @@
+/**
+ * The feedback step: after an answer (every FEEDBACK_EVERY-th), "Thông tin này có hữu ích
+ * không?" with 👍/👎; a tap is stored against the answer it was offered under and thanked.
+ * The buttons carry the channel's message id of the question that got the answer
+ * (`#fb:up:<message id>`): it is known before the exchange is logged, and a citizen can
+ * only ever reach their own exchanges through it.
+ */
+import { PAYLOAD, isControlPayload } from '../core/payloads';
+import type { QuickReply } from '../core/message';
+import type { Brain } from '../knowledge/service';
+import type { FeedbackStore } from '../store/feedback';
+import type { InteractionLog } from '../store/interactions';
+import { controlReply } from './control-reply';
+import type { Middleware, Turn, TurnResult } from './types';
+
+/** Answers that are conversation, not information: no feedback question after them. */
+export const NO_FEEDBACK: readonly string[] = ['greeting', 'thanks', 'help', 'handoff'];
+const LABELS = { up: '👍 Hữu ích', down: '👎 Chưa hữu ích' } as const;
+
+/** The buttons this step adds under an answer (content:check counts them in the budget). */
+export const FEEDBACK_BUTTONS = 2;
+
+export interface FeedbackOptions {
+  /** Ask after every Nth answer; 0 never. */
+  every: number;
+}
+
+export function feedbackStep(
+  log: InteractionLog,
+  ratings: FeedbackStore,
+  brain: () => Brain,
+  options: FeedbackOptions,
+): Middleware {
+  const texts = () => brain().knowledge.system.privacy;
+
+  function rate(turn: Turn, direction: 'up' | 'down', ref: string): TurnResult {
+    const { userKey } = turn;
+    // The rated answer, looked up among this citizen's own exchanges; else their latest answer.
+    const target =
+      (ref ? log.byMessage(userKey, ref) : undefined) ??
+      log
+        .recent(userKey, 20)
+        .find((r) => r.kind === 'answer' && r.answer_id !== null && !NO_FEEDBACK.includes(r.answer_id));
+    const rating = direction === 'down' ? -1 : 1;
+    ratings.rate({
+      userKey,
+      channel: turn.message.channel,
+      interactionId: target?.id ?? null,
+      answerId: target?.answer_id ?? null,
+      rating,
+    });
+    const text = rating === 1 ? texts().feedback_thanks : texts().feedback_sorry;
+    return controlReply(brain(), userKey, 'feedback', text);
+  }
+
+  function shouldAsk(turn: Turn, result: TurnResult): boolean {
+    if (options.every <= 0 || result.control || result.unlogged || result.answerId === null) return false;
+    if (NO_FEEDBACK.includes(result.answerId) || turn.message.payload === PAYLOAD.nextStep) return false;
+    // Counted before this exchange is logged (the log step runs outside this one).
+    return (log.countAnswers(turn.userKey, NO_FEEDBACK) + 1) % options.every === 0;
+  }
+
+  return {
+    name: 'feedback',
+    run(turn, next) {
+      const tap = parseFeedbackPayload(turn.message.payload);
+      if (tap) return rate(turn, tap.direction, tap.ref);
+      const result = next();
+      if (!shouldAsk(turn, result)) return result;
+      result.reply.blocks.push({ type: 'text', text: texts().feedback_prompt });
+      const ref = turn.message.messageId;
+      const buttons: QuickReply[] = [
+        { label: LABELS.up, payload: `${PAYLOAD.feedbackUp}:${ref}` },
+        { label: LABELS.down, payload: `${PAYLOAD.feedbackDown}:${ref}` },
+      ];
+      // After the guide buttons (control payloads), before related topics.
+      const quick = result.reply.quickReplies;
+      const at = quick.findIndex((q) => !isControlPayload(q.payload));
+      quick.splice(at === -1 ? quick.length : at, 0, ...buttons);
+      return result;
+    },
+  };
+}
+
+/** `#fb:up` / `#fb:down`, optionally followed by `:<message id>` (which may itself hold ':'). */
+export function parseFeedbackPayload(
+  payload: string | undefined,
+): { direction: 'up' | 'down'; ref: string } | undefined {
+  if (payload === undefined) return undefined;
+  for (const [direction, prefix] of [
+    ['up', PAYLOAD.feedbackUp],
+    ['down', PAYLOAD.feedbackDown],
+  ] as const) {
+    if (payload === prefix) return { direction, ref: '' };
+    if (payload.startsWith(`${prefix}:`)) return { direction, ref: payload.slice(prefix.length + 1) };
+  }
+  return undefined;
+}

@@ -1,0 +1,25 @@
+/**
+ * The handoff step: the "talk to an officer" answer files a request for the officers'
+ * inbox. It runs after the exchange is logged, because the request carries the citizen's
+ * latest (redacted) messages, this one included.
+ */
+import type { ChannelName } from '../core/message';
+import { HANDOFF_INTENT } from '../core/payloads';
+import type { Middleware } from './types';
+
+/** Where requests go; the officers' inbox (src/admin/handoffs.ts) implements it. */
+export interface HandoffRequests {
+  request(userKey: string, channel: ChannelName): unknown;
+}
+
+export function handoffStep(handoffs: HandoffRequests): Middleware {
+  return {
+    name: 'handoff',
+    run(turn, next) {
+      const result = next();
+      if (result.answerId === HANDOFF_INTENT && !result.control && !result.unlogged)
+        handoffs.request(result.userKey, turn.message.channel);
+      return result;
+    },
+  };
+}
