@@ -11,7 +11,7 @@ import type { ChannelName } from '../dialogue/types';
 import type { Logger } from '../logger';
 import type { Db } from '../store/db';
 import type { InteractionLog } from '../store/interactions';
-import { redact } from '../privacy/redact';
+import { redact } from '../store/redact';
 import type { Officer } from './officers';
 
 /** How many of the citizen's latest messages go with the request. */

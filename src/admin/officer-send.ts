@@ -138,7 +138,7 @@ async function sendWithRetry(
 ): Promise<SendOutcome | null> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await adapter.send(userId, part, AbortSignal.timeout(SEND_TIMEOUT_MS));
+      await adapter.send({ userId, meta: {} }, part, AbortSignal.timeout(SEND_TIMEOUT_MS));
       return null;
     } catch (err) {
       const retryable = err instanceof ChannelError ? err.transient : true;

@@ -56,6 +56,15 @@ export interface HandshakeResult {
 /** One platform message body without its recipient; stored before sending, as JSON. */
 export type OutboundPart = Record<string, unknown>;
 
+/**
+ * Whom a part goes to: the platform user id and what the event carried for answering it
+ * (Zalo's conversation id for anonymous users). A stored inbox event is one.
+ */
+export interface Recipient {
+  userId: string;
+  meta: Readonly<Record<string, string>>;
+}
+
 /** The webhook body is not what the platform sends (not JSON): answered 400. */
 export class WebhookBodyError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -89,8 +98,8 @@ export interface ChannelAdapter {
   render(reply: Reply): OutboundPart[];
   /** Maps tap data back to a payload offered earlier (e.g. a hashed Telegram callback). */
   resolveTap?(data: string, offered: readonly string[]): string | undefined;
-  /** Sends one part for an event; throws a ChannelError saying whether a retry may help. */
-  send(event: InboxRow, part: OutboundPart, signal: AbortSignal): Promise<void>;
+  /** Sends one part; throws a ChannelError saying whether a retry may help. */
+  send(to: Recipient, part: OutboundPart, signal: AbortSignal): Promise<void>;
   /** Best-effort platform acknowledgement before the reply (Telegram's answerCallbackQuery). */
   acknowledge?(event: InboxRow, signal: AbortSignal): Promise<void>;
   /** Background work (token keeper, long polling, which stores events through `accept`). */

@@ -76,7 +76,7 @@ describe("officers' inbox", () => {
         .send(body)
         .expect(200);
     }
-    await t.channels.pipeline.idle();
+    await t.channels.delivery.idle();
   }
 
   const openRequest = (channel: string) => t.handoffs.list('open').find((h) => h.channel === channel)!;

@@ -8,7 +8,6 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Reply } from '../../core/message';
 import { GREETING_INTENT } from '../../core/payloads';
 import type { Logger } from '../../logger';
-import type { InboxRow } from '../../store/inbox';
 import { parseJsonKeepingBigInts } from '../json';
 import {
   header,
@@ -16,6 +15,7 @@ import {
   type HandshakeResult,
   type InboundEvent,
   type OutboundPart,
+  type Recipient,
   type VerifyResult,
 } from '../types';
 import { parseBody, safeEqual } from '../webhook';
@@ -88,7 +88,7 @@ export class MessengerAdapter implements ChannelAdapter {
     return renderMessenger(reply, this.limits);
   }
 
-  send(event: InboxRow, part: OutboundPart, signal: AbortSignal): Promise<void> {
-    return sendMessenger(this.options, event.userId, part, signal, this.logger);
+  send(to: Recipient, part: OutboundPart, signal: AbortSignal): Promise<void> {
+    return sendMessenger(this.options, to.userId, part, signal, this.logger);
   }
 }

@@ -18,6 +18,7 @@ import {
   type ChannelAdapter,
   type InboundEvent,
   type OutboundPart,
+  type Recipient,
   type VerifyResult,
 } from '../types';
 import { parseBody, safeEqual } from '../webhook';
@@ -80,8 +81,8 @@ export class TelegramAdapter implements ChannelAdapter {
     return renderTelegram(reply, this.limits);
   }
 
-  send(event: InboxRow, part: OutboundPart, signal: AbortSignal): Promise<void> {
-    return this.call(TELEGRAM_METHODS.sendMessage, { chat_id: event.userId, ...part }, signal);
+  send(to: Recipient, part: OutboundPart, signal: AbortSignal): Promise<void> {
+    return this.call(TELEGRAM_METHODS.sendMessage, { chat_id: to.userId, ...part }, signal);
   }
 
   /** Stops the spinner on the tapped button. */

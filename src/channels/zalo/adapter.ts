@@ -9,7 +9,6 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Reply } from '../../core/message';
 import type { Logger } from '../../logger';
 import type { Db } from '../../store/db';
-import type { InboxRow } from '../../store/inbox';
 import { TokenStore } from '../../store/tokens';
 import { parseJsonKeepingBigInts, topLevelFields } from '../json';
 import {
@@ -17,6 +16,7 @@ import {
   type ChannelAdapter,
   type InboundEvent,
   type OutboundPart,
+  type Recipient,
   type VerifyResult,
 } from '../types';
 import { parseBody } from '../webhook';
@@ -93,8 +93,8 @@ export class ZaloAdapter implements ChannelAdapter {
     return renderZalo(reply, this.limits);
   }
 
-  async send(event: InboxRow, part: OutboundPart, signal: AbortSignal): Promise<void> {
-    const request = zaloRequest(event, part);
+  async send(to: Recipient, part: OutboundPart, signal: AbortSignal): Promise<void> {
+    const request = zaloRequest(to, part);
     const post = (token: string) =>
       postZalo(this.options.apiBase, token, request, signal, this.options.timeoutMs);
     const token = await this.tokens.current(signal);

@@ -6,10 +6,9 @@
  * only — so their replies go without buttons. Both take the `access_token` header.
  */
 import { ChannelError } from '../../errors';
-import type { InboxRow } from '../../store/inbox';
 import { postJson, type HttpResponse } from '../http';
 import { isObject, parseJsonKeepingBigInts } from '../json';
-import { RateLimitError, type OutboundPart } from '../types';
+import { RateLimitError, type OutboundPart, type Recipient } from '../types';
 import { ANONYMOUS_META } from './parse';
 
 /** Invalid (-216) or expired (-220) access token: refresh and resend once. */
@@ -23,16 +22,16 @@ export const ZALO_PATHS = {
 } as const;
 
 /** The request for one part to the event's sender: path and body. */
-export function zaloRequest(event: InboxRow, part: OutboundPart): { path: string; body: unknown } {
-  const conversationId = event.meta[ANONYMOUS_META.conversationId];
+export function zaloRequest(to: Recipient, part: OutboundPart): { path: string; body: unknown } {
+  const conversationId = to.meta[ANONYMOUS_META.conversationId];
   if (conversationId !== undefined) {
     const { attachment, ...message } = part;
     return {
       path: ZALO_PATHS.anonymous,
-      body: { recipient: { anonymous_id: event.userId, conversation_id: conversationId }, message },
+      body: { recipient: { anonymous_id: to.userId, conversation_id: conversationId }, message },
     };
   }
-  return { path: ZALO_PATHS.consultation, body: { recipient: { user_id: event.userId }, message: part } };
+  return { path: ZALO_PATHS.consultation, body: { recipient: { user_id: to.userId }, message: part } };
 }
 
 export function postZalo(
