@@ -220,6 +220,8 @@ export interface ProcedureEvaluation {
   clarify: Rate;
   refusal: Rate;
   facets: Rate;
+  /** Facet coverage on the answer lines whose procedure is right: facets apart from ranking. */
+  facetsWhenRight: Rate;
   invented: InventedNumber[];
   latencyMs: { p50: number; p99: number; max: number };
   cases: CaseResult[];
@@ -308,6 +310,7 @@ export async function evaluateConversations(
     clarify: count((c) => c.clarified),
     refusal: count((c) => c.refused),
     facets: count((c) => c.facetsCovered),
+    facetsWhenRight: count((c) => (c.top1 ? c.facetsCovered : null)),
     invented,
     latencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? 0 },
     cases,
@@ -338,6 +341,7 @@ export function formatProcedureEvaluation(e: ProcedureEvaluation, verbose = fals
     `clarification (clarify lines):  ${pct(e.clarify)}`,
     `refusal (apologize lines):      ${pct(e.refusal)}`,
     `facet coverage (answer lines):  ${pct(e.facets)}`,
+    `  … when the procedure is right: ${pct(e.facetsWhenRight)}`,
     `invented numbers:               ${e.invented.length}`,
     `latency per turn:               p50 ${e.latencyMs.p50.toFixed(2)} ms, p99 ${e.latencyMs.p99.toFixed(2)} ms, max ${e.latencyMs.max.toFixed(2)} ms`,
   ];

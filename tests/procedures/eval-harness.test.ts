@@ -173,6 +173,7 @@ describe('#evaluateConversations', () => {
     expect(e.clarify).toEqual({ hits: 2, total: 3, rate: 2 / 3 });
     expect(e.refusal).toEqual({ hits: 1, total: 2, rate: 0.5 });
     expect(e.facets).toEqual({ hits: 2, total: 2, rate: 1 });
+    expect(e.facetsWhenRight).toEqual({ hits: 1, total: 1, rate: 1 });
     expect(e.turns).toBe(8);
     expect(e.latencyMs.p50).toBe(2);
   });
