@@ -1,11 +1,26 @@
 /**
  * `npm run content:check`: validates content/ and intents/ (or CONTENT_DIR / INTENTS_DIR)
  * exactly as the server loads them. Exit 1 on any error; warnings never fail the check.
+ * Messages are in Vietnamese for the editors; `npm run content:check -- --lang en` for English.
  */
 import { runContentCheck } from '../src/knowledge/check-report';
+import { LANGS, type Lang } from '../src/knowledge/messages';
 import { cliConfig, runCli } from './cli-support';
 
+function langFlag(args: string[]): Lang {
+  const i = args.indexOf('--lang');
+  if (i < 0) return 'vi';
+  const lang = args[i + 1];
+  if (LANGS.includes(lang as Lang)) return lang as Lang;
+  console.error(`--lang: expected one of ${LANGS.join(', ')} (got ${lang ?? 'nothing'})`);
+  process.exit(2);
+}
+
 void runCli(() => {
+  const lang = langFlag(process.argv.slice(2));
   const config = cliConfig();
-  process.exitCode = runContentCheck({ contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR });
+  process.exitCode = runContentCheck(
+    { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },
+    { lang },
+  );
 });

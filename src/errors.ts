@@ -11,17 +11,24 @@ export class ConfigError extends Error {
   }
 }
 
-/** A file under content/ or intents/ is invalid; `line` is 1-based when known. */
+/**
+ * A file under content/ or intents/ is invalid; `line` is 1-based when known. `problem` is
+ * English (logs, developers); `detail` names the message in src/knowledge/messages.ts, from
+ * which `npm run content:check` writes it in Vietnamese for editors.
+ */
 export class ContentError extends Error {
+  readonly detail?: { id: string; params: Record<string, unknown> };
+
   constructor(
     readonly file: string,
     readonly line: number | undefined,
     readonly field: string | undefined,
     readonly problem: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; detail?: { id: string; params: Record<string, unknown> } },
   ) {
     super(`${file}${line ? `:${line}` : ''}${field ? ` (${field})` : ''}: ${problem}`, options);
     this.name = 'ContentError';
+    this.detail = options?.detail;
   }
 }
 

@@ -21,6 +21,7 @@ import {
   type QuickReplyDef,
 } from './schema';
 import { cleanText, foldAccents } from '../nlu/normalise';
+import { contentError, contentWarning, type ContentWarning } from './messages';
 import { parseYaml } from './yaml-file';
 
 export interface IntentDef {
@@ -79,11 +80,7 @@ export interface Knowledge {
   system: SystemMessages;
 }
 
-export interface ContentWarning {
-  file: string;
-  line?: number;
-  message: string;
-}
+export type { ContentWarning } from './messages';
 
 export interface KnowledgeCheck {
   knowledge?: Knowledge;
@@ -227,7 +224,7 @@ function parseIntentFiles(intentFiles: SourceFile[]): IntentsParse {
     const intent = parsed.value;
     if (intents.some((i) => i.id === intent.id)) {
       errors.push(
-        new ContentError(file.name, parsed.lineOf(['id']), 'id', `intent "${intent.id}" is defined twice`),
+        contentError(file.name, parsed.lineOf(['id']), 'id', 'intent.duplicate', { id: intent.id }),
       );
       continue;
     }
@@ -236,12 +233,10 @@ function parseIntentFiles(intentFiles: SourceFile[]): IntentsParse {
       const owner = phraseOwner.get(key);
       if (owner && owner !== intent.id)
         errors.push(
-          new ContentError(
-            file.name,
-            parsed.lineOf(['phrases', i]),
-            `phrases.${i}`,
-            `"${phrase}" is also a phrase of intent "${owner}"; keep it under one intent only`,
-          ),
+          contentError(file.name, parsed.lineOf(['phrases', i]), `phrases.${i}`, 'phrase.twoIntents', {
+            phrase,
+            owner,
+          }),
         );
       phraseOwner.set(key, intent.id);
     });
@@ -251,11 +246,12 @@ function parseIntentFiles(intentFiles: SourceFile[]): IntentsParse {
     const owner = phraseOwner.get(phraseKey(phrase));
     if (owner && outOfScopeSource)
       errors.push(
-        new ContentError(
+        contentError(
           outOfScopeSource.file,
           outOfScopeSource.lineOf(['phrases', i]),
           `phrases.${i}`,
-          `"${phrase}" is listed as out of scope but is also a phrase of intent "${owner}"; keep it in one place only`,
+          'phrase.outOfScopeAndIntent',
+          { phrase, owner },
         ),
       );
   });
@@ -273,7 +269,7 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
     [dirs.intentsDir, 'INTENTS_DIR'],
   ] as const)
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
-      errors.push(new ContentError(dir, undefined, undefined, `folder not found; check ${variable}`));
+      errors.push(contentError(dir, undefined, undefined, 'dir.notFound', { variable }));
   if (errors.length > 0) return { errors, warnings };
 
   const intentFiles = readDir(dirs.intentsDir, /\.ya?ml$/);
@@ -284,9 +280,7 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
   const requiredContentFile = (name: string) => {
     const file = contentFiles.find((f) => path.basename(f.name) === name);
     if (!file)
-      errors.push(
-        new ContentError(path.join(dirs.contentDir, name), undefined, undefined, 'file is missing'),
-      );
+      errors.push(contentError(path.join(dirs.contentDir, name), undefined, undefined, 'file.missing'));
     return file;
   };
 
@@ -302,11 +296,12 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
     else localityBroken = true;
     for (const [key, entry] of locality) {
       if (entry.needsReview)
-        warnings.push({
-          file: localityFile.name,
-          line: parsed.lineOf(key.split('.')),
-          message: `${key} needs review${entry.note ? `: ${entry.note}` : ''}`,
-        });
+        warnings.push(
+          contentWarning(localityFile.name, parsed.lineOf(key.split('.')), 'locality.needsReview', {
+            key,
+            note: entry.note,
+          }),
+        );
     }
   }
 
@@ -322,9 +317,7 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
     const split = splitFrontMatter(file.text);
     if (!split) {
       invalidAnswerFiles.add(path.basename(file.name));
-      errors.push(
-        new ContentError(file.name, 1, undefined, 'expected front matter between two "---" lines at the top'),
-      );
+      errors.push(contentError(file.name, 1, undefined, 'frontMatter.missing'));
       continue;
     }
     const parsed = parseYaml(file.name, split.yaml, answerFrontMatterSchema, 1);
@@ -336,34 +329,28 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
     const meta = parsed.value;
     if (answers.has(meta.intent)) {
       errors.push(
-        new ContentError(
-          file.name,
-          parsed.lineOf(['intent']),
-          'intent',
-          `another file already answers "${meta.intent}"`,
-        ),
+        contentError(file.name, parsed.lineOf(['intent']), 'intent', 'answer.duplicate', {
+          intent: meta.intent,
+        }),
       );
       continue;
     }
     const expectedName = `${meta.intent}.md`;
     if (path.basename(file.name) !== expectedName)
       errors.push(
-        new ContentError(
-          file.name,
-          parsed.lineOf(['intent']),
-          'intent',
-          `the file answers "${meta.intent}" but is named ${path.basename(file.name)}; name it ${expectedName}`,
-        ),
+        contentError(file.name, parsed.lineOf(['intent']), 'intent', 'answer.misnamed', {
+          intent: meta.intent,
+          name: path.basename(file.name),
+          expected: expectedName,
+        }),
       );
     const bodyLineOf = (marker: string, key: string) => split.bodyLine + lineIndexOf(split.body, marker, key);
     const rendered = fillPlaceholders(split.body, locality, (key) =>
       errors.push(
-        new ContentError(
-          file.name,
-          bodyLineOf('{{', key),
-          `{{${key}}}`,
-          `placeholder not found in ${LOCALITY_FILE}; add "${key}" there or fix the name`,
-        ),
+        contentError(file.name, bodyLineOf('{{', key), `{{${key}}}`, 'placeholder.unknown', {
+          key,
+          localityFile: LOCALITY_FILE,
+        }),
       ),
     );
     // Whatever is left is a placeholder written wrongly ("{{ Office.Address }}", "{{office.name}").
@@ -371,88 +358,58 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
       split.body.replace(PLACEHOLDER, '').match(/\{\{[^\n]*?(\}\}|$)|\}\}/gm) ?? [],
     ))
       errors.push(
-        new ContentError(
-          file.name,
-          bodyLineOf(stray, ''),
-          'body',
-          `malformed placeholder ${JSON.stringify(stray.slice(0, 40))}; write it as {{office.address}} (lowercase, dots, two braces on each side)`,
-        ),
+        contentError(file.name, bodyLineOf(stray, ''), 'body', 'placeholder.malformed', {
+          text: JSON.stringify(stray.slice(0, 40)),
+        }),
       );
     const { summary, steps } = parseBody(rendered);
-    if (!summary)
-      errors.push(
-        new ContentError(
-          file.name,
-          split.bodyLine,
-          'body',
-          'expected a short answer text after the front matter',
-        ),
-      );
+    if (!summary) errors.push(contentError(file.name, split.bodyLine, 'body', 'body.empty'));
     if (summary.length > SUMMARY_MAX)
       errors.push(
-        new ContentError(
-          file.name,
-          split.bodyLine,
-          'body',
-          `the first message has ${summary.length} characters; keep it at most ${SUMMARY_MAX} and move details into "## " sections`,
-        ),
+        contentError(file.name, split.bodyLine, 'body', 'body.summaryTooLong', {
+          length: summary.length,
+          max: SUMMARY_MAX,
+        }),
       );
     steps.forEach((step, i) => {
       const line = bodyLineOf('## ', step.title);
       // The engine sends "Bước 2/5: <title>" and the text as one message.
       const length = guideStepText(step, i, steps.length).length;
       if (!step.title || !step.text)
-        errors.push(
-          new ContentError(
-            file.name,
-            line,
-            `## ${step.title}`,
-            'expected a section title after "## " and text under it',
-          ),
-        );
+        errors.push(contentError(file.name, line, `## ${step.title}`, 'step.empty'));
       if (length > MESSAGE_MAX)
         errors.push(
-          new ContentError(
-            file.name,
-            line,
-            `## ${step.title}`,
-            `step ${i + 1} makes a message of ${length} characters; Zalo and Messenger accept at most ${MESSAGE_MAX}: split it into two "## " sections`,
-          ),
+          contentError(file.name, line, `## ${step.title}`, 'step.tooLong', {
+            step: i + 1,
+            length,
+            max: MESSAGE_MAX,
+          }),
         );
     });
     const guideButtons = steps.length > 0 ? GUIDE_BUTTONS : 0;
     if (guideButtons + meta.quick_replies.length > BUTTONS_MAX)
       errors.push(
-        new ContentError(
-          file.name,
-          parsed.lineOf(['quick_replies']),
-          'quick_replies',
-          `Zalo shows at most ${BUTTONS_MAX} buttons under a message; ${
-            guideButtons ? `with the ${guideButtons} guide buttons keep` : 'keep'
-          } at most ${BUTTONS_MAX - guideButtons} quick replies (found ${meta.quick_replies.length})`,
-        ),
+        contentError(file.name, parsed.lineOf(['quick_replies']), 'quick_replies', 'buttons.tooMany', {
+          max: BUTTONS_MAX,
+          guide: guideButtons,
+          found: meta.quick_replies.length,
+        }),
       );
     if (meta.reviewed > today)
       errors.push(
-        new ContentError(
-          file.name,
-          parsed.lineOf(['reviewed']),
-          'reviewed',
-          `the review date ${meta.reviewed} is in the future; write the day the answer was checked (YYYY-MM-DD)`,
-        ),
+        contentError(file.name, parsed.lineOf(['reviewed']), 'reviewed', 'reviewed.future', {
+          date: meta.reviewed,
+        }),
       );
     else if (daysBetween(meta.reviewed, today) > REVIEW_MAX_AGE_DAYS)
-      warnings.push({
-        file: file.name,
-        line: parsed.lineOf(['reviewed']),
-        message: `reviewed ${meta.reviewed}, more than ${REVIEW_MAX_AGE_DAYS} days ago: check the facts again and update the date`,
-      });
+      warnings.push(
+        contentWarning(file.name, parsed.lineOf(['reviewed']), 'reviewed.old', {
+          date: meta.reviewed,
+          days: REVIEW_MAX_AGE_DAYS,
+        }),
+      );
     if (meta.needs_review)
-      warnings.push({
-        file: file.name,
-        line: parsed.lineOf(['needs_review']),
-        message: 'needs_review: true (contains facts still to be verified)',
-      });
+      warnings.push(contentWarning(file.name, parsed.lineOf(['needs_review']), 'answer.needsReview'));
     answers.set(meta.intent, {
       intent: meta.intent,
       title: meta.title,
@@ -478,12 +435,10 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
       const fill = (field: 'fallback' | 'unsupported_media' | 'slow_down', text: string) =>
         fillPlaceholders(text, locality, (key) =>
           errors.push(
-            new ContentError(
-              systemFile.name,
-              parsed.lineOf([field]),
-              field,
-              `placeholder {{${key}}} not found in ${LOCALITY_FILE}`,
-            ),
+            contentError(systemFile.name, parsed.lineOf([field]), field, 'placeholder.unknownInSystem', {
+              key,
+              localityFile: LOCALITY_FILE,
+            }),
           ),
         );
       const fallback = fill('fallback', parsed.value.fallback);
@@ -502,11 +457,12 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
       parsed.value.main_topics.forEach((topic, i) => {
         if (!intentIds.has(topic.intent))
           errors.push(
-            new ContentError(
+            contentError(
               systemFile.name,
               parsed.lineOf(['main_topics', i, 'intent']),
               `main_topics.${i}.intent`,
-              `unknown intent "${topic.intent}"`,
+              'intent.unknown',
+              { intent: topic.intent, suggestion: closestId(topic.intent, intentIds) },
             ),
           );
       });
@@ -517,33 +473,30 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
   for (const intent of intents) {
     if (!answers.has(intent.id) && !invalidAnswerFiles.has(`${intent.id}.md`))
       errors.push(
-        new ContentError(
-          intent.file,
-          1,
-          'id',
-          `intent "${intent.id}" has no answer; add ${path.join(dirs.contentDir, `${intent.id}.md`)}`,
-        ),
+        contentError(intent.file, 1, 'id', 'intent.noAnswer', {
+          id: intent.id,
+          file: path.join(dirs.contentDir, `${intent.id}.md`),
+        }),
       );
   }
   for (const answer of answers.values()) {
     const lineOf = answerLines.get(answer.intent)!;
     if (!intentIds.has(answer.intent))
       errors.push(
-        new ContentError(
-          answer.file,
-          lineOf(['intent']),
-          'intent',
-          `no intent "${answer.intent}" in ${dirs.intentsDir}/; add its training phrases there`,
-        ),
+        contentError(answer.file, lineOf(['intent']), 'intent', 'answer.noIntent', {
+          intent: answer.intent,
+          dir: dirs.intentsDir,
+        }),
       );
     answer.quickReplies.forEach((qr, i) => {
       if (!intentIds.has(qr.intent))
         errors.push(
-          new ContentError(
+          contentError(
             answer.file,
             lineOf(['quick_replies', i, 'intent']),
             `quick_replies.${i}.intent`,
-            `unknown intent "${qr.intent}"`,
+            'intent.unknown',
+            { intent: qr.intent, suggestion: closestId(qr.intent, intentIds) },
           ),
         );
     });
@@ -551,8 +504,8 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
 
   if (localityBroken) {
     // Every placeholder looks unknown when locality.yaml itself is unreadable: report only that.
-    const unknownPlaceholder = `not found in ${LOCALITY_FILE}`;
-    return { errors: errors.filter((e) => !e.problem.includes(unknownPlaceholder)), warnings };
+    const unknownPlaceholder = ['placeholder.unknown', 'placeholder.unknownInSystem'];
+    return { errors: errors.filter((e) => !unknownPlaceholder.includes(e.detail?.id ?? '')), warnings };
   }
   if (errors.length > 0 || !system) return { errors, warnings };
   return {
@@ -565,6 +518,30 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
 /** The text of one guide message, exactly as the engine sends it. */
 export function guideStepText(step: GuideStep, index: number, total: number): string {
   return `Bước ${index + 1}/${total}: ${step.title}\n\n${step.text}`.trim();
+}
+
+/** The known id one or two typing slips away from `id` ("dvc.abuot" → "dvc.about"), if any. */
+function closestId(id: string, known: ReadonlySet<string>): string | undefined {
+  let best: { id: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(id, candidate);
+    if (distance <= 2 && (!best || distance < best.distance)) best = { id: candidate, distance };
+  }
+  return best?.id;
+}
+
+/** Levenshtein distance, counting a swap of two neighbouring letters as one slip. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  return d[a.length]![b.length]!;
 }
 
 /** Two phrases collide when the classifier would see the same tokens. */

@@ -1,31 +1,26 @@
 /**
  * The shapes of every file editors write, as zod schemas with their types beside them.
- * `npm run content:check` and the running server validate with these same schemas.
+ * `npm run content:check` and the running server validate with these same schemas. Custom
+ * messages are ids of src/knowledge/messages.ts ("schema.date"), which holds their Vietnamese
+ * and English text.
  */
 import { z } from 'zod';
 
-export const intentIdSchema = z
-  .string()
-  .regex(
-    /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/,
-    'expected an id like proc.id_card (lowercase letters, digits, _ and dots)',
-  );
+export const intentIdSchema = z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/, 'schema.intentId');
 
 /** intents/<name>.yaml: the training phrases of one intent. */
 export const intentFileSchema = z
   .object({
     id: intentIdSchema,
     description: z.string().optional(),
-    phrases: z
-      .array(z.string().trim().min(1, 'expected a non-empty phrase'))
-      .min(1, 'expected at least one phrase'),
+    phrases: z.array(z.string().trim().min(1, 'schema.phraseEmpty')).min(1, 'schema.phrasesNone'),
   })
   .strict();
 export type IntentFile = z.infer<typeof intentFileSchema>;
 
 /** intents/_out_of_scope.yaml: messages the bot must not answer as if it knew. */
 export const outOfScopeFileSchema = z
-  .object({ phrases: z.array(z.string().trim().min(1, 'expected a non-empty phrase')) })
+  .object({ phrases: z.array(z.string().trim().min(1, 'schema.phraseEmpty')) })
   .strict();
 
 /**
@@ -35,13 +30,13 @@ export const outOfScopeFileSchema = z
  */
 export const abbreviationRuleSchema = z
   .object({
-    expand: z.string().trim().min(1, 'expected the words to expand to'),
+    expand: z.string().trim().min(1, 'schema.expansionEmpty'),
     previous: z.array(z.string().min(1)).optional(),
     next: z.array(z.string().min(1)).optional(),
   })
   .strict()
   .refine((r) => r.previous !== undefined || r.next !== undefined, {
-    message: 'expected "previous" or "next" (the words around the abbreviation that select this meaning)',
+    message: 'schema.ruleContext',
   });
 
 /**
@@ -54,11 +49,11 @@ export const abbreviationsFileSchema = z
     abbreviations: z.record(
       z.string().min(1),
       z.union([
-        z.string().trim().min(1, 'expected the words to expand to'),
+        z.string().trim().min(1, 'schema.expansionEmpty'),
         z
           .object({
             default: z.string().trim().min(1).optional(),
-            rules: z.array(abbreviationRuleSchema).min(1, 'expected at least one rule'),
+            rules: z.array(abbreviationRuleSchema).min(1, 'schema.rulesNone'),
           })
           .strict(),
       ]),
@@ -76,10 +71,7 @@ export const MESSAGE_MAX = 2000;
 
 export const quickReplySchema = z
   .object({
-    label: z
-      .string()
-      .min(1)
-      .max(QUICK_REPLY_LABEL_MAX, `expected at most ${QUICK_REPLY_LABEL_MAX} characters`),
+    label: z.string().min(1).max(QUICK_REPLY_LABEL_MAX, 'schema.labelTooLong'),
     intent: intentIdSchema,
   })
   .strict();
@@ -87,29 +79,24 @@ export type QuickReplyDef = z.infer<typeof quickReplySchema>;
 
 export const linkSchema = z
   .object({
-    label: z
-      .string()
-      .min(1)
-      .max(QUICK_REPLY_LABEL_MAX, `expected at most ${QUICK_REPLY_LABEL_MAX} characters`),
-    url: z.url({ error: 'expected a full URL such as https://dichvucong.gov.vn' }),
+    label: z.string().min(1).max(QUICK_REPLY_LABEL_MAX, 'schema.labelTooLong'),
+    url: z.url({ error: 'schema.linkUrl' }),
   })
   .strict();
 export type LinkDef = z.infer<typeof linkSchema>;
 
-const isoDate = z.iso.date({ error: 'expected a date written YYYY-MM-DD' });
+const isoDate = z.iso.date({ error: 'schema.date' });
 
 /** The front matter of content/<intent>.md. */
 export const answerFrontMatterSchema = z
   .object({
     intent: intentIdSchema,
     title: z.string().min(1),
-    quick_replies: z.array(quickReplySchema).max(13, 'expected at most 13 quick replies').default([]),
+    quick_replies: z.array(quickReplySchema).max(13, 'schema.quickRepliesTooMany').default([]),
     links: z.array(linkSchema).default([]),
-    sources: z
-      .array(z.url({ error: 'expected a full URL of the official source' }))
-      .min(1, 'expected at least one source URL'),
+    sources: z.array(z.url({ error: 'schema.sourceUrl' })).min(1, 'schema.sourcesNone'),
     /** The legal documents the answer rests on, by number, e.g. "Nghị định 69/2024/NĐ-CP". */
-    legal: z.array(z.string().trim().min(1, 'expected a document number')).default([]),
+    legal: z.array(z.string().trim().min(1, 'schema.legalEmpty')).default([]),
     reviewed: isoDate,
     needs_review: z.boolean().default(false),
   })
@@ -123,7 +110,7 @@ export type AnswerFrontMatter = z.infer<typeof answerFrontMatterSchema>;
  */
 export const privacyMessagesSchema = z
   .object({
-    notice: z.string().min(1).max(MESSAGE_MAX, `expected at most ${MESSAGE_MAX} characters`),
+    notice: z.string().min(1).max(MESSAGE_MAX, 'schema.textTooLong'),
     erase_confirm: z.string().min(1),
     erase_done: z.string().min(1),
     erase_cancelled: z.string().min(1),
@@ -141,7 +128,7 @@ export const systemFileSchema = z
     unsupported_media: z.string().min(1).optional(),
     /** The one reply to a citizen sending too many messages too fast (flood control). */
     slow_down: z.string().min(1),
-    main_topics: z.array(quickReplySchema).min(1).max(13, 'expected at most 13 topics'),
+    main_topics: z.array(quickReplySchema).min(1).max(13, 'schema.topicsTooMany'),
     privacy: privacyMessagesSchema,
   })
   .strict();
@@ -157,7 +144,7 @@ export const localityValueSchema = z.union([
 type LocalityTree = { [key: string]: z.infer<typeof localityValueSchema> | LocalityTree };
 export const localityTreeSchema: z.ZodType<LocalityTree> = z.lazy(() =>
   z.record(
-    z.string().regex(/^[a-z][a-z0-9_]*$/, 'expected a key of lowercase letters, digits and _'),
+    z.string().regex(/^[a-z][a-z0-9_]*$/, 'schema.localityKey'),
     z.union([localityValueSchema, localityTreeSchema]),
   ),
 );

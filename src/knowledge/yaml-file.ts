@@ -5,6 +5,7 @@
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ContentError } from '../errors';
+import { contentError, isMessageId, renderMessage } from './messages';
 
 export interface Parsed<T> {
   value?: T;
@@ -34,14 +35,11 @@ export function parseYaml<S extends z.ZodType>(
   };
   if (doc.errors.length > 0) {
     return {
-      errors: doc.errors.map(
-        (e) =>
-          new ContentError(
-            file,
-            lineAt(e.pos[0]),
-            undefined,
-            `not valid YAML: ${e.message.split('\n')[0]}${yamlHint(e.code)}`,
-          ),
+      errors: doc.errors.map((e) =>
+        contentError(file, lineAt(e.pos[0]), undefined, 'yaml.invalid', {
+          detail: e.message.split('\n')[0]!,
+          code: e.code,
+        }),
       ),
       lineOf,
     };
@@ -51,38 +49,35 @@ export function parseYaml<S extends z.ZodType>(
   const errors = result.error.issues.map((issue) => {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
-      const key = issue.keys[0];
-      return new ContentError(
-        file,
-        lineOf([...path, key]),
-        [...path, key].join('.'),
-        `unknown field "${key}": check its spelling or remove it`,
-      );
+      const key = issue.keys[0]!;
+      return contentError(file, lineOf([...path, key]), [...path, key].join('.'), 'field.unknown', { key });
     }
-    const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
-    const problem = missing
-      ? `"${String(path[path.length - 1])}" is missing; add it (expected ${issue.expected})`
-      : issue.message;
-    return new ContentError(file, lineOf(path), path.join('.') || undefined, problem);
+    const field = path.join('.') || undefined;
+    if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
+      return contentError(file, lineOf(path), field, 'field.missing', {
+        name: String(path[path.length - 1]),
+        expected: issue.expected,
+      });
+    // Our schemas name their messages by catalogue id; zod's own issues are translated by code.
+    const limit = issue as { minimum?: number | bigint; maximum?: number | bigint };
+    const bound = { minimum: numberOrUndefined(limit.minimum), maximum: numberOrUndefined(limit.maximum) };
+    if (isMessageId(issue.message)) {
+      const detail = { id: issue.message, params: bound };
+      return new ContentError(file, lineOf(path), field, renderMessage(detail, 'en')!, { detail });
+    }
+    return contentError(file, lineOf(path), field, 'zod.issue', {
+      code: issue.code,
+      zodMessage: issue.message,
+      expected: 'expected' in issue ? String(issue.expected) : undefined,
+      origin: 'origin' in issue ? String(issue.origin) : undefined,
+      format: 'format' in issue ? String(issue.format) : undefined,
+      values: 'values' in issue ? (issue.values as unknown[]) : undefined,
+      ...bound,
+    });
   });
   return { errors, lineOf };
 }
 
-/** Plain advice for the YAML mistakes editors make most. */
-function yamlHint(code: string): string {
-  switch (code) {
-    case 'BLOCK_AS_IMPLICIT_KEY':
-    case 'MULTILINE_IMPLICIT_KEY':
-      return ' (a value that contains ": " must be written in double quotes, e.g. title: "Cư trú: tạm trú")';
-    case 'DUPLICATE_KEY':
-      return ' (each key may appear only once)';
-    case 'BAD_INDENT':
-    case 'TAB_AS_INDENT':
-      return ' (indent with spaces, the same number as the lines above; no tabs)';
-    case 'MISSING_CHAR':
-    case 'UNEXPECTED_TOKEN':
-      return ' (check for a missing or extra quote, bracket or brace on this line)';
-    default:
-      return '';
-  }
+function numberOrUndefined(value: number | bigint | undefined): number | undefined {
+  return value === undefined ? undefined : Number(value);
 }

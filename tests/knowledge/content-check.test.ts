@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runContentCheck } from '../../src/knowledge/check-report';
 import { checkKnowledge } from '../../src/knowledge/loader';
+import { isMessageId, renderMessage, type Lang } from '../../src/knowledge/messages';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'content');
 const TODAY = new Date('2026-11-25T12:00:00+07:00');
@@ -21,10 +22,10 @@ function fixture(name?: string) {
   return { root, contentDir: path.join(root, 'content'), intentsDir: path.join(root, 'intents') };
 }
 
-function run(dirs: { contentDir: string; intentsDir: string }, today = TODAY) {
+function run(dirs: { contentDir: string; intentsDir: string }, today = TODAY, lang: Lang = 'en') {
   const lines: string[] = [];
-  const code = runContentCheck(dirs, { today, write: (l) => lines.push(l) });
-  return { code, lines, errors: lines.filter((l) => l.startsWith('ERROR')) };
+  const code = runContentCheck(dirs, { today, lang, write: (l) => lines.push(l) });
+  return { code, lines, errors: lines.filter((l) => l.startsWith(lang === 'en' ? 'ERROR' : 'LỖI')) };
 }
 
 describe('content:check', () => {
@@ -146,10 +147,84 @@ describe('content:check', () => {
     expect(result.lines.at(-1)).toMatch(/^FAILED {2}1 error\(s\)/);
   });
 
+  // What commune staff read: the same file:line, the field as they would name it, what to do.
+  const vietnamese: Record<string, string> = {
+    'unknown-quick-reply-target':
+      '(trường quick_replies số 1 › intent): không có chủ đề nào mang mã "thank_you"; sửa thành mã của một tệp trong thư mục intents/',
+    'placeholder-not-in-locality':
+      '(biến {{hotline.phone}}): không có biến "hotline.phone" trong locality.yaml; thêm "hotline.phone" vào tệp đó hoặc sửa lại tên biến',
+    'malformed-placeholder':
+      '(phần nội dung): biến thay thế viết sai: "{{ Office.Address }}"; viết theo dạng {{office.address}} (chữ thường, dấu chấm, hai dấu ngoặc nhọn mỗi bên)',
+    'phrase-under-two-intents':
+      '(trường phrases số 2): câu "Xin chào!" cũng là câu hỏi mẫu của chủ đề "greeting"; mỗi câu chỉ thuộc một chủ đề: xóa nó ở một trong hai tệp',
+    'out-of-scope-phrase-of-an-intent':
+      '(trường phrases số 2): câu "cam on" vừa nằm trong danh sách ngoài phạm vi vừa là câu hỏi mẫu của chủ đề "thanks"; chỉ giữ ở một nơi',
+    'step-over-platform-limit':
+      '(mục "## Chi tiết"): bước 1 thành một tin nhắn dài 2179 ký tự; Zalo và Messenger chỉ nhận tối đa 2000: tách thành hai mục "## "',
+    'first-message-too-long':
+      '(phần nội dung): tin nhắn đầu tiên dài 689 ký tự; rút gọn còn tối đa 600 ký tự và chuyển phần chi tiết xuống các mục "## "',
+    'too-many-buttons':
+      '(trường quick_replies): Zalo chỉ hiện tối đa 5 nút dưới một tin nhắn; câu trả lời có các bước đã tự thêm 2 nút, nên chỉ giữ tối đa 3 mục dưới quick_replies (đang có 4)',
+    'quick-reply-label-too-long':
+      '(trường quick_replies số 1 › label): nhãn nút bấm dài quá: tối đa 20 ký tự, hãy viết ngắn lại',
+    'malformed-date': '(trường reviewed): ngày phải viết theo dạng năm-tháng-ngày, ví dụ 2026-11-25',
+    'review-date-in-future':
+      '(trường reviewed): ngày kiểm tra 2062-11-01 nằm ở tương lai; ghi ngày bạn đã kiểm tra câu trả lời (năm-tháng-ngày)',
+    'malformed-url':
+      '(trường sources số 1): cần địa chỉ đầy đủ (bắt đầu bằng https://) của trang chính thức bạn đã đối chiếu',
+    'intent-without-answer':
+      '(trường id): chủ đề "office.hours" chưa có câu trả lời; tạo tệp {root}/content/office.hours.md',
+    'answer-file-misnamed':
+      '(trường intent): tệp trả lời chủ đề "office.hours" nhưng lại tên là office_hours.md; đổi tên tệp thành office.hours.md',
+    'invalid-yaml':
+      ': tệp viết sai cú pháp YAML ở dòng này: dòng này thiếu hoặc thừa một dấu ngoặc kép, ngoặc vuông [ ] hoặc ngoặc nhọn { }: hãy kiểm tra và sửa lại',
+    'missing-front-matter':
+      ': thiếu phần thông tin ở đầu tệp: tệp phải bắt đầu bằng một dòng "---", các trường, rồi một dòng "---"',
+    'unknown-front-matter-key':
+      '(trường needs_reveiw): không có trường nào tên "needs_reveiw": kiểm tra lại chính tả hoặc xóa dòng này',
+  };
+
+  it.each(cases)(
+    'tells editors in Vietnamese what is wrong in %s, with the same file:line',
+    (name, file, line) => {
+      const dirs = fixture(name);
+      const result = run(dirs, TODAY, 'vi');
+      expect(result.code).toBe(1);
+      const message = vietnamese[name]!;
+      const separator = message.startsWith(':') ? '' : ' ';
+      expect(result.errors).toEqual([
+        `LỖI       ${path.join(dirs.root, file)}:${line}${separator}${message.replace('{root}', dirs.root)}`,
+      ]);
+      expect(result.lines.at(-1)).toMatch(
+        /^KHÔNG ĐẠT 1 lỗi, \d+ cảnh báo\. Sửa từng LỖI ở trên \(tệp:dòng\)/,
+      );
+    },
+  );
+
+  it('takes every message of every broken fixture from the catalogue, so none is left in English', () => {
+    for (const [name] of cases) {
+      const { errors, warnings } = checkKnowledge(fixture(name), { today: TODAY });
+      for (const problem of [...errors.map((e) => e.detail), ...warnings.map((w) => w.detail)]) {
+        expect([name, problem && isMessageId(problem.id)]).toEqual([name, true]);
+        expect(renderMessage(problem!, 'vi')).not.toEqual(renderMessage(problem!, 'en'));
+      }
+    }
+  });
+
+  it('suggests the intent id an editor probably meant', () => {
+    const dirs = fixture('unknown-quick-reply-target');
+    const greeting = path.join(dirs.contentDir, 'greeting.md');
+    fs.writeFileSync(greeting, fs.readFileSync(greeting, 'utf8').replace('thank_you', 'thnaks'));
+    expect(run(dirs, TODAY, 'vi').errors[0]).toContain(
+      'không có chủ đề nào mang mã "thnaks" (có phải "thanks"?)',
+    );
+  });
+
   it('has at least 8 broken fixtures, each used above', () => {
     const dirs = fs.readdirSync(FIXTURES).filter((d) => d !== 'base');
     expect(dirs.length).toBeGreaterThanOrEqual(8);
     expect(dirs.sort()).toEqual(cases.map(([name]) => name).sort());
+    expect(Object.keys(vietnamese).sort()).toEqual(dirs.sort());
   });
 
   it('warns about needs_review values and answers and about reviews older than 180 days', () => {
@@ -208,20 +283,35 @@ describe('content:check', () => {
 
   describe('as the npm script', () => {
     const TSX = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
-    const script = (env: Record<string, string>) =>
-      spawnSync(TSX, ['scripts/content-check.ts'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    const script = (env: Record<string, string>, args: string[] = []) =>
+      spawnSync(TSX, ['scripts/content-check.ts', ...args], {
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+      });
 
-    it('exits 0 on the bundled content and 1 with the error on a broken tree', () => {
+    it('exits 0 on the bundled content and 1 with the error on a broken tree, in Vietnamese', () => {
       const ok = script({ CONTENT_DIR: 'content', INTENTS_DIR: 'intents' });
       expect(ok.status).toBe(0);
-      expect(ok.stdout).toMatch(/^OK .*0 error\(s\)/m);
+      expect(ok.stdout).toMatch(/^ĐẠT .*0 lỗi/m);
 
       const dirs = fixture('unknown-quick-reply-target');
       const broken = script({ CONTENT_DIR: dirs.contentDir, INTENTS_DIR: dirs.intentsDir });
       expect(broken.status).toBe(1);
       expect(broken.stdout).toContain(
+        `LỖI       ${dirs.contentDir}/greeting.md:5 (trường quick_replies số 1 › intent): không có chủ đề nào mang mã "thank_you"`,
+      );
+    });
+
+    it('speaks English with --lang en, and names a bad --lang', () => {
+      const dirs = fixture('unknown-quick-reply-target');
+      const broken = script({ CONTENT_DIR: dirs.contentDir, INTENTS_DIR: dirs.intentsDir }, ['--lang', 'en']);
+      expect(broken.status).toBe(1);
+      expect(broken.stdout).toContain(
         `ERROR   ${dirs.contentDir}/greeting.md:5 (quick_replies.0.intent): unknown intent "thank_you"`,
       );
+      const bad = script({}, ['--lang', 'fr']);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr.trim()).toBe('--lang: expected one of vi, en (got fr)');
     });
   });
 });

@@ -1,5 +1,6 @@
 import { cleanText, edits1, foldAccents, normalise, Normaliser, respellings } from '../../src/nlu/normalise';
 import type { Abbreviations } from '../../src/knowledge/schema';
+import { renderMessage } from '../../src/knowledge/messages';
 import { abbreviationsFileSchema } from '../../src/knowledge/schema';
 
 const abbreviations: Abbreviations = {
@@ -106,7 +107,9 @@ describe('abbreviations', () => {
       abbreviations: { dk: { rules: [{ expand: 'được' }] } },
     });
     expect(result.success).toBe(false);
-    expect(result.error?.issues.map((i) => i.message).join()).toMatch(/expected "previous" or "next"/);
+    // Schema messages are ids of the content:check catalogue, shown in Vietnamese or English.
+    const messages = result.error?.issues.map((i) => renderMessage({ id: i.message, params: {} }, 'en'));
+    expect(messages?.join()).toMatch(/expected "previous" or "next"/);
   });
 });
 
