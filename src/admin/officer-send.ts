@@ -1,6 +1,6 @@
 /**
  * Takes an officer's reply to the citizen on the channel they wrote from, within each
- * platform's rules for messages written by a person (../shared/PLATFORMS.md, copied here):
+ * platform's rules for messages written by a person (from the project's platform notes, copied here):
  *
  *   web        the chat page polls /api/chat/officer and shows it (pending until shown)
  *   zalo       consultation messages up to 7 days after the citizen's last message

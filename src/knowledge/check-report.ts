@@ -5,7 +5,7 @@
  * Vietnamese for the editors, or in English (`--lang en`) for developers.
  */
 import { checkKnowledge, type CheckOptions, type KnowledgeDirs } from './loader';
-import { formatProblem, renderMessage, type Lang } from './messages';
+import { formatProblem, renderMessage, type ContentWarning, type Lang } from './messages';
 import type { ContentError } from '../errors';
 
 export interface ReportOptions extends CheckOptions {
@@ -37,10 +37,15 @@ const WORDS = {
   },
 } satisfies Record<Lang, unknown>;
 
-/** An error in the report's language; one not yet in the catalogue keeps its English text. */
+/** A problem in the report's language; one not (yet) in the catalogue keeps its English text. */
 function errorLine(e: ContentError, lang: Lang): string {
   const text = (e.detail && renderMessage(e.detail, lang)) ?? e.problem;
   return formatProblem({ file: e.file, line: e.line, field: e.field, text }, lang);
+}
+
+function warningLine(w: ContentWarning, lang: Lang): string {
+  const text = (w.detail && renderMessage(w.detail, lang)) ?? w.message;
+  return formatProblem({ file: w.file, line: w.line, text }, lang);
 }
 
 /** Runs the check and prints it; returns the process exit code (1 when there is an error). */
@@ -50,10 +55,7 @@ export function runContentCheck(dirs: KnowledgeDirs, options: ReportOptions = {}
   const words = WORDS[lang];
   const check = checkKnowledge(dirs, options);
   for (const e of check.errors) write(`${words.error}${errorLine(e, lang)}`);
-  for (const w of check.warnings)
-    write(
-      `${words.warning}${formatProblem({ ...w, text: renderMessage(w.detail, lang) ?? w.message }, lang)}`,
-    );
+  for (const w of check.warnings) write(`${words.warning}${warningLine(w, lang)}`);
   const counts = words.counts(check.errors.length, check.warnings.length);
   if (check.knowledge) {
     const { answers, intents, version } = check.knowledge;

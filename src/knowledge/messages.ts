@@ -314,7 +314,8 @@ export interface ContentWarning {
   line?: number;
   /** English, as in the server's log. */
   message: string;
-  detail: MessageRef;
+  /** The catalogue message; a warning without one is shown in English in every language. */
+  detail?: MessageRef;
 }
 
 export function contentWarning<K extends MessageId>(
