@@ -258,7 +258,7 @@ function judge(conversation: Conversation, reply: ChatReply): CaseResult {
       result.facetsCovered = result.missingFacets.length === 0;
     }
   } else if (conversation.behavior === 'clarify') {
-    // It may answer the most likely one and offer the others (../shared/eval/README.md).
+    // It may answer the most likely one and offer the others (tests/fixtures/procedures/README.md).
     result.clarified = firstFive.filter((c) => codes.has(c)).length >= 2;
   } else {
     result.refused = reply.procedure === null && reply.options.length === 0;
