@@ -309,7 +309,10 @@ export class Delivery {
         payload,
         timestamp: row.eventTime,
       };
-      const responded = this.runtime.respond(message, { status: 'pending' });
+      const responded = this.runtime.respond(message, {
+        status: 'pending',
+        buttonsMax: adapter.limits.buttonsMax,
+      });
       const parts = adapter.render(responded.reply);
       // `unlogged`: the citizen's data was just erased; keep nothing about them here either.
       const erased = responded.unlogged === true;

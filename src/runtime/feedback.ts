@@ -23,6 +23,8 @@ export const FEEDBACK_BUTTONS = 2;
 export interface FeedbackOptions {
   /** Ask after every Nth answer; 0 never. */
   every: number;
+  /** Told when the question is left out because its buttons would not fit the channel. */
+  onSkipped?: (turn: Turn, result: TurnResult) => void;
 }
 
 export function feedbackStep(
@@ -55,6 +57,14 @@ export function feedbackStep(
 
   function shouldAsk(turn: Turn, result: TurnResult): boolean {
     if (options.every <= 0 || result.control || result.unlogged || result.answerId === null) return false;
+    if (
+      turn.buttonsMax !== undefined &&
+      result.reply.quickReplies.length + FEEDBACK_BUTTONS > turn.buttonsMax
+    ) {
+      // The answer's own buttons come first: the optional question is what gives way.
+      options.onSkipped?.(turn, result);
+      return false;
+    }
     if (NO_FEEDBACK.includes(result.answerId) || turn.message.payload === PAYLOAD.nextStep) return false;
     // Counted before this exchange is logged (the log step runs outside this one).
     return (log.countAnswers(turn.userKey, NO_FEEDBACK) + 1) % options.every === 0;

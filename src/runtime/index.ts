@@ -4,6 +4,7 @@
  * and the tests. The order below is the order a message meets the steps (outermost first);
  * a step's work after `next()` runs in reverse order on the way out:
  *
+ *   budget    after: keeps the buttons within the channel's limit, loudly (content:check should)
  *   handoff   after: files an officer request when the answer is "gặp cán bộ"
  *   links     after: rewrites link blocks to tracked /r/<token> addresses
  *   log       after: records the exchange (its id goes to delivery tracking)
@@ -27,6 +28,7 @@ import { SessionStore } from '../store/sessions';
 import { eraseStep } from './erase';
 import { feedbackStep } from './feedback';
 import { FloodGuard, floodStep } from './flood';
+import { budgetStep } from './budget';
 import { handoffStep, type HandoffRequests } from './handoff';
 import { linksStep } from './links';
 import { logStep } from './log';
@@ -46,9 +48,15 @@ export interface RuntimeParts {
   now?: () => number;
 }
 
+export interface RespondOptions {
+  status: DeliveryStatus;
+  /** The channel's button limit (from its adapter's limits); none for the web chat. */
+  buttonsMax?: number;
+}
+
 export interface Runtime {
   /** Runs one message through every step; never throws for a logging failure. */
-  respond(message: IncomingMessage, options?: { status: DeliveryStatus }): TurnResult;
+  respond(message: IncomingMessage, options?: RespondOptions): TurnResult;
   /** Records the delivery outcome of a reply sent later by a platform channel. */
   markDelivery(
     interactionId: number | null,
@@ -76,12 +84,24 @@ export function buildRuntime(config: Config, parts: RuntimeParts): Runtime {
   );
 
   const steps: Middleware[] = [
+    budgetStep(parts.logger),
     ...(parts.handoffs ? [handoffStep(parts.handoffs)] : []),
     linksStep(links),
     logStep(log, now),
     noticeStep(log, brain, config.RETENTION_DAYS),
     floodStep(flood, brain),
-    feedbackStep(log, new FeedbackStore(db, now), brain, { every: config.FEEDBACK_EVERY }),
+    feedbackStep(log, new FeedbackStore(db, now), brain, {
+      every: config.FEEDBACK_EVERY,
+      onSkipped: (turn, result) =>
+        parts.logger?.info(
+          {
+            channel: turn.message.channel,
+            answer: result.answerId,
+            buttons: result.reply.quickReplies.length,
+          },
+          'feedback question left out: its buttons would not fit the channel',
+        ),
+    }),
     eraseStep(db, sessions, brain),
   ];
   const run = compose(steps, (turn) => ({
@@ -93,7 +113,13 @@ export function buildRuntime(config: Config, parts: RuntimeParts): Runtime {
   return {
     respond(message, options = { status: 'delivered' }) {
       const userKey = pseudonymize(config.PSEUDONYM_SECRET, message.channel, message.userId);
-      return run({ message, userKey, status: options.status, startedAt: now() });
+      return run({
+        message,
+        userKey,
+        status: options.status,
+        startedAt: now(),
+        buttonsMax: options.buttonsMax,
+      });
     },
     markDelivery(interactionId, status, detail) {
       if (interactionId !== null) log.markDelivery(interactionId, status, detail);

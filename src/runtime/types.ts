@@ -20,6 +20,8 @@ export interface Turn {
   readonly status: DeliveryStatus;
   /** When the runtime took the message (its clock), for the logged latency. */
   readonly startedAt: number;
+  /** The most buttons the channel shows under one message; undefined for no limit (web, terminal). */
+  readonly buttonsMax?: number;
 }
 
 /** What a control step says instead of the engine; reports do not count it as a question. */

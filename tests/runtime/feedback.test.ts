@@ -32,6 +32,18 @@ describe('feedback step', () => {
     ]);
   });
 
+  it('leaves the question out, and says so, when its buttons would not fit the channel', () => {
+    const skipped = jest.fn();
+    const tight = feedbackStep(log, new FeedbackStore(db), brain(), { every: 1, onSkipped: skipped });
+    const five = Array.from({ length: 4 }, (_, i) => ({ label: `B${i}`, payload: `t.${i}` }));
+    const result = tight.run({ ...turn(), buttonsMax: 5 }, () =>
+      answer({ reply: { blocks: [], quickReplies: five } }),
+    );
+    expect(result.reply.quickReplies).toHaveLength(4);
+    expect(result.reply.blocks).toHaveLength(0);
+    expect(skipped).toHaveBeenCalled();
+  });
+
   it.each([
     ['a greeting', answer({ answerId: 'greeting' })],
     ['a control', answer({ control: 'flood' })],
