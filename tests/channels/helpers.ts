@@ -9,15 +9,15 @@ import { KnowledgeService } from '../../src/knowledge/service';
 import { silentLogger } from '../../src/logger';
 import { openDatabase } from '../../src/store/db';
 import { tempDir } from '../support/app';
-import { FakePlatform } from '../support/fake-platform';
+import { FAKE_MESSENGER_TOKEN, FAKE_TELEGRAM_TOKEN, FakePlatform } from '../support/fake-platform';
 
 export const SECRETS = {
   zaloOaSecretKey: 'zalo-oa-secret-key-for-tests',
   zaloAppSecret: 'zalo-app-secret-for-tests',
   messengerAppSecret: 'messenger-app-secret-for-tests',
-  messengerPageToken: 'messenger-page-token-for-tests',
+  messengerPageToken: FAKE_MESSENGER_TOKEN,
   messengerVerifyToken: 'verify-me-please',
-  telegramToken: '7000000001:AAtelegram-token-for-tests',
+  telegramToken: FAKE_TELEGRAM_TOKEN,
   telegramWebhookSecret: 'telegram_webhook_secret-for-tests',
 };
 

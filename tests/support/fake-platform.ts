@@ -3,6 +3,18 @@
  * and can be told to fail the next sends: a 5xx, a timeout (never answers), the platform's
  * rate-limit answer, an expired/invalid token, or a permanent refusal.
  *
+ * It refuses what the real APIs refuse, as they document it, so a test cannot pass against
+ * a request the platform would reject:
+ *   Telegram  an unknown method → 404 "Not Found" (answerCbQuery is telegraf's wrapper name,
+ *             not a method); a wrong bot token → 401; sendMessage without chat_id or with an
+ *             empty or over-4,096-character text, or callback_data over 64 bytes → 400.
+ *   Zalo      only /v3.0/oa/message/cs (recipient.user_id) and /v2.0/oa/message
+ *             (recipient.anonymous_id + conversation_id, no buttons) → else 404; a missing or
+ *             wrong access_token → -216; text over 2,000 characters or more than 5 buttons → -201.
+ *   Graph     only /me/messages and /me/messenger_profile → else 400 code 2500; no
+ *             access_token → 400 code 190; text over 2,000 characters, more than 13 quick
+ *             replies or a title over 20 characters → 400 code 100.
+ *
  * Zalo tokens behave like the real ones: the access token is checked on every send (-216
  * otherwise) and each refresh token works once, so a double refresh is caught.
  */
@@ -10,6 +22,22 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type Failure = '5xx' | 'timeout' | 'rate-limit' | 'expired-token' | 'permanent';
+
+/** The bot token the fake accepts (tests/channels/helpers.ts configures the adapter with it). */
+export const FAKE_TELEGRAM_TOKEN = '7000000001:AAtelegram-token-for-tests';
+/** The page token the fake accepts. */
+export const FAKE_MESSENGER_TOKEN = 'messenger-page-token-for-tests';
+
+/** Bot API methods the fake knows (the ones this project calls); any other is a 404, as on api.telegram.org. */
+const TELEGRAM_METHODS = new Set([
+  'sendMessage',
+  'answerCallbackQuery',
+  'getMe',
+  'getUpdates',
+  'setWebhook',
+  'deleteWebhook',
+  'getWebhookInfo',
+]);
 export type Platform = 'zalo' | 'messenger' | 'telegram';
 
 export interface Recorded {
@@ -136,25 +164,44 @@ export class FakePlatform {
     };
 
     const telegram = /^\/bot([^/]+)\/(\w+)$/.exec(url.pathname);
-    if (url.pathname === '/v3.0/oa/message/cs') {
+    if (url.pathname === '/v3.0/oa/message/cs' || url.pathname === '/v2.0/oa/message') {
       record.platform = 'zalo';
       record.kind = 'send';
+      const refusal = zaloRefusal(url.pathname, record.body);
+      if (refusal) return answer(200, refusal, 'failed');
     } else if (url.pathname === '/v4/oa/access_token') {
       record.platform = 'zalo';
       record.kind = 'refresh';
       return this.zaloRefresh(record, answer);
-    } else if (url.pathname === '/me/messages') {
+    } else if (url.pathname === '/me/messages' || url.pathname === '/me/messenger_profile') {
       record.platform = 'messenger';
-      record.kind = 'send';
-    } else if (url.pathname === '/me/messenger_profile') {
-      record.platform = 'messenger';
-      record.kind = 'profile';
-      return answer(200, { result: 'success' });
+      record.kind = url.pathname === '/me/messages' ? 'send' : 'profile';
+      if (url.searchParams.get('access_token') !== FAKE_MESSENGER_TOKEN)
+        return answer(
+          400,
+          graphError(190, 'An active access token must be used to query information about the current user.'),
+          'failed',
+        );
+      if (record.kind === 'profile') return answer(200, { result: 'success' });
+      const refusal = messengerRefusal(record.body);
+      if (refusal) return answer(400, graphError(100, refusal), 'failed');
     } else if (telegram) {
       record.platform = 'telegram';
-      record.kind = telegram[2] === 'sendMessage' ? 'send' : telegram[2];
+      const method = telegram[2];
+      record.kind = method === 'sendMessage' ? 'send' : method;
+      if (telegram[1] !== FAKE_TELEGRAM_TOKEN)
+        return answer(401, { ok: false, error_code: 401, description: 'Unauthorized' }, 'failed');
+      if (!TELEGRAM_METHODS.has(method))
+        return answer(404, { ok: false, error_code: 404, description: 'Not Found' }, 'failed');
+      const refusal = telegramRefusal(method, record.body);
+      if (refusal)
+        return answer(400, { ok: false, error_code: 400, description: `Bad Request: ${refusal}` }, 'failed');
       if (record.kind !== 'send') return answer(200, { ok: true, result: true });
+    } else if (url.pathname.startsWith('/me/') || /^\/v\d+\.\d+\/me\//.test(url.pathname)) {
+      record.platform = 'messenger';
+      return answer(400, graphError(2500, `Unknown path components: ${url.pathname}`), 'failed');
     } else {
+      if (url.pathname.includes('/oa/')) record.platform = 'zalo';
       return answer(404, { error: 'unknown path' }, 'failed');
     }
 
@@ -187,11 +234,11 @@ export class FakePlatform {
     if (record.platform === 'zalo') {
       if (req.headers['access_token'] !== this.zalo.accessToken)
         return answer(200, { error: -216, message: 'Access token is invalid' }, 'failed');
-      const b = record.body as { recipient?: { user_id?: string } };
+      const b = record.body as { recipient?: { user_id?: string; anonymous_id?: string } };
       return answer(200, {
         error: 0,
         message: 'Success',
-        data: { message_id: `zm${n}`, user_id: b.recipient?.user_id },
+        data: { message_id: `zm${n}`, user_id: b.recipient?.user_id ?? b.recipient?.anonymous_id },
       });
     }
     if (record.platform === 'messenger') {
@@ -234,10 +281,10 @@ export class FakePlatform {
 
 function recipientOf(r: Recorded): string | undefined {
   const body = r.body as {
-    recipient?: { user_id?: string; id?: string };
+    recipient?: { user_id?: string; anonymous_id?: string; id?: string };
     chat_id?: string | number;
   };
-  if (r.platform === 'zalo') return body.recipient?.user_id;
+  if (r.platform === 'zalo') return body.recipient?.user_id ?? body.recipient?.anonymous_id;
   if (r.platform === 'messenger') return body.recipient?.id;
   return body.chat_id === undefined ? undefined : String(body.chat_id);
 }
@@ -317,4 +364,76 @@ function failureAnswer(
     default:
       return [403, { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' }];
   }
+}
+
+const chars = (text: string) => Array.from(text).length;
+
+/** What Zalo answers a malformed send with (-201 invalid parameter), or undefined. */
+function zaloRefusal(path: string, body: unknown): { error: number; message: string } | undefined {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as {
+    recipient?: { user_id?: unknown; anonymous_id?: unknown; conversation_id?: unknown };
+    message?: { text?: unknown; attachment?: { payload?: { buttons?: unknown[] } } };
+  };
+  const invalid = (message: string) => ({ error: -201, message });
+  if (path === '/v3.0/oa/message/cs' && typeof b.recipient?.user_id !== 'string')
+    return invalid('recipient.user_id is required');
+  if (
+    path === '/v2.0/oa/message' &&
+    (typeof b.recipient?.anonymous_id !== 'string' || typeof b.recipient?.conversation_id !== 'string')
+  )
+    return invalid('recipient.anonymous_id and recipient.conversation_id are required');
+  const text = b.message?.text;
+  if (typeof text !== 'string' || text.length === 0) return invalid('message.text is required');
+  if (chars(text) > 2000) return invalid('message.text is longer than 2000 characters');
+  const buttons = b.message?.attachment?.payload?.buttons;
+  if (buttons && path === '/v2.0/oa/message') return invalid('anonymous messages carry no buttons');
+  if (buttons && buttons.length > 5) return invalid('at most 5 buttons');
+  return undefined;
+}
+
+/** Graph's code-100 message for an invalid /me/messages body, or undefined. */
+function messengerRefusal(body: unknown): string | undefined {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as {
+    recipient?: { id?: unknown };
+    message?: { text?: unknown; quick_replies?: { title?: string; payload?: string }[] };
+  };
+  if (typeof b.recipient?.id !== 'string') return '(#100) The parameter recipient is required';
+  const text = b.message?.text;
+  if (typeof text !== 'string' || text.length === 0) return '(#100) The parameter message[text] is required';
+  if (chars(text) > 2000) return '(#100) Length of param message[text] must be less than or equal to 2000';
+  const quick = b.message?.quick_replies ?? [];
+  if (quick.length > 13) return '(#100) param message[quick_replies] must have at most 13 items';
+  for (const q of quick) {
+    if (chars(q.title ?? '') > 20) return '(#100) Title of quick reply must be at most 20 characters';
+    if (Buffer.byteLength(q.payload ?? '') > 1000)
+      return '(#100) Payload of quick reply must be at most 1000 characters';
+  }
+  return undefined;
+}
+
+/** The Bot API's "Bad Request: …" reason for an invalid call, or undefined. */
+function telegramRefusal(method: string, body: unknown): string | undefined {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown> & {
+    reply_markup?: { inline_keyboard?: { text?: string; callback_data?: string }[][] };
+  };
+  if (method === 'answerCallbackQuery' && typeof b.callback_query_id !== 'string')
+    return 'query is too old and response timeout expired or query ID is invalid';
+  if (method !== 'sendMessage') return undefined;
+  if (b.chat_id === undefined) return 'chat not found';
+  if (typeof b.text !== 'string' || b.text.trim() === '') return 'message text is empty';
+  if (chars(b.text) > 4096) return 'message is too long';
+  for (const row of b.reply_markup?.inline_keyboard ?? [])
+    for (const button of row) {
+      if (!button.text) return 'button text is empty';
+      if (
+        button.callback_data !== undefined &&
+        (Buffer.byteLength(button.callback_data) > 64 || !button.callback_data)
+      )
+        return 'BUTTON_DATA_INVALID';
+    }
+  return undefined;
+}
+
+function graphError(code: number, message: string) {
+  return { error: { message, type: 'OAuthException', code, fbtrace_id: 'AfakeTraceId' } };
 }

@@ -8,7 +8,7 @@ import { ChannelError } from '../../errors';
 import { StoppedError } from '../http';
 import { RateLimitError } from '../types';
 
-/** The Bot API methods this adapter calls; telegraf's `answerCbQuery()` is a wrapper name, not a method. */
+/** The Bot API methods this adapter calls (telegraf's context shortcut for taps has a shorter name that is no Bot API method: a 404). */
 export const TELEGRAM_METHODS = {
   sendMessage: 'sendMessage',
   answerCallbackQuery: 'answerCallbackQuery',
