@@ -146,6 +146,27 @@ export function edits1(word: string): Set<string> {
 /** Typos are only repaired in words this long: shorter ones have too many neighbours. */
 const TYPO_MIN_LENGTH = 4;
 const MERGED_MIN_LENGTH = 4;
+/**
+ * Longer "words" are left as typed: three merged Telex syllables fit (the longest syllable,
+ * "nghieeng" + a tone key, has 9 letters), and nothing longer is a slip of a known word.
+ * Without this bound one random 2,000-letter word cost ~110,000 candidate strings of 2,000
+ * characters each: 0.45 s of blocked event loop (issue #13, finding 1).
+ */
+export const REPAIR_MAX_LENGTH = 24;
+/**
+ * Vocabulary lookups the merge and typo repairs may spend on one message (a 24-letter word
+ * costs ~1,350, a 6-letter one ~380): a message of hundreds of unknown words stays within a
+ * few milliseconds, while a citizen's message with a handful of slips is fully repaired.
+ */
+export const REPAIR_BUDGET = 20_000;
+/** Candidates edits1 makes for a word of `length` letters (26 insertions + 26 substitutions…). */
+const typoCost = (length: number) => 54 * (length + 1);
+
+/** What is left of one message's REPAIR_BUDGET; `cut` once a repair step was skipped. */
+interface Budget {
+  left: number;
+  cut: boolean;
+}
 
 /**
  * Normalises messages against one vocabulary (the folded words of the training phrases,
@@ -170,27 +191,30 @@ export class Normaliser {
     const words = accentedWords.map((w) => foldAccents(w).replace(/([aeiouy])\1{2,}/g, '$1'));
     // A message typed with VNI keys left in ("d9a8ng ky1"): trailing digits are tone keys too.
     const vni = words.some((w) => /[a-z]\d+[a-z]/.test(w));
+    const budget: Budget = { left: REPAIR_BUDGET, cut: false };
     const tokens: string[] = [];
     words.forEach((word, i) => {
       const previous = i > 0 ? words[i - 1] : START;
       const next = i + 1 < words.length ? words[i + 1] : END;
-      tokens.push(...this.resolve(word, previous, next, vni));
+      tokens.push(...this.resolve(word, previous, next, vni, budget));
     });
     const accentedTokens = accentedWords.filter((w, i) => w !== words[i] && /\p{L}/u.test(w));
     return { accented, folded: words.join(' '), tokens, accentedTokens };
   }
 
-  private resolve(word: string, previous: string, next: string, vni: boolean): string[] {
+  private resolve(word: string, previous: string, next: string, vni: boolean, budget: Budget): string[] {
     const abbreviation = this.abbreviations.get(word);
     if (abbreviation) return expandAbbreviation(abbreviation, previous, next) ?? [word];
-    if (this.vocabulary.size === 0 || this.vocabulary.has(word) || /^\d+$/.test(word)) return [word];
+    if (this.vocabulary.size === 0 || word.length > REPAIR_MAX_LENGTH) return [word];
+    if (this.vocabulary.has(word) || /^\d+$/.test(word)) return [word];
     const key = vni ? `vni:${word}` : word;
     let repaired = this.repairs.get(key);
     if (repaired === undefined) {
-      repaired = this.repair(word, vni);
-      // Bounded: a flood of random words must not grow memory without limit.
+      repaired = this.repair(word, vni, budget);
+      // Bounded: a flood of random words must not grow memory without limit. A result cut
+      // short by the budget is not the word's answer: it is not remembered.
       if (this.repairs.size > 50_000) this.repairs.clear();
-      this.repairs.set(key, repaired);
+      if (!budget.cut) this.repairs.set(key, repaired);
     }
     if (!repaired) return [word];
     return repaired.flatMap((w) => {
@@ -204,7 +228,7 @@ export class Normaliser {
   }
 
   /** The repaired words for an unknown word, or null when nothing convincing is found. */
-  private repair(word: string, vni: boolean): string[] | null {
+  private repair(word: string, vni: boolean, budget: Budget): string[] | null {
     const stripped = word.replace(/\d/g, '');
     if (vni && stripped && this.known(stripped)) return [stripped];
     // "muc2", "50k": a word and a number typed together.
@@ -212,11 +236,11 @@ export class Normaliser {
     if (split && (this.known(split[1]) || this.known(split[2]))) return [split[1], split[2]];
     for (const candidate of respellings(word)) if (this.known(candidate)) return [candidate];
     if (!/^[a-z]+$/.test(word)) return null;
-    if (word.length >= MERGED_MIN_LENGTH) {
+    if (word.length >= MERGED_MIN_LENGTH && this.spend(budget, word.length * word.length)) {
       const words = this.split(word, 2) ?? (word.length >= 6 ? this.split(word, 3) : undefined);
       if (words) return words;
     }
-    if (word.length >= TYPO_MIN_LENGTH) {
+    if (word.length >= TYPO_MIN_LENGTH && this.spend(budget, typoCost(word.length))) {
       let best: { word: string; count: number } | undefined;
       let abbreviation: string | undefined;
       for (const candidate of edits1(word)) {
@@ -231,6 +255,16 @@ export class Normaliser {
       if (abbreviation) return [abbreviation];
     }
     return null;
+  }
+
+  /** Takes `cost` lookups from the message's budget; false (and marks it cut) when too few are left. */
+  private spend(budget: Budget, cost: number): boolean {
+    if (cost > budget.left) {
+      budget.cut = true;
+      return false;
+    }
+    budget.left -= cost;
+    return true;
   }
 
   /**

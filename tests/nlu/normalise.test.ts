@@ -184,3 +184,63 @@ describe('edits1 / respellings', () => {
     expect(respellings('nguwowif')[0]).toBe('nguoi');
   });
 });
+
+/**
+ * The repair's work is counted as vocabulary lookups (a counting Map), not timed: a 2,000-
+ * character message of any shape must stay within a fixed number of lookups, so no message
+ * can hold the event loop (finding 1 of issue #13: one random 2,000-letter word cost
+ * ~110,000 lookups and 0.45 s). bench:hostile measures the time.
+ */
+describe('bound on work per message', () => {
+  class CountingMap extends Map<string, number> {
+    lookups = 0;
+    override get(key: string) {
+      this.lookups++;
+      return super.get(key);
+    }
+    override has(key: string) {
+      this.lookups++;
+      return super.has(key);
+    }
+  }
+  // A deterministic "random" generator, so a failure reproduces.
+  let seed = 42;
+  const letter = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return String.fromCharCode(97 + (seed % 26));
+  };
+  const word = (length: number) => Array.from({ length }, letter).join('');
+  const message = (length: number) => {
+    const words: string[] = [];
+    while (words.join(' ').length + length + 1 <= 2000) words.push(word(length));
+    return words.join(' ');
+  };
+  const LOOKUPS_PER_MESSAGE = 60_000;
+
+  it.each([
+    ['one 2,000-letter word', word(2000)],
+    ['24-letter words', message(24)],
+    ['12-letter words', message(12)],
+    ['6-letter words', message(6)],
+    ['4-letter words', message(4)],
+    ['2-letter words', message(2)],
+    [
+      'words and numbers',
+      message(11)
+        .replace(/(\w{5})/g, '$1 7')
+        .slice(0, 2000),
+    ],
+  ])('%s: a bounded number of vocabulary lookups', (_shape, text) => {
+    expect(text.length).toBeLessThanOrEqual(2000);
+    const counting = new CountingMap(vocabulary);
+    const normaliser = new Normaliser(abbreviations, counting);
+    normaliser.normalise(text);
+    expect(counting.lookups).toBeLessThanOrEqual(LOOKUPS_PER_MESSAGE);
+  });
+
+  it('still repairs typos in the first words of a long message', () => {
+    const counting = new CountingMap(vocabulary);
+    const normaliser = new Normaliser(abbreviations, counting);
+    expect(normaliser.normalise(`lam cuco ${message(24)}`).tokens.slice(0, 2)).toEqual(['lam', 'cuoc']);
+  });
+});
