@@ -56,3 +56,15 @@ export class BadRequestError extends Error {
     this.name = 'BadRequestError';
   }
 }
+
+/** The database cannot be opened, created or written (permissions, a read-only disk). */
+export class StoreError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StoreError';
+  }
+}

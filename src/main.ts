@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { resolveAdminPassword } from './admin/password';
 import { createApp } from './app';
 import { loadConfig, urlHost } from './config';
-import { ConfigError, ContentError } from './errors';
+import { ConfigError, ContentError, StoreError } from './errors';
 import { KnowledgeService } from './knowledge/service';
 import { watchKnowledge } from './knowledge/watcher';
 import { createLogger } from './logger';
@@ -92,7 +92,7 @@ function main(): void {
 try {
   main();
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof ContentError) {
+  if (err instanceof ConfigError || err instanceof ContentError || err instanceof StoreError) {
     console.error(err.message);
     process.exit(1);
   }

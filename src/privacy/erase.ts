@@ -8,11 +8,12 @@
  * An event still open when the erasure runs (the citizen's own "yes", or a message sent
  * after it) is not deleted under the pipeline's feet: the erasing event forgets its sender
  * once its reply is sent (src/channels/pipeline.ts), later ones are new data.
- * `secure_delete` is on for the erasure, so the deleted content is zeroed in the file's
- * pages (the WAL's old frames are overwritten by later checkpoints).
+ * `secure_delete` is always on (src/store/db.ts), so the deleted content is zeroed in the
+ * pages written, and a truncating checkpoint afterwards removes the WAL frames that still
+ * held it: the erased data is gone from the file, not only from the tables.
  */
 import { vietnamDaySql } from '../core/vietnam-day';
-import type { Db } from '../store/db';
+import { scrubDeleted, type Db } from '../store/db';
 import { forgetChannelUser } from '../store/inbox';
 import { forgetCitizen } from '../store/interactions';
 
@@ -40,13 +41,11 @@ export function eraseCitizen(db: Db, userKey: string): ErasureReport {
     'handoff_events',
     'daily_users',
   ];
-  const secureDelete = db.pragma('secure_delete', { simple: true }) as number;
-  if (secureDelete === 0) db.pragma('secure_delete = ON');
   try {
     return eraseRows(db, userKey, tables);
   } finally {
-    if (secureDelete === 0) db.pragma('secure_delete = OFF');
     forgetCitizen(db, userKey);
+    scrubDeleted(db);
   }
 }
 

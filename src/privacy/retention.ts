@@ -4,7 +4,7 @@
  * platform user id) go after DEDUPE_RETENTION_MS. Runs at start-up and then every few hours.
  */
 import type { Logger } from '../logger';
-import type { Db } from '../store/db';
+import { scrubDeleted, type Db } from '../store/db';
 import { Inbox } from '../store/inbox';
 
 const DAY_MS = 86_400_000;
@@ -24,7 +24,7 @@ export function purgeOldText(db: Db, days: number, now: number = Date.now()): Re
   const cutoff = now - days * DAY_MS;
   // Daily groups are keyed by Vietnam day (UTC+7); drop whole days before the cutoff's day.
   const cutoffDay = new Date(cutoff + 7 * 3_600_000).toISOString().slice(0, 10);
-  return db.transaction(() => ({
+  const result = db.transaction(() => ({
     interactions: db
       .prepare(
         `UPDATE interactions SET text = NULL, payload = NULL, normalised = NULL
@@ -42,6 +42,9 @@ export function purgeOldText(db: Db, days: number, now: number = Date.now()): Re
     unansweredGroups: db.prepare('DELETE FROM daily_unanswered WHERE day < ?').run(cutoffDay).changes,
     inboxEvents: new Inbox(db, () => now).prune(),
   }))();
+  // The deleted text must leave the file too, not only the tables (src/store/db.ts).
+  if (Object.values(result).some((n) => n > 0)) scrubDeleted(db);
+  return result;
 }
 
 /** Runs `purgeOldText` now and every RETENTION_INTERVAL_MS; the timer never keeps the process alive. */

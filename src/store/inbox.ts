@@ -11,7 +11,7 @@
  * reaches a final state; the row stays for a while only as the dedupe key.
  */
 import { redactOptional } from './redact';
-import type { Db } from './db';
+import { scrubDeleted, type Db } from './db';
 
 export type InboxState = 'accepted' | 'answered' | 'delivered' | 'failed';
 
@@ -243,6 +243,7 @@ export class Inbox {
    */
   forget(channel: string, userId: string): void {
     forgetChannelUser(this.db, channel, userId);
+    scrubDeleted(this.db);
   }
 
   /** Deletes finished events older than the dedupe retention; returns how many. */
