@@ -64,6 +64,8 @@ export function createApp(deps: AppDeps) {
 
   const app = express();
   app.disable('x-powered-by');
+  // req.ip: the client's address behind the configured proxies (TRUST_PROXY), else the peer's.
+  app.set('trust proxy', config.TRUST_PROXY);
   app.use(publicSecurityHeaders());
   // Platform webhooks verify signatures over the raw bytes: mounted before the JSON parser.
   const channels = createChannels({ config, db, logger, runtime });

@@ -2,6 +2,7 @@
  * The one place that reads the environment. Every variable is listed, with a comment,
  * in `.env.example`; modules receive the parsed `Config` and never touch `process.env`.
  */
+import net from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from './errors';
 
@@ -25,6 +26,29 @@ const probability = z.coerce
   .number({ error: 'expected a number between 0 and 1' })
   .min(0, 'expected a number between 0 and 1')
   .max(1, 'expected a number between 0 and 1');
+
+const TRUST_PROXY_HELP =
+  'expected false, the number of proxies in front (e.g. 1), or their addresses or subnets separated by commas ' +
+  '(e.g. loopback, 10.0.0.0/8)';
+/** Express's "trust proxy": false, a hop count, or a list of proxy addresses/subnets. */
+const trustProxy = z.string().transform((value, ctx): false | number | string => {
+  const v = value.trim();
+  if (v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  const named = new Set(['loopback', 'linklocal', 'uniquelocal']);
+  const ok = v.split(',').every((item) => {
+    const [address, bits, extra] = item.trim().split('/');
+    if (extra !== undefined) return false;
+    if (bits === undefined && named.has(address)) return true;
+    const family = net.isIP(address);
+    return (
+      family !== 0 &&
+      (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)))
+    );
+  });
+  if (!ok) ctx.addIssue({ code: 'custom', message: TRUST_PROXY_HELP });
+  return v;
+});
 
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test'], {
@@ -88,6 +112,12 @@ export const configSchema = z.object({
   // Interaction log, privacy and the officers' dashboard.
   /** Days message text is kept; older text is deleted while the counts stay. */
   RETENTION_DAYS: positiveInt('a whole number of days, e.g. 180'),
+  /**
+   * The reverse proxies whose X-Forwarded-For is believed, so the login's failure count and
+   * the rate limits see each client's address rather than the proxy's. Unset: none (the
+   * header is ignored, so a client cannot forge its address).
+   */
+  TRUST_PROXY: trustProxy,
   /** Password of the officers' dashboard at /admin. Required in production. */
   ADMIN_PASSWORD: optionalString,
   /** Telegram chat id of the officers' group that receives handoff requests. */
@@ -130,6 +160,7 @@ const defaults: Partial<Record<keyof Config, string>> = {
   FLOOD_MAX_MESSAGES: '10',
   FLOOD_WINDOW_SECONDS: '10',
   FEEDBACK_EVERY: '1',
+  TRUST_PROXY: 'false',
 };
 
 /** The host part of a URL that reaches a server bound to `host` from this machine. */

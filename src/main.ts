@@ -1,7 +1,8 @@
 /** Start-up and shutdown only: config → logger → database → content → HTTP server. */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { resolveAdminPassword } from './admin/password';
+import { oneTimePasswordPrinter, resolveAdminPassword } from './admin/password';
 import { createApp } from './app';
 import { loadConfig, urlHost } from './config';
 import { ConfigError, ContentError, StoreError } from './errors';
@@ -17,8 +18,16 @@ function main(): void {
   if (fs.existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
-  // Production without ADMIN_PASSWORD stops here; development gets a one-time password.
-  config.ADMIN_PASSWORD = resolveAdminPassword(config, (line) => logger.warn(line));
+  // Production without a strong ADMIN_PASSWORD stops here; development gets a one-time
+  // password, printed to the terminal (or a private file), never to the log.
+  config.ADMIN_PASSWORD = resolveAdminPassword(
+    config,
+    oneTimePasswordPrinter({
+      terminal: process.stderr,
+      file: path.join(path.dirname(path.resolve(config.DATABASE_PATH)), 'admin-password.txt'),
+      log: (message) => logger.warn(message),
+    }),
+  );
   const db = openDatabase(config.DATABASE_PATH);
   const checkpoints = startBackgroundCheckpoints(db, logger);
   const knowledge = new KnowledgeService(

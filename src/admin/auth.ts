@@ -1,20 +1,40 @@
 /**
  * Officers' login: the password is hashed once at start (scrypt, random salt) and compared
- * in constant time; failed attempts are limited per address; a session is a random token
- * in an HttpOnly, SameSite=Strict cookie scoped to /admin, held in memory (a restart logs
- * officers out, which is acceptable for a small team).
+ * in constant time; a session is a random token in an HttpOnly, SameSite=Strict cookie
+ * scoped to /admin, held in memory (a restart logs officers out, which is acceptable for a
+ * small team).
+ *
+ * Failed attempts slow the guesser down instead of locking the address: behind a reverse
+ * proxy every officer shares one address, and a lockout let one guesser lock them all out
+ * (issue #13, finding 8). After MAX_FAILURES within FAILURE_WINDOW_MS, each further failure
+ * from that address is answered only after a growing delay; a correct password is never
+ * delayed or refused. Guessing stays bounded by the password's strength (production
+ * requires a strong one, src/admin/password.ts) and scrypt's cost, which runs on the thread
+ * pool (async), so guesses do not block the event loop either.
  */
 import crypto from 'node:crypto';
+import { promisify } from 'node:util';
 import { BUILT_IN_ADMIN, type Officer } from './officers';
 
 /** Checks an officer account's user name and password (src/admin/officers.ts). */
 export type OfficerVerifier = (username: string, password: string) => Officer | null;
 
+const scrypt = promisify(crypto.scrypt) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+) => Promise<Buffer>;
+
 export const SESSION_COOKIE = 'tthc_admin';
-/** Failed logins allowed per address within LOCKOUT_WINDOW_MS. */
+/** Failed logins per address within FAILURE_WINDOW_MS answered without delay. */
 export const MAX_FAILURES = 5;
-export const LOCKOUT_WINDOW_MS = 15 * 60_000;
+export const FAILURE_WINDOW_MS = 15 * 60_000;
+/** First delay after MAX_FAILURES; it doubles with each further failure, up to MAX_FAILURE_DELAY_MS. */
+export const FIRST_FAILURE_DELAY_MS = 500;
+export const MAX_FAILURE_DELAY_MS = 10_000;
 export const SESSION_TTL_MS = 8 * 3_600_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class AdminAuth {
   private readonly salt = crypto.randomBytes(16);
@@ -26,32 +46,37 @@ export class AdminAuth {
     password: string,
     private readonly now: () => number = Date.now,
     private readonly verifyOfficer: OfficerVerifier = () => null,
+    /** Waits before a slowed-down failure is answered (tests pass one that records). */
+    private readonly wait: (ms: number) => Promise<void> = sleep,
   ) {
     this.hash = crypto.scryptSync(password, this.salt, 32);
   }
 
-  /** Milliseconds until `address` may try again; 0 when it may try now. */
-  retryAfter(address: string): number {
-    const recent = this.recentFailures(address);
-    return recent.length < MAX_FAILURES ? 0 : recent[0] + LOCKOUT_WINDOW_MS - this.now();
+  /** True once `address` has failed more than MAX_FAILURES times within the window: its failures wait. */
+  isSlowed(address: string): boolean {
+    return this.recentFailures(address).length > MAX_FAILURES;
   }
 
   /**
    * Checks a password — ADMIN_PASSWORD when the user name is empty or "admin", otherwise the
-   * officer account's — and returns a new session token, or null (and counts the failure).
+   * officer account's — and returns a new session token, or null once the failure has been
+   * counted and, past MAX_FAILURES, waited for.
    */
-  login(address: string, password: string, username = ''): string | null {
+  async login(address: string, password: string, username = ''): Promise<string | null> {
     const name = username.trim().toLowerCase();
     let officer: Officer | null = null;
     if (name === '' || name === BUILT_IN_ADMIN.username) {
-      const candidate = crypto.scryptSync(password, this.salt, 32);
+      const candidate = await scrypt(password, this.salt, 32);
       if (crypto.timingSafeEqual(candidate, this.hash)) officer = BUILT_IN_ADMIN;
     } else officer = this.verifyOfficer(name, password);
     if (!officer) {
-      this.failures.set(address, [...this.recentFailures(address), this.now()]);
+      const recent = [...this.recentFailures(address), this.now()];
+      this.failures.set(address, recent);
+      // Bounded memory under a flood of addresses: forget the oldest address first.
+      if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value as string);
+      await this.wait(failureDelay(recent.length));
       return null;
     }
-    this.failures.delete(address);
     const token = crypto.randomBytes(32).toString('base64url');
     this.sessions.set(token, { expires: this.now() + SESSION_TTL_MS, officer });
     return token;
@@ -78,12 +103,18 @@ export class AdminAuth {
   }
 
   private recentFailures(address: string): number[] {
-    const since = this.now() - LOCKOUT_WINDOW_MS;
+    const since = this.now() - FAILURE_WINDOW_MS;
     const recent = (this.failures.get(address) ?? []).filter((t) => t > since);
     if (recent.length === 0) this.failures.delete(address);
     else this.failures.set(address, recent);
     return recent;
   }
+}
+
+/** How long the `failures`-th failure within the window waits before it is answered. */
+export function failureDelay(failures: number): number {
+  if (failures <= MAX_FAILURES) return 0;
+  return Math.min(FIRST_FAILURE_DELAY_MS * 2 ** (failures - MAX_FAILURES - 1), MAX_FAILURE_DELAY_MS);
 }
 
 /** Reads one cookie from a Cookie header. */

@@ -21,7 +21,7 @@ import {
   VN_OFFSET_MS,
 } from '../store/reports';
 import { PACKAGE_ROOT } from '../paths';
-import { AdminAuth, readCookie, SESSION_COOKIE, SESSION_TTL_MS } from './auth';
+import { AdminAuth, failureDelay, MAX_FAILURES, readCookie, SESSION_COOKIE, SESSION_TTL_MS } from './auth';
 import { HANDOFF_STATUSES, type Handoffs, type HandoffFilter, type HandoffStatus } from './handoffs';
 import type { CitizenReplySender } from './officer-send';
 import { BUILT_IN_ADMIN, OfficerInputError, type Officer, type Officers } from './officers';
@@ -111,6 +111,11 @@ export function adminRouter(deps: AdminDeps): Router {
   );
   router.use('/assets', express.static(ASSETS_DIR, { maxAge: '1h', index: false }));
   router.use('/assets', express.static(CHART_JS_DIR, { maxAge: '1d', index: false }));
+  // Pages, JSON and CSV show citizens' messages: no browser or proxy may keep a copy.
+  router.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
 
   if (!deps.password) {
     router.use((_req, res) => {
@@ -124,10 +129,11 @@ export function adminRouter(deps: AdminDeps): Router {
   const auth = new AdminAuth(deps.password, now, (username, password) => officers.verify(username, password));
   router.use(express.urlencoded({ extended: false, limit: '10kb' }));
 
-  // Forms post only from this site: SameSite=Strict cookies, and a foreign Origin is refused.
+  // Forms post only from this site: SameSite=Strict cookies, and a foreign or malformed
+  // Origin is refused (a malformed one used to throw in new URL() and answer 500).
   router.use((req, res, next) => {
     const origin = req.get('origin');
-    if (req.method === 'POST' && origin && origin !== 'null' && new URL(origin).host !== req.get('host')) {
+    if (req.method === 'POST' && origin && origin !== 'null' && originHost(origin) !== req.get('host')) {
       res.status(403).type('text/plain').send('Cross-site form posts are not accepted.');
       return;
     }
@@ -137,26 +143,24 @@ export function adminRouter(deps: AdminDeps): Router {
   router.get('/login', (_req, res) => {
     res.type('html').send(views.loginPage());
   });
-  router.post('/login', (req, res) => {
+  router.post('/login', async (req, res) => {
+    // req.ip is the client's address when TRUST_PROXY names the proxy in front, else the peer's.
     const address = req.ip ?? 'unknown';
-    const wait = auth.retryAfter(address);
-    if (wait > 0) {
-      res
-        .status(429)
-        .set('Retry-After', String(Math.ceil(wait / 1000)))
-        .type('html')
-        .send(
-          views.loginPage(
-            `Sai mật khẩu quá nhiều lần. Vui lòng thử lại sau ${Math.ceil(wait / 60_000)} phút.`,
-          ),
-        );
-      return;
-    }
     const password = typeof req.body?.password === 'string' ? req.body.password : '';
     const username = typeof req.body?.username === 'string' ? req.body.username : '';
-    const token = auth.login(address, password, username);
+    const token = await auth.login(address, password, username);
     if (!token) {
-      res.status(401).type('html').send(views.loginPage('Mật khẩu không đúng, hoặc sai tên đăng nhập.'));
+      if (auth.isSlowed(address))
+        res
+          .status(429)
+          .set('Retry-After', String(Math.ceil(failureDelay(MAX_FAILURES + 1) / 1000)))
+          .type('html')
+          .send(
+            views.loginPage(
+              'Mật khẩu không đúng, hoặc sai tên đăng nhập. Đã sai nhiều lần liên tiếp nên mỗi lần thử sai tiếp theo sẽ chậm hơn.',
+            ),
+          );
+      else res.status(401).type('html').send(views.loginPage('Mật khẩu không đúng, hoặc sai tên đăng nhập.'));
       return;
     }
     res.cookie(SESSION_COOKIE, token, {
@@ -471,6 +475,15 @@ export function adminRouter(deps: AdminDeps): Router {
         .send(views.page('Lỗi', `<p class="error">${views.esc(err.message)}</p>`, '/admin'));
   });
   return router;
+}
+
+/** The host of an Origin header, or null when it is not a valid URL with a host. */
+function originHost(origin: string): string | null {
+  try {
+    return new URL(origin).host || null;
+  } catch {
+    return null;
+  }
 }
 
 function rangeMs(range: DateRange): [number, number] {

@@ -380,11 +380,15 @@ export class Reports {
   }
 }
 
-/** One CSV field: quoted when needed; a leading =, +, - or @ is neutralised for spreadsheets. */
+/**
+ * One CSV field: quoted when needed — also for ";", the list separator Excel uses in vi-VN,
+ * which would otherwise split the cell there; a leading =, +, - or @ is neutralised for
+ * spreadsheets.
+ */
 export function csvField(value: unknown): string {
   let s = value === null || value === undefined ? '' : String(value);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n']/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return /[",;\r\n']/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export function toCsv(header: string[], rows: unknown[][]): string {
