@@ -3,7 +3,8 @@
  * không?" with 👍/👎; a tap is stored against the answer it was offered under and thanked.
  * The buttons carry the channel's message id of the question that got the answer
  * (`#fb:up:<message id>`): it is known before the exchange is logged, and a citizen can
- * only ever reach their own exchanges through it.
+ * only ever reach their own exchanges through it. A tap with no answer of theirs to rate
+ * is thanked but not counted, and an answer keeps one rating (a second tap changes it).
  */
 import { PAYLOAD, isControlPayload } from '../core/payloads';
 import type { QuickReply } from '../core/message';
@@ -37,20 +38,21 @@ export function feedbackStep(
 
   function rate(turn: Turn, direction: 'up' | 'down', ref: string): TurnResult {
     const { userKey } = turn;
-    // The rated answer, looked up among this citizen's own exchanges; else their latest answer.
-    const target =
-      (ref ? log.byMessage(userKey, ref) : undefined) ??
-      log
-        .recent(userKey, 20)
-        .find((r) => r.kind === 'answer' && r.answer_id !== null && !NO_FEEDBACK.includes(r.answer_id));
+    // Only an answer given to this citizen can be rated: the tapped one, else their latest.
+    const rateable = (r: { kind: string; answer_id: string | null }) =>
+      r.kind === 'answer' && r.answer_id !== null && !NO_FEEDBACK.includes(r.answer_id);
+    const tapped = ref ? log.byMessage(userKey, ref) : undefined;
+    const target = tapped && rateable(tapped) ? tapped : log.recent(userKey, 20).find(rateable);
     const rating = direction === 'down' ? -1 : 1;
-    ratings.rate({
-      userKey,
-      channel: turn.message.channel,
-      interactionId: target?.id ?? null,
-      answerId: target?.answer_id ?? null,
-      rating,
-    });
+    // No answer to rate: thanked, not counted (50 such taps once set satisfaction to 0%).
+    if (target)
+      ratings.rate({
+        userKey,
+        channel: turn.message.channel,
+        interactionId: target.id,
+        answerId: target.answer_id,
+        rating,
+      });
     const text = rating === 1 ? texts().feedback_thanks : texts().feedback_sorry;
     return controlReply(brain(), userKey, 'feedback', text);
   }

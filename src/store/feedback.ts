@@ -4,8 +4,8 @@ import type { Db } from './db';
 export interface Rating {
   userKey: string;
   channel: string;
-  /** The rated exchange, or null when none could be found (the rating still counts). */
-  interactionId: number | null;
+  /** The rated exchange: an answer given to this citizen. */
+  interactionId: number;
   answerId: string | null;
   rating: 1 | -1;
 }
@@ -25,13 +25,13 @@ export class FeedbackStore {
     this.updateStmt = db.prepare<[number, number, number]>(
       'UPDATE feedback SET rating = ?, ts = ? WHERE id = ?',
     );
-    this.insertStmt = db.prepare<[number, string, string, number | null, string | null, number]>(
+    this.insertStmt = db.prepare<[number, string, string, number, string | null, number]>(
       'INSERT INTO feedback (ts, channel, user_key, interaction_id, answer_id, rating) VALUES (?, ?, ?, ?, ?, ?)',
     );
   }
 
   rate(r: Rating): void {
-    const existing = r.interactionId === null ? undefined : this.findStmt.get(r.userKey, r.interactionId);
+    const existing = this.findStmt.get(r.userKey, r.interactionId);
     if (existing !== undefined) this.updateStmt.run(r.rating, this.now(), existing);
     else this.insertStmt.run(this.now(), r.channel, r.userKey, r.interactionId, r.answerId, r.rating);
   }

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import YAML from 'yaml';
-import { redact } from '../../src/privacy/redact';
+import { redact } from '../../src/store/redact';
 import { buildTestApp } from '../support/app';
 
 const PHONE = '[số điện thoại]';
