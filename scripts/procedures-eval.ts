@@ -51,6 +51,9 @@ void runCli(async () => {
     ...process.env,
     DATABASE_PATH: path.join(dir, 'eval.sqlite'),
     FLOOD_MAX_MESSAGES: '1000000',
+    // One address plays every conversation: the per-address and total limits would refuse it.
+    CHAT_RATE_PER_ADDRESS: '1000000',
+    CHAT_RATE_TOTAL: '1000000',
   });
   const logger = silentLogger();
   const db = openDatabase(config.DATABASE_PATH);

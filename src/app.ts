@@ -6,7 +6,7 @@ import { createChannels } from './channels';
 import { webChatRouter } from './channels/web';
 import { webWelcomeRouter } from './channels/web-welcome';
 import type { Config } from './config';
-import { Handoffs, telegramNotifier } from './admin/handoffs';
+import { Handoffs, limitedNotifier, telegramNotifier } from './admin/handoffs';
 import { adminRouter } from './admin/router';
 import { adapterSender } from './admin/officer-send';
 import { Officers } from './admin/officers';
@@ -19,6 +19,7 @@ import { BadRequestError } from './errors';
 import type { KnowledgeService } from './knowledge/service';
 import type { Logger } from './logger';
 import { PACKAGE_ROOT } from './paths';
+import { rateLimit, WindowLimiter } from './rate-limit';
 import { BASE_CSP_DIRECTIVES } from './security';
 import { isDatabaseHealthy, type Db } from './store/db';
 
@@ -33,6 +34,9 @@ const PUBLIC_DIR = path.join(PACKAGE_ROOT, 'public');
 /** Largest accepted request body; a larger one is answered 413. */
 export const BODY_LIMIT = '100kb';
 const SESSION_PURGE_INTERVAL_MS = 10 * 60_000;
+/** What the web chat shows a citizen over the /api/chat rate limits. */
+const CHAT_BUSY =
+  'Hệ thống đang nhận quá nhiều tin nhắn. Bạn vui lòng chờ khoảng {seconds} giây rồi gửi lại nhé.';
 
 export function createApp(deps: AppDeps) {
   const { config, db, knowledge, logger } = deps;
@@ -48,7 +52,14 @@ export function createApp(deps: AppDeps) {
   const reports = new Reports(db);
   const officers =
     config.OFFICER_TELEGRAM_CHAT_ID && config.TELEGRAM_BOT_TOKEN
-      ? telegramNotifier(config.TELEGRAM_BOT_TOKEN, config.OFFICER_TELEGRAM_CHAT_ID, config.TELEGRAM_API_ROOT)
+      ? limitedNotifier(
+          telegramNotifier(
+            config.TELEGRAM_BOT_TOKEN,
+            config.OFFICER_TELEGRAM_CHAT_ID,
+            config.TELEGRAM_API_ROOT,
+          ),
+          new WindowLimiter({ limit: config.OFFICER_NOTIFY_MAX, windowMs: 10 * 60_000 }),
+        )
       : null;
   const handoffs = new Handoffs(
     db,
@@ -86,6 +97,15 @@ export function createApp(deps: AppDeps) {
         handoffs
           .webMessagesFor(pseudonymize(config.PSEUDONYM_SECRET, 'web', userId), after)
           .map((m) => ({ id: m.id, text: m.text, officer: m.officer_name })),
+    ),
+  );
+  // Only the message post: the page's welcome and officer-reply polls are not messages.
+  app.post(
+    '/api/chat',
+    rateLimit(
+      new WindowLimiter({ limit: config.CHAT_RATE_PER_ADDRESS, windowMs: 60_000 }),
+      new WindowLimiter({ limit: config.CHAT_RATE_TOTAL, windowMs: 60_000 }),
+      CHAT_BUSY,
     ),
   );
   app.use(webChatRouter(runtime, config.MAX_TEXT_LENGTH));

@@ -109,6 +109,14 @@ export const configSchema = z.object({
   FLOOD_MAX_MESSAGES: positiveInt('a whole number of messages, e.g. 10'),
   FLOOD_WINDOW_SECONDS: positiveInt('a whole number of seconds, e.g. 10'),
 
+  // Limits that hold however many ids a sender makes up (per source address, see TRUST_PROXY).
+  /** Web chat messages accepted per minute from one address. */
+  CHAT_RATE_PER_ADDRESS: positiveInt('a whole number of messages per minute, e.g. 60'),
+  /** Web chat messages accepted per minute from everyone together. */
+  CHAT_RATE_TOTAL: positiveInt('a whole number of messages per minute, e.g. 1200'),
+  /** Handoff requests posted to the officers' Telegram group per 10 minutes; the rest wait on the dashboard. */
+  OFFICER_NOTIFY_MAX: positiveInt('a whole number of posts per 10 minutes, e.g. 10'),
+
   // Interaction log, privacy and the officers' dashboard.
   /** Days message text is kept; older text is deleted while the counts stay. */
   RETENTION_DAYS: positiveInt('a whole number of days, e.g. 180'),
@@ -161,6 +169,9 @@ const defaults: Partial<Record<keyof Config, string>> = {
   FLOOD_WINDOW_SECONDS: '10',
   FEEDBACK_EVERY: '1',
   TRUST_PROXY: 'false',
+  CHAT_RATE_PER_ADDRESS: '60',
+  CHAT_RATE_TOTAL: '1200',
+  OFFICER_NOTIFY_MAX: '10',
 };
 
 /** The host part of a URL that reaches a server bound to `host` from this machine. */

@@ -107,6 +107,46 @@ export function telegramNotifier(token: string, chatId: string, apiRoot: string)
   };
 }
 
+/** Thrown by `limitedNotifier` for a post held back: the request waits on the dashboard. */
+export class NotificationHeld extends Error {
+  constructor() {
+    super('officer notifications are over their limit; the request is on the dashboard');
+    this.name = 'NotificationHeld';
+  }
+}
+
+/**
+ * At most the limiter's number of posts per window, however many ids asked (30 requests
+ * from 30 fresh ids posted 30 messages into the officers' group, issue #13 finding 7).
+ * A post held back throws `NotificationHeld`; the next post says how many were held.
+ */
+export function limitedNotifier(
+  inner: OfficerNotifier,
+  limiter: { take(key: string): number },
+): OfficerNotifier {
+  let held = 0;
+  return {
+    async notify(text) {
+      if (limiter.take('officers') > 0) {
+        held++;
+        throw new NotificationHeld();
+      }
+      const note =
+        held > 0
+          ? `\n(Ngoài ra có ${held} yêu cầu khác chưa báo ở đây vì quá nhiều cùng lúc: xem trên trang quản trị.)`
+          : '';
+      const count = held;
+      held = 0;
+      try {
+        await inner.notify(text + note);
+      } catch (err) {
+        held += count;
+        throw err;
+      }
+    },
+  };
+}
+
 const CHANNEL_LABEL: Record<string, string> = {
   web: 'Web',
   zalo: 'Zalo',
@@ -172,6 +212,14 @@ export class Handoffs {
       await this.notifier!.notify(text);
       this.db.prepare("UPDATE handoffs SET notified = 'sent' WHERE id = ?").run(id);
     } catch (err) {
+      if (err instanceof NotificationHeld) {
+        this.logger.warn(
+          { handoffId: id },
+          'officer notifications over their limit: the request is on the dashboard',
+        );
+        this.db.prepare("UPDATE handoffs SET notified = 'held' WHERE id = ?").run(id);
+        return;
+      }
       this.logger.error(
         { err: { message: (err as Error).message }, handoffId: id },
         'could not post the handoff to Telegram',

@@ -24,6 +24,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     NODE_ENV: 'test',
     DATABASE_PATH: path.join(tempDir(), 'bot.sqlite'),
     FLOOD_MAX_MESSAGES: '1000',
+    CHAT_RATE_PER_ADDRESS: '1000000',
+    CHAT_RATE_TOTAL: '1000000',
     ...overrides,
   });
 }

@@ -58,6 +58,8 @@ export async function startServer(
         PORT: String(port),
         LOG_LEVEL: 'info',
         FLOOD_MAX_MESSAGES: '1000',
+        CHAT_RATE_PER_ADDRESS: '1000000',
+        CHAT_RATE_TOTAL: '1000000',
         ...env,
       },
     },
