@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { nastyChar } from '../support/nasty-text';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { idString, isObject, parseJsonKeepingBigInts } from '../../src/channels/json';
+import { isObject, topLevelFields } from '../../src/channels/json';
 import { buildChannelApp, channelEnv, fixture, fixtureWith, SECRETS } from '../channels/helpers';
 import { FakePlatform } from '../support/fake-platform';
 
@@ -30,15 +30,12 @@ function sign(channel: Channel, raw: Buffer): Record<string, string> {
       'x-hub-signature-256': `sha256=${crypto.createHmac('sha256', SECRETS.messengerAppSecret).update(raw).digest('hex')}`,
     };
   if (channel === 'telegram') return { 'x-telegram-bot-api-secret-token': SECRETS.telegramWebhookSecret };
-  // Zalo signs app_id + body + timestamp, both read from the body's top level.
-  let body: unknown;
-  try {
-    body = parseJsonKeepingBigInts(raw.toString('utf8'));
-  } catch {
-    body = undefined;
-  }
-  const appId = isObject(body) ? (idString(body.app_id) ?? '') : '';
-  const timestamp = isObject(body) ? (idString(body.timestamp) ?? '') : '';
+  // Zalo signs app_id + body + timestamp, both as written at the body's top level (a mutated
+  // "5e-324" is signed as those characters, not as the number a parser makes of them).
+  const { app_id: appId = '', timestamp = '' } = topLevelFields(raw.toString('utf8'), [
+    'app_id',
+    'timestamp',
+  ]);
   const mac = crypto
     .createHash('sha256')
     .update(appId)
