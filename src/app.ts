@@ -9,6 +9,7 @@ import type { Config } from './config';
 import { Handoffs, limitedNotifier, telegramNotifier } from './admin/handoffs';
 import { adminRouter } from './admin/router';
 import { adapterSender } from './admin/officer-send';
+import { gzipStatic } from './admin/gzip-static';
 import { Officers } from './admin/officers';
 import { pseudonymize } from './privacy/pseudonym';
 import { linkRouter } from './privacy/links';
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps) {
       secureCookie: config.PUBLIC_BASE_URL.startsWith('https:'),
     }),
   );
+  app.use(gzipStatic(PUBLIC_DIR, { maxAgeSeconds: 3600, index: 'index.html' }));
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '1h' }));
 
   app.use(errorHandler(logger));

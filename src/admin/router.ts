@@ -27,6 +27,7 @@ import type { CitizenReplySender } from './officer-send';
 import { BUILT_IN_ADMIN, OfficerInputError, type Officer, type Officers } from './officers';
 import * as views from './views';
 import { reportCsv, reportXlsx, unansweredCsvVi } from './exports';
+import { gzipStatic } from './gzip-static';
 
 const ASSETS_DIR = path.join(PACKAGE_ROOT, 'public', 'admin');
 // chart.js's package exports hide dist/; serve the UMD build straight from node_modules.
@@ -109,7 +110,9 @@ export function adminRouter(deps: AdminDeps): Router {
       },
     }),
   );
+  router.use('/assets', gzipStatic(ASSETS_DIR, { maxAgeSeconds: 3600 }));
   router.use('/assets', express.static(ASSETS_DIR, { maxAge: '1h', index: false }));
+  router.use('/assets', gzipStatic(CHART_JS_DIR, { maxAgeSeconds: 86_400 }));
   router.use('/assets', express.static(CHART_JS_DIR, { maxAge: '1d', index: false }));
   // Pages, JSON and CSV show citizens' messages: no browser or proxy may keep a copy.
   router.use((_req, res, next) => {

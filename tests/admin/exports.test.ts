@@ -93,3 +93,31 @@ describe('dashboard downloads', () => {
     );
   });
 });
+
+describe('static assets', () => {
+  const { app, db } = buildTestApp();
+  afterAll(() => db.close());
+
+  it('are sent gzip-compressed to browsers that accept it, and plain to others', async () => {
+    const gz = await request(app)
+      .get('/admin/assets/chart.umd.min.js')
+      .set('accept-encoding', 'gzip, deflate, br')
+      .buffer(true)
+      .parse((r, done) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+    expect(gz.status).toBe(200);
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(Number(gz.headers['content-length'])).toBeLessThan(100_000);
+    const page = await request(app).get('/chat.js').set('accept-encoding', 'gzip');
+    expect(page.headers['content-encoding']).toBe('gzip');
+    expect(page.headers.vary).toContain('Accept-Encoding');
+    const plain = await request(app).get('/chat.js').set('accept-encoding', 'identity');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.text).toContain('TRANSCRIPT_KEY');
+    const escape = await request(app).get('/..%2Fpackage.json').set('accept-encoding', 'gzip');
+    expect(escape.status).not.toBe(200);
+  });
+});
