@@ -119,6 +119,7 @@ export function createApp(deps: AppDeps) {
       handoffs,
       officers: new Officers(db),
       sender: adapterSender(db, channels.adapters, logger),
+      answers: () => knowledge.current.knowledge.answers,
       titleOf: (id) => (id ? (knowledge.current.knowledge.answers.get(id)?.title ?? id) : ''),
       password: config.ADMIN_PASSWORD,
       secureCookie: config.PUBLIC_BASE_URL.startsWith('https:'),

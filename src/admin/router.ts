@@ -8,10 +8,12 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import helmet from 'helmet';
 import { BASE_CSP_DIRECTIVES } from '../security';
 import { vietnamDayStart } from '../core/vietnam-day';
+import { REVIEW_MAX_AGE_DAYS, type Answer } from '../knowledge/loader';
 import type { Db } from '../store/db';
 import { eraseCitizen, erasedRows, isPseudonym } from '../privacy/erase';
 import {
   checkRange,
+  periodRange,
   presetRange,
   PRESETS,
   ReportInputError,
@@ -43,6 +45,8 @@ export interface AdminDeps {
   officers: Officers;
   /** Takes an officer's reply to the citizen's channel (src/admin/officer-send.ts). */
   sender: CitizenReplySender;
+  /** The answers now served, for the list of answers to review. */
+  answers: () => ReadonlyMap<string, Answer>;
   /** The title of an answer id, for people (ids stay internal). */
   titleOf: (answerId: string | null | undefined) => string;
   /** Undefined: the dashboard answers 503 and says to set ADMIN_PASSWORD. */
@@ -84,6 +88,24 @@ function selection(req: Request, now: number): Selection {
   const params = new URLSearchParams({ from: range.from, to: range.to });
   if (channel) params.set('channel', channel);
   return { range, channel, form: { ...range, preset, channel }, query: params.toString() };
+}
+
+/** The one-click periods of the periodic report page. */
+const PERIOD_PRESETS: [Preset, string][] = [
+  ['last-month', 'Tháng trước'],
+  ['last-quarter', 'Quý trước'],
+  ['last-half-year', '6 tháng trước'],
+  ['last-year', 'Năm trước'],
+];
+
+/** The period name ("2026-03", "2026-Q1", "2026-H1", "2026") of a preset's range. */
+function periodOf(range: DateRange): string {
+  const [year, month] = range.from.split('-');
+  const months = Number(range.to.slice(5, 7)) - Number(month) + 1;
+  if (months === 1) return `${year}-${month}`;
+  if (months === 3) return `${year}-Q${Math.ceil(Number(month) / 3)}`;
+  if (months === 6) return `${year}-H${Number(month) <= 6 ? 1 : 2}`;
+  return year;
 }
 
 /** Today as a Vietnam day (YYYY-MM-DD). */
@@ -207,6 +229,42 @@ export function adminRouter(deps: AdminDeps): Router {
     const daily = past ? reports.daily(past, s.channel) : { days: [], citizens: {}, fallbackRate: [] };
     const titles = Object.fromEntries(report.intents.map((i) => [i.key, deps.titleOf(i.key)]));
     res.json({ report, daily, titles });
+  });
+
+  router.get('/report', (req, res) => {
+    const quick = PERIOD_PRESETS.map(([preset, label]) => ({
+      period: periodOf(presetRange(preset, now())),
+      label,
+    }));
+    const period =
+      typeof req.query.period === 'string' && req.query.period ? req.query.period : quick[1].period;
+    const range = periodRange(period);
+    const total = reports.reach(range, null, 10);
+    const perChannel = CHANNEL_SHEETS.map((ch) => reports.reach(range, ch, 0));
+    html(
+      res,
+      views.periodicReportPage(
+        { period, label: views.periodLabel(period), total, perChannel },
+        quick,
+        deps.titleOf,
+      ),
+    );
+  });
+
+  router.get('/review', (_req, res) => {
+    const today = vnToday(now());
+    const items = [...deps.answers().values()]
+      .map((a) => ({
+        intent: a.intent,
+        title: a.title,
+        file: a.file,
+        reviewed: a.reviewed,
+        needsReview: a.needsReview,
+        overdue: (Date.parse(today) - Date.parse(a.reviewed)) / 86_400_000 > REVIEW_MAX_AGE_DAYS,
+      }))
+      .filter((i) => i.needsReview || i.overdue)
+      .sort((a, b) => a.reviewed.localeCompare(b.reviewed) || a.title.localeCompare(b.title, 'vi'));
+    html(res, views.reviewPage(items, REVIEW_MAX_AGE_DAYS));
   });
 
   router.get('/unanswered', (req, res) => {

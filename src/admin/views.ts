@@ -31,7 +31,9 @@ export const CHANNEL_NAMES: Record<string, string> = {
 
 const NAV = [
   ['/admin', 'Tổng quan'],
+  ['/admin/report', 'Báo cáo định kỳ'],
   ['/admin/unanswered', 'Câu hỏi chưa trả lời'],
+  ['/admin/review', 'Cần rà soát'],
   ['/admin/feedback', 'Đánh giá 👎'],
   ['/admin/handoffs', 'Yêu cầu gặp cán bộ'],
   ['/admin/privacy', 'Xóa dữ liệu'],
@@ -503,5 +505,123 @@ số liệu tổng hợp không gắn với người nào được giữ lại.<
 <label for="userKey">Mã ẩn danh</label><input id="userKey" name="userKey" required pattern="[0-9a-f]{32}" autocomplete="off">
 <button type="submit">Xóa toàn bộ dữ liệu</button></form>`,
     '/admin/privacy',
+  );
+}
+
+export interface PeriodicReport {
+  period: string;
+  label: string;
+  total: ReachReport;
+  perChannel: ReachReport[];
+}
+
+/** "2026-Q3" → "Quý III/2026" etc., for the report's title. */
+export function periodLabel(period: string): string {
+  let m: RegExpMatchArray | null;
+  if ((m = period.match(/^(\d{4})-(\d{2})$/))) return `Tháng ${Number(m[2])}/${m[1]}`;
+  if ((m = period.match(/^(\d{4})-Q([1-4])$/i)))
+    return `Quý ${['I', 'II', 'III', 'IV'][Number(m[2]) - 1]}/${m[1]}`;
+  if ((m = period.match(/^(\d{4})-H([12])$/i))) return `6 tháng ${m[2] === '1' ? 'đầu' : 'cuối'} năm ${m[1]}`;
+  return `Năm ${period}`;
+}
+
+/**
+ * The printable periodic report: the figures per channel and in total, what citizens asked
+ * about (by title), what the bot could not answer, and how each figure is counted.
+ */
+export function periodicReportPage(
+  r: PeriodicReport,
+  quick: { period: string; label: string }[],
+  titleOf: (id: string) => string,
+): string {
+  const columns = [...r.perChannel, r.total];
+  const head = columns.map((c) => `<th>${esc(c.channel ? CHANNEL_NAMES[c.channel] : 'Tổng')}</th>`).join('');
+  const row = (label: string, value: (c: ReachReport) => string) =>
+    `<tr><th scope="row">${esc(label)}</th>${columns.map((c) => `<td class="n">${esc(value(c))}</td>`).join('')}</tr>`;
+  const rate = (c: ReachReport) => pct(c.answered + c.fallbacks === 0 ? null : c.fallbackRate);
+  const t = r.total;
+  return page(
+    `Báo cáo ${r.label}`,
+    `<nav class="presets no-print" aria-label="Kỳ báo cáo">${quick
+      .map(
+        (q) =>
+          `<a class="preset${q.period === r.period ? ' preset--on' : ''}" href="/admin/report?period=${esc(q.period)}">${esc(q.label)}</a>`,
+      )
+      .join('')}</nav>
+<form method="get" action="/admin/report" class="range no-print"><label>Kỳ khác
+<input name="period" value="${esc(r.period)}" pattern="[0-9]{4}(-(0[1-9]|1[0-2])|-[QqHh][1-4])?" title="2026-03 (tháng), 2026-Q1 (quý), 2026-H1 (6 tháng), 2026 (năm)" required></label>
+<button type="submit">Xem</button> <span class="muted">Để in hoặc lưu PDF: Ctrl+P.</span>
+<a href="/admin/export/report.xlsx?from=${esc(t.range.from)}&amp;to=${esc(t.range.to)}" download>Tải Excel (.xlsx)</a></form>
+<p>Từ ngày ${esc(t.range.from)} đến ngày ${esc(t.range.to)}. Trợ lý TTHC trên các kênh Web, Zalo, Messenger, Telegram.</p>
+${t.messagesIn === 0 ? `<p class="empty" role="status">Chưa có dữ liệu trong kỳ này.</p>` : ''}
+<h2>1. Kết quả tiếp cận theo kênh</h2>
+<table class="report"><thead><tr><th></th>${head}</tr></thead><tbody>
+${row('Người dân tiếp cận', (c) => num(c.uniqueCitizens))}
+${row('Trong đó người mới', (c) => num(c.newCitizens))}
+${row('Cuộc trò chuyện', (c) => num(c.conversations))}
+${row('Tin nhắn đến', (c) => num(c.messagesIn))}
+${row('Tin nhắn đi', (c) => num(c.messagesOut))}
+${row('Câu hỏi được trả lời', (c) => num(c.answered))}
+${row('Tỷ lệ chưa trả lời được', rate)}
+${row('Yêu cầu gặp cán bộ', (c) => num(c.handoffs))}
+${row('Đã được cán bộ trả lời', (c) => num(c.handoffsAnswered))}
+${row('Mức hài lòng (👍 / tổng đánh giá)', (c) => pct(c.satisfactionRate))}
+${row('Lượt mở liên kết', (c) => num(c.linkClicks))}
+</tbody></table>
+<h2>2. Nội dung người dân hỏi nhiều nhất</h2>
+${countTable(
+  'Theo chủ đề',
+  'Chủ đề',
+  t.topics.map((x) => ({ name: TOPIC_NAMES[x.key] ?? x.key, n: x.n })),
+)}
+${countTable(
+  'Theo câu trả lời, thủ tục (10 nhiều nhất)',
+  'Câu trả lời',
+  t.intents.slice(0, 10).map((i) => ({ name: titleOf(i.key), n: i.n })),
+)}
+<h2>3. Câu hỏi trợ lý chưa trả lời được (10 nhóm nhiều nhất)</h2>
+<table><thead><tr><th>Số lần</th><th>Ví dụ người dân gõ</th></tr></thead><tbody>${
+      t.unanswered
+        .slice(0, 10)
+        .map(
+          (g) =>
+            `<tr><td class="n">${num(g.n)}</td><td class="citizen">${esc(g.example ?? g.normalised)}</td></tr>`,
+        )
+        .join('') || `<tr><td colspan="2">${NO_DATA}</td></tr>`
+    }</tbody></table>
+<h2>4. Cách tính</h2>${HOW_COUNTED}`,
+    '/admin/report',
+  );
+}
+
+export interface ReviewItem {
+  intent: string;
+  title: string;
+  file: string;
+  reviewed: string;
+  needsReview: boolean;
+  overdue: boolean;
+}
+
+/** Answers marked needs_review or whose review date is older than the limit. */
+export function reviewPage(items: ReviewItem[], maxAgeDays: number): string {
+  const rows = items
+    .map(
+      (i) => `<tr><td>${esc(i.title)}</td><td><code>${esc(i.file)}</code></td><td>${esc(i.reviewed)}</td>
+<td>${[
+        i.needsReview ? 'còn thông tin chưa kiểm tra (needs_review)' : '',
+        i.overdue ? `quá ${maxAgeDays} ngày chưa rà soát` : '',
+      ]
+        .filter(Boolean)
+        .join('; ')}</td></tr>`,
+    )
+    .join('');
+  return page(
+    'Câu trả lời cần rà soát',
+    `<p class="muted">Các câu trả lời còn ghi <code>needs_review</code> hoặc đã quá ${maxAgeDays} ngày kể từ ngày rà soát (<code>reviewed</code>).
+Biên tập viên sửa tệp, cập nhật ngày <code>reviewed</code>, rồi chạy <code>npm run content:check</code>.</p>
+<table><thead><tr><th>Câu trả lời</th><th>Tệp</th><th>Rà soát lần cuối</th><th>Lý do</th></tr></thead>
+<tbody>${rows || '<tr><td colspan="4">Không có câu trả lời nào cần rà soát.</td></tr>'}</tbody></table>`,
+    '/admin/review',
   );
 }

@@ -121,3 +121,36 @@ describe('static assets', () => {
     expect(escape.status).not.toBe(200);
   });
 });
+
+describe('periodic report and review list', () => {
+  const { app, db } = buildTestApp({ ADMIN_PASSWORD: PASSWORD });
+  let cookie: string;
+  beforeAll(async () => {
+    const res = await request(app).post('/admin/login').type('form').send({ password: PASSWORD });
+    cookie = String(res.headers['set-cookie']).split(';')[0];
+  });
+  afterAll(() => db.close());
+
+  it('opens on last quarter, one click for each named period, and says when there is no data', async () => {
+    const res = await request(app).get('/admin/report').set('cookie', cookie);
+    expect(res.status).toBe(200);
+    const d = new Date(Date.now() + 7 * 3_600_000);
+    const q = Math.ceil((d.getUTCMonth() + 1) / 3);
+    const last = q === 1 ? `${d.getUTCFullYear() - 1}-Q4` : `${d.getUTCFullYear()}-Q${q - 1}`;
+    expect(res.text).toContain(`class="preset preset--on" href="/admin/report?period=${last}"`);
+    expect(res.text).toMatch(/<h1>Báo cáo Quý (I|II|III|IV)\/\d{4}<\/h1>/);
+    expect(res.text).toContain('Chưa có dữ liệu trong kỳ này');
+    expect(res.text).toContain('Cách tính');
+    const month = await request(app).get('/admin/report?period=2026-03').set('cookie', cookie);
+    expect(month.text).toContain('<h1>Báo cáo Tháng 3/2026</h1>');
+    const bad = await request(app).get('/admin/report?period=2026-Q9').set('cookie', cookie);
+    expect(bad.status).toBe(400);
+  });
+
+  it('lists the answers marked needs_review by title', async () => {
+    const res = await request(app).get('/admin/review').set('cookie', cookie);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('needs_review');
+    expect(res.text).toMatch(/<code>content\/[^<]+\.md<\/code>/);
+  });
+});
