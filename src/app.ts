@@ -120,6 +120,7 @@ export function createApp(deps: AppDeps) {
       officers: new Officers(db),
       sender: adapterSender(db, channels.adapters, logger),
       answers: () => knowledge.current.knowledge.answers,
+      contentDirs: { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },
       titleOf: (id) => (id ? (knowledge.current.knowledge.answers.get(id)?.title ?? id) : ''),
       password: config.ADMIN_PASSWORD,
       secureCookie: config.PUBLIC_BASE_URL.startsWith('https:'),

@@ -8,7 +8,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import helmet from 'helmet';
 import { BASE_CSP_DIRECTIVES } from '../security';
 import { vietnamDayStart } from '../core/vietnam-day';
-import { REVIEW_MAX_AGE_DAYS, type Answer } from '../knowledge/loader';
+import { REVIEW_MAX_AGE_DAYS, type Answer, type KnowledgeDirs } from '../knowledge/loader';
 import type { Db } from '../store/db';
 import { eraseCitizen, erasedRows, isPseudonym } from '../privacy/erase';
 import {
@@ -30,6 +30,7 @@ import { BUILT_IN_ADMIN, OfficerInputError, type Officer, type Officers } from '
 import * as views from './views';
 import { reportCsv, reportXlsx, unansweredCsvVi } from './exports';
 import { gzipStatic } from './gzip-static';
+import { addTrainingPhrase } from './training';
 
 const ASSETS_DIR = path.join(PACKAGE_ROOT, 'public', 'admin');
 // chart.js's package exports hide dist/; serve the UMD build straight from node_modules.
@@ -45,6 +46,8 @@ export interface AdminDeps {
   officers: Officers;
   /** Takes an officer's reply to the citizen's channel (src/admin/officer-send.ts). */
   sender: CitizenReplySender;
+  /** Where the content and training phrases live (CONTENT_DIR, INTENTS_DIR). */
+  contentDirs: KnowledgeDirs;
   /** The answers now served, for the list of answers to review. */
   answers: () => ReadonlyMap<string, Answer>;
   /** The title of an answer id, for people (ids stay internal). */
@@ -67,8 +70,8 @@ interface Selection {
  * Reads ?from=&to= or ?preset= (default: this quarter) and ?channel=. Typed dates win over a
  * preset: a form that carries both means the officer changed the dates.
  */
-function selection(req: Request, now: number): Selection {
-  const q = req.query as Record<string, string | undefined>;
+function selection(query: Request['query'], now: number): Selection {
+  const q = query as Record<string, string | undefined>;
   let preset = typeof q.preset === 'string' ? q.preset : '';
   const channel = typeof q.channel === 'string' && q.channel !== '' ? q.channel : null;
   if (channel !== null && !CHANNELS.has(channel))
@@ -218,12 +221,12 @@ export function adminRouter(deps: AdminDeps): Router {
   });
 
   router.get('/', (req, res) => {
-    const s = selection(req, now());
+    const s = selection(req.query, now());
     html(res, views.overviewPage(reports.reach(s.range, s.channel), s.form, s.query, deps.titleOf));
   });
 
   router.get('/api/overview', (req, res) => {
-    const s = selection(req, now());
+    const s = selection(req.query, now());
     const report = reports.reach(s.range, s.channel);
     const past = upToToday(s.range, now());
     const daily = past ? reports.daily(past, s.channel) : { days: [], citizens: {}, fallbackRate: [] };
@@ -267,13 +270,41 @@ export function adminRouter(deps: AdminDeps): Router {
     html(res, views.reviewPage(items, REVIEW_MAX_AGE_DAYS));
   });
 
-  router.get('/unanswered', (req, res) => {
-    const s = selection(req, now());
-    html(res, views.unansweredPage(reports.unanswered(s.range, s.channel, 500), s.form, s.query));
+  const topics = () =>
+    [...deps.answers().values()]
+      .map((a) => ({ id: a.intent, title: a.title }))
+      .sort((a, b) => a.title.localeCompare(b.title, 'vi'));
+  const unanswered = (query: Request['query'], res: Response, flash?: { ok: boolean; text: string }) => {
+    const s = selection(query, now());
+    html(
+      res,
+      views.unansweredPage(reports.unanswered(s.range, s.channel, 500), s.form, s.query, topics(), flash),
+    );
+  };
+  router.get('/unanswered', (req, res) => unanswered(req.query, res));
+  router.post('/unanswered/train', (req, res) => {
+    const field = (name: string) => (typeof req.body?.[name] === 'string' ? (req.body[name] as string) : '');
+    const result = addTrainingPhrase(deps.contentDirs, {
+      intent: field('intent'),
+      phrase: field('phrase'),
+      editor: me(res).name,
+      day: vnToday(now()),
+    });
+    // Back to the same period and channel.
+    const back = Object.fromEntries(new URLSearchParams(field('back')));
+    const title = deps.titleOf(field('intent'));
+    if (!result.ok) res.status(400);
+    unanswered(
+      back,
+      res,
+      result.ok
+        ? { ok: true, text: `Đã thêm câu hỏi mẫu vào chủ đề "${title}" (${result.file}).` }
+        : { ok: false, text: result.message },
+    );
   });
 
   router.get('/feedback', (req, res) => {
-    const s = selection(req, now());
+    const s = selection(req.query, now());
     const [start, end] = rangeMs(s.range);
     const ch = s.channel ? ' AND f.channel = @channel' : '';
     const params = { start, end, channel: s.channel };
@@ -501,7 +532,7 @@ export function adminRouter(deps: AdminDeps): Router {
   });
 
   router.get('/export/report.csv', (req, res) => {
-    const s = selection(req, now());
+    const s = selection(req.query, now());
     sendCsv(
       res,
       `bao-cao-${s.range.from}_${s.range.to}.csv`,
@@ -509,7 +540,7 @@ export function adminRouter(deps: AdminDeps): Router {
     );
   });
   router.get('/export/report.xlsx', (req, res) => {
-    const s = selection(req, now());
+    const s = selection(req.query, now());
     const perChannel = CHANNEL_SHEETS.map((ch) => reports.reach(s.range, ch));
     res
       .attachment(`bao-cao-${s.range.from}_${s.range.to}.xlsx`)
@@ -517,7 +548,7 @@ export function adminRouter(deps: AdminDeps): Router {
       .send(reportXlsx(reports.reach(s.range, null), perChannel, deps.titleOf));
   });
   router.get('/export/unanswered.csv', (req, res) => {
-    const s = selection(req, now());
+    const s = selection(req.query, now());
     sendCsv(
       res,
       `cau-hoi-chua-tra-loi-${s.range.from}_${s.range.to}.csv`,

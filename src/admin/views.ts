@@ -223,20 +223,39 @@ ${HOW_COUNTED}
   );
 }
 
-export function unansweredPage(groups: UnansweredGroup[], form: RangeForm, query: string): string {
+/** Rows that get the "add as a training phrase" form (the most frequent first). */
+const TRAIN_ROWS = 100;
+
+export function unansweredPage(
+  groups: UnansweredGroup[],
+  form: RangeForm,
+  query: string,
+  topics: { id: string; title: string }[],
+  flash?: { ok: boolean; text: string },
+): string {
+  const options = topics.map((t) => `<option value="${esc(t.id)}">${esc(t.title)}</option>`).join('');
   const rows = groups
-    .map(
-      (g) =>
-        `<tr><td class="n">${num(g.n)}</td><td>${esc(g.normalised)}</td><td class="citizen">${esc(g.example)}</td></tr>`,
-    )
+    .map((g, i) => {
+      const train =
+        i < TRAIN_ROWS
+          ? `<form method="post" action="/admin/unanswered/train" class="train">
+<input type="hidden" name="back" value="${esc(query)}">
+<label class="visually-hidden" for="p-${i}">Câu hỏi mẫu</label><input id="p-${i}" name="phrase" value="${esc(g.example ?? g.normalised)}" maxlength="300" required>
+<label class="visually-hidden" for="t-${i}">Chủ đề</label><select id="t-${i}" name="intent" required><option value="">— chọn chủ đề —</option>${options}</select>
+<button type="submit">Thêm làm câu hỏi mẫu</button></form>`
+          : '';
+      return `<tr><td class="n">${num(g.n)}</td><td>${esc(g.normalised)}</td><td class="citizen">${esc(g.example)}</td><td>${train}</td></tr>`;
+    })
     .join('');
   return page(
     'Câu hỏi chưa trả lời',
-    `${rangeForm('/admin/unanswered', form)}
+    `${flash ? `<p class="${flash.ok ? 'ok' : 'error'}" role="status">${esc(flash.text)}</p>` : ''}${rangeForm('/admin/unanswered', form)}
 <p class="muted">Gộp theo nội dung đã chuẩn hóa (không dấu). Số căn cước, số điện thoại, email đã được xóa trước khi lưu.
+Chọn chủ đề rồi bấm "Thêm làm câu hỏi mẫu": câu được ghi vào tệp <code>intents/&lt;chủ đề&gt;.yaml</code> kèm tên bạn và ngày,
+được kiểm tra như <code>npm run content:check</code>, và trợ lý học lại trong vài giây.
 <a href="/admin/export/unanswered.csv?${esc(query)}" download>Tải CSV cho biên tập viên</a></p>
-<table><thead><tr><th>Số lần</th><th>Câu hỏi (chuẩn hóa)</th><th>Ví dụ người dân gõ</th></tr></thead>
-<tbody>${rows || '<tr><td colspan="3">Không có câu hỏi nào trong kỳ này.</td></tr>'}</tbody></table>`,
+<table><thead><tr><th>Số lần</th><th>Câu hỏi (chuẩn hóa)</th><th>Ví dụ người dân gõ</th><th>Dạy trợ lý</th></tr></thead>
+<tbody>${rows || '<tr><td colspan="4">Không có câu hỏi nào trong kỳ này.</td></tr>'}</tbody></table>`,
     '/admin/unanswered',
   );
 }
