@@ -4,16 +4,14 @@
  *
  *   web        the chat page polls /api/chat/officer and shows it (pending until shown)
  *   zalo       consultation messages up to 7 days after the citizen's last message
- *   messenger  24 hours after the citizen's last message (standard reply). Meta allows a
- *              person's reply up to 7 days with MESSAGE_TAG + HUMAN_AGENT, but the adapter's
- *              send() always writes messaging_type RESPONSE: until it can tag a message, the
- *              officer is told after 24 h rather than sending something Meta refuses.
+ *   messenger  up to 7 days after the citizen's last message, sent with the HUMAN_AGENT tag
+ *              (the recipient's meta says a person wrote it: HUMAN_AUTHOR)
  *   telegram   no window (the bot may write to a private chat that started it)
  *
  * Outside the window nothing is sent and the officer is told so. Rendering and sending are
  * the channel adapter's own render() and send(): there is no second sending path.
  */
-import type { ChannelAdapter, OutboundPart } from '../channels/types';
+import { HUMAN_AUTHOR, type ChannelAdapter, type OutboundPart } from '../channels/types';
 import { ChannelError } from '../errors';
 import type { Logger } from '../logger';
 import type { Db } from '../store/db';
@@ -25,7 +23,7 @@ const DAY_MS = 86_400_000;
 export const OFFICER_REPLY_WINDOW_MS: Record<string, number | null> = {
   web: null,
   zalo: 7 * DAY_MS,
-  messenger: DAY_MS,
+  messenger: 7 * DAY_MS,
   telegram: null,
 };
 
@@ -138,7 +136,7 @@ async function sendWithRetry(
 ): Promise<SendOutcome | null> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await adapter.send({ userId, meta: {} }, part, AbortSignal.timeout(SEND_TIMEOUT_MS));
+      await adapter.send({ userId, meta: HUMAN_AUTHOR }, part, AbortSignal.timeout(SEND_TIMEOUT_MS));
       return null;
     } catch (err) {
       const retryable = err instanceof ChannelError ? err.transient : true;

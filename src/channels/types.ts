@@ -65,6 +65,13 @@ export interface Recipient {
   meta: Readonly<Record<string, string>>;
 }
 
+/**
+ * `meta` of a message written by a person (an officer's reply from the inbox), not the bot:
+ * Messenger then sends it with the HUMAN_AGENT tag, allowed up to 7 days after the user's
+ * last message instead of 24 hours.
+ */
+export const HUMAN_AUTHOR = { author: 'human' } as const;
+
 /** The webhook body is not what the platform sends (not JSON): answered 400. */
 export class WebhookBodyError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -166,8 +166,12 @@ describe("officers' inbox", () => {
     // Platforms: each reply reached the fake API, addressed to the citizen's platform id.
     const zalo = fake.sendsTo('zalo', ZALO_USER).map((r) => JSON.stringify(r.body));
     expect(zalo.some((b) => b.includes(texts.zalo))).toBe(true);
-    const messenger = fake.sendsTo('messenger', MESSENGER_USER).map((r) => JSON.stringify(r.body));
-    expect(messenger.some((b) => b.includes(texts.messenger))).toBe(true);
+    const messenger = fake
+      .sendsTo('messenger', MESSENGER_USER)
+      .find((r) => JSON.stringify(r.body).includes(texts.messenger))!;
+    expect(messenger.body).toMatchObject({ messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' });
+    // The bot's own answers stay standard responses.
+    expect(fake.sendsTo('messenger', MESSENGER_USER)[0].body).toMatchObject({ messaging_type: 'RESPONSE' });
     const telegram = fake.sendsTo('telegram', TELEGRAM_CHAT).map((r) => JSON.stringify(r.body));
     expect(telegram.some((b) => b.includes(texts.telegram))).toBe(true);
     const statuses = t.db.prepare('SELECT channel, status FROM officer_messages ORDER BY id').all();

@@ -23,9 +23,7 @@ describe('unanswered question → training phrase', () => {
   });
   let cookie: string;
   beforeAll(async () => {
-    await request(app)
-      .post('/api/chat')
-      .send({ userId: 'q1', text: 'giá vàng hôm nay' });
+    await request(app).post('/api/chat').send({ userId: 'q1', text: 'giá vàng hôm nay' });
     const login = await request(app).post('/admin/login').type('form').send({ password: PASSWORD });
     cookie = String(login.headers['set-cookie']).split(';')[0];
   });
@@ -41,15 +39,11 @@ describe('unanswered question → training phrase', () => {
   it('appends the phrase with the editor and date, and the file still passes the check', async () => {
     const file = path.join(intentsDir, 'proc.id_card.yaml');
     const before = fs.readFileSync(file, 'utf8');
-    const res = await request(app)
-      .post('/admin/unanswered/train')
-      .set('cookie', cookie)
-      .type('form')
-      .send({
-        intent: 'proc.id_card',
-        phrase: 'thẻ căn cước của tôi bị gãy làm lại ở đâu',
-        back: 'preset=year',
-      });
+    const res = await request(app).post('/admin/unanswered/train').set('cookie', cookie).type('form').send({
+      intent: 'proc.id_card',
+      phrase: 'thẻ căn cước của tôi bị gãy làm lại ở đâu',
+      back: 'preset=year',
+    });
     expect(res.status).toBe(200);
     expect(res.text).toContain('Đã thêm câu hỏi mẫu');
     const after = fs.readFileSync(file, 'utf8');

@@ -11,6 +11,7 @@ import type { Logger } from '../../logger';
 import { parseJsonKeepingBigInts } from '../json';
 import {
   header,
+  HUMAN_AUTHOR,
   type ChannelAdapter,
   type HandshakeResult,
   type InboundEvent,
@@ -89,6 +90,13 @@ export class MessengerAdapter implements ChannelAdapter {
   }
 
   send(to: Recipient, part: OutboundPart, signal: AbortSignal): Promise<void> {
-    return sendMessenger(this.options, to.userId, part, signal, this.logger);
+    return sendMessenger(
+      this.options,
+      to.userId,
+      part,
+      signal,
+      this.logger,
+      to.meta.author === HUMAN_AUTHOR.author,
+    );
   }
 }

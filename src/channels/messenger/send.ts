@@ -1,7 +1,8 @@
 /**
  * Sending to Messenger: `POST {MESSENGER_API_BASE}/me/messages?access_token=…` with
- * `{recipient:{id}, messaging_type:"RESPONSE", message}`; Graph errors sorted into
- * retry-worthy and final.
+ * `{recipient:{id}, messaging_type:"RESPONSE", message}` — or, for a message a person wrote
+ * (an officer's reply), `messaging_type:"MESSAGE_TAG", tag:"HUMAN_AGENT"`, which Meta allows
+ * up to 7 days after the user's last message; Graph errors sorted into retry-worthy and final.
  */
 import { ChannelError } from '../../errors';
 import type { Logger } from '../../logger';
@@ -25,12 +26,16 @@ export async function sendMessenger(
   part: OutboundPart,
   signal: AbortSignal,
   logger: Logger,
+  humanAgent = false,
 ): Promise<void> {
+  const kind = humanAgent
+    ? { messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' }
+    : { messaging_type: 'RESPONSE' };
   const url = `${options.apiBase}/me/messages?access_token=${encodeURIComponent(options.pageAccessToken)}`;
   const res = await postJson(
     'messenger',
     url,
-    { recipient: { id: userId }, messaging_type: 'RESPONSE', message: part },
+    { recipient: { id: userId }, ...kind, message: part },
     { signal, timeoutMs: options.timeoutMs },
   );
   checkGraphResponse(res, logger);
