@@ -19,7 +19,7 @@ import { containerBootstrap } from '@nlpjs/core';
 import { Nlp } from '@nlpjs/nlp';
 import { trainClassifier, trainClassifierInSlices, type TrainingData } from '../src/nlu/classifier';
 import { evaluate, readLabelled, type LabelledMessage } from '../src/nlu/evaluate';
-import { readTrainingData } from '../src/nlu/training-data';
+import { readTrainingData } from '../src/knowledge/training-data';
 import { VARIANTS } from '../tests/support/variants';
 import { cliConfig, runCli } from './cli-support';
 

@@ -1,5 +1,5 @@
 /** `npm run --silent intents:export`: every training phrase, one `{"text", "intent"}` per line. */
-import { readTrainingData } from '../src/nlu/training-data';
+import { readTrainingData } from '../src/knowledge/training-data';
 import { cliConfig, runCli } from './cli-support';
 
 void runCli(() => {

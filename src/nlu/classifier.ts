@@ -11,8 +11,8 @@
  * đ, and scores lower on our held-out set, mostly on out-of-scope messages (`npm run
  * bench:nlu` prints both side by side).
  */
-import type { Knowledge } from '../knowledge/loader';
 import { extractFeatures, type FeatureVector } from './features';
+import type { Abbreviations } from './intents-schema';
 import { Normaliser, respellings, type NormalisedText } from './normalise';
 
 export interface Classification {
@@ -36,7 +36,13 @@ export interface ClassifierOptions {
   epochs?: number;
 }
 
-export type TrainingData = Pick<Knowledge, 'intents' | 'outOfScope' | 'abbreviations'>;
+/** What the classifier learns from (a Knowledge snapshot has these and more). */
+export interface TrainingData {
+  /** `file`: where the phrases were read, for messages. */
+  intents: { id: string; phrases: string[]; file?: string }[];
+  outOfScope: string[];
+  abbreviations: Abbreviations;
+}
 
 /** The class id of out-of-scope examples inside the model. */
 const OUT_OF_SCOPE = '__out_of_scope__';

@@ -8,7 +8,7 @@
  * repair of words unknown to the training vocabulary (VNI digits, Telex letters, teencode
  * spellings, two words typed together, Damerau–Levenshtein distance 1).
  */
-import type { Abbreviations } from '../knowledge/schema';
+import type { Abbreviations } from './intents-schema';
 
 export interface NormalisedText {
   /** Lowercase NFC text with punctuation and emoji removed; diacritics kept. */

@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import { Router } from 'express';
-import type { ChannelName, Reply } from '../dialogue/types';
+import type { ChannelName, Reply } from '../core/message';
 import type { Db } from '../store/db';
 
 const TOKEN = /^[A-Za-z0-9_-]{8,32}$/;

@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config';
 import { trainClassifier, type TrainingData } from '../../src/nlu/classifier';
 import { evaluate, readLabelled, type LabelledMessage } from '../../src/nlu/evaluate';
 import { cleanText, foldAccents } from '../../src/nlu/normalise';
-import { readTrainingData } from '../../src/nlu/training-data';
+import { readTrainingData } from '../../src/knowledge/training-data';
 import { VARIANTS } from '../support/variants';
 
 const ROOT = path.resolve(__dirname, '../..');

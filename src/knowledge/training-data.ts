@@ -5,8 +5,8 @@
  * both parse the files with the same loader code.
  */
 import { ContentError } from '../errors';
-import { readIntentsDir } from '../knowledge/loader';
-import type { TrainingData } from './classifier';
+import { readIntentsDir } from './loader';
+import type { TrainingData } from '../nlu/classifier';
 
 /** Throws the first `ContentError` (file, line, field) when a file is invalid. */
 export function readTrainingData(intentsDir: string): TrainingData {
