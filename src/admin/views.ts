@@ -574,7 +574,7 @@ export function periodicReportPage(
 <p>Từ ngày ${esc(t.range.from)} đến ngày ${esc(t.range.to)}. Trợ lý TTHC trên các kênh Web, Zalo, Messenger, Telegram.</p>
 ${t.messagesIn === 0 ? `<p class="empty" role="status">Chưa có dữ liệu trong kỳ này.</p>` : ''}
 <h2>1. Kết quả tiếp cận theo kênh</h2>
-<table class="report"><thead><tr><th></th>${head}</tr></thead><tbody>
+<div class="scroll"><table class="report"><thead><tr><th></th>${head}</tr></thead><tbody>
 ${row('Người dân tiếp cận', (c) => num(c.uniqueCitizens))}
 ${row('Trong đó người mới', (c) => num(c.newCitizens))}
 ${row('Cuộc trò chuyện', (c) => num(c.conversations))}
@@ -586,7 +586,7 @@ ${row('Yêu cầu gặp cán bộ', (c) => num(c.handoffs))}
 ${row('Đã được cán bộ trả lời', (c) => num(c.handoffsAnswered))}
 ${row('Mức hài lòng (👍 / tổng đánh giá)', (c) => pct(c.satisfactionRate))}
 ${row('Lượt mở liên kết', (c) => num(c.linkClicks))}
-</tbody></table>
+</tbody></table></div>
 <h2>2. Nội dung người dân hỏi nhiều nhất</h2>
 ${countTable(
   'Theo chủ đề',

@@ -134,4 +134,59 @@ describe('officers’ dashboard in a real browser', () => {
     expect(await page.evaluate(() => document.body.dataset.pwned)).toBeUndefined();
     expect(await page.locator('main script').count()).toBe(0);
   });
+
+  for (const viewport of [
+    { width: 360, height: 740 },
+    { width: 1280, height: 900 },
+  ]) {
+    it(`at ${viewport.width}×${viewport.height}: presets, typed dates, tooltips along the line, no future days, report page`, async () => {
+      const shots = process.env.SCREENSHOT_DIR ?? tempDir('tthc-dash-shots-');
+      const page = await browser.newPage({ viewport });
+      await logIn(page);
+      await page.locator('#charts[data-rendered="true"]').waitFor();
+      // The charts show every series of the day under the pointer, and stop at today.
+      const charts = await page.evaluate(() => {
+        const Chart = (
+          window as unknown as {
+            Chart: {
+              getChart(id: string): {
+                options: { interaction: { mode: string; intersect: boolean } };
+                data: { labels: string[] };
+              };
+            };
+          }
+        ).Chart;
+        const line = Chart.getChart('chart-citizens');
+        return { interaction: line.options.interaction, last: line.data.labels.at(-1) };
+      });
+      expect(charts.interaction).toMatchObject({ mode: 'index', intersect: false });
+      const today = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
+      expect(charts.last! <= today).toBe(true);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: path.join(shots, `dashboard-${viewport.width}.png`), fullPage: true });
+
+      // One click for last month; then typed dates win over it.
+      await page.click('nav.presets a:has-text("Tháng trước")');
+      await page.locator('a.preset--on', { hasText: 'Tháng trước' }).waitFor();
+      await page.fill('input[name=from]', '2020-01-01');
+      await page.fill('input[name=to]', '2020-01-31');
+      await page.click('form.range button[type=submit]');
+      await page.waitForURL(/from=2020-01-01&to=2020-01-31/);
+      expect(await page.textContent('main p.muted')).toContain('Từ 2020-01-01 đến 2020-01-31');
+      // An empty period says so instead of drawing zeros.
+      await page.locator('p.empty', { hasText: 'Chưa có dữ liệu' }).first().waitFor();
+      expect(await page.textContent('.tiles')).toContain('chưa có dữ liệu');
+
+      // The printable report opens on last quarter.
+      await page.goto(`${baseUrl}/admin/report`);
+      await page.locator('a.preset--on', { hasText: 'Quý trước' }).waitFor();
+      const reportOverflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - window.innerWidth,
+      );
+      expect(reportOverflow).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: path.join(shots, `report-${viewport.width}.png`), fullPage: true });
+      await page.close();
+    });
+  }
 });
