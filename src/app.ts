@@ -10,6 +10,7 @@ import { Handoffs, limitedNotifier, telegramNotifier } from './admin/handoffs';
 import { adminRouter } from './admin/router';
 import { adapterSender } from './admin/officer-send';
 import { gzipStatic } from './admin/gzip-static';
+import { loadCatalogue, type ProcedureCatalogue } from './procedures/catalogue';
 import { Officers } from './admin/officers';
 import { pseudonymize } from './privacy/pseudonym';
 import { linkRouter } from './privacy/links';
@@ -121,6 +122,7 @@ export function createApp(deps: AppDeps) {
       sender: adapterSender(db, channels.adapters, logger),
       answers: () => knowledge.current.knowledge.answers,
       contentDirs: { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },
+      procedureCatalogue: lazyCatalogue(),
       titleOf: (id) => (id ? (knowledge.current.knowledge.answers.get(id)?.title ?? id) : ''),
       password: config.ADMIN_PASSWORD,
       secureCookie: config.PUBLIC_BASE_URL.startsWith('https:'),
@@ -131,6 +133,12 @@ export function createApp(deps: AppDeps) {
 
   app.use(errorHandler(logger));
   return { app, runtime, sessions, log, reports, handoffs, retention, channels };
+}
+
+/** The procedure catalogue, read once when an editor first adds a procedure alias. */
+function lazyCatalogue(): () => ProcedureCatalogue {
+  let catalogue: ProcedureCatalogue | undefined;
+  return () => (catalogue ??= loadCatalogue());
 }
 
 /**

@@ -30,7 +30,8 @@ import { BUILT_IN_ADMIN, OfficerInputError, type Officer, type Officers } from '
 import * as views from './views';
 import { reportCsv, reportXlsx, unansweredCsvVi } from './exports';
 import { gzipStatic } from './gzip-static';
-import { addTrainingPhrase } from './training';
+import { addProcedureAlias, addTrainingPhrase, procedureChoices } from './training';
+import type { ProcedureCatalogue } from '../procedures/catalogue';
 
 const ASSETS_DIR = path.join(PACKAGE_ROOT, 'public', 'admin');
 // chart.js's package exports hide dist/; serve the UMD build straight from node_modules.
@@ -48,6 +49,8 @@ export interface AdminDeps {
   sender: CitizenReplySender;
   /** Where the content and training phrases live (CONTENT_DIR, INTENTS_DIR). */
   contentDirs: KnowledgeDirs;
+  /** The official procedure catalogue, for checking a new procedure alias (loaded on first use). */
+  procedureCatalogue?: () => ProcedureCatalogue;
   /** The answers now served, for the list of answers to review. */
   answers: () => ReadonlyMap<string, Answer>;
   /** The title of an answer id, for people (ids stay internal). */
@@ -278,27 +281,37 @@ export function adminRouter(deps: AdminDeps): Router {
     const s = selection(query, now());
     html(
       res,
-      views.unansweredPage(reports.unanswered(s.range, s.channel, 500), s.form, s.query, topics(), flash),
+      views.unansweredPage(
+        reports.unanswered(s.range, s.channel, 500),
+        s.form,
+        s.query,
+        topics(),
+        deps.procedureCatalogue ? procedureChoices(deps.contentDirs.contentDir) : [],
+        flash,
+      ),
     );
   };
   router.get('/unanswered', (req, res) => unanswered(req.query, res));
   router.post('/unanswered/train', (req, res) => {
     const field = (name: string) => (typeof req.body?.[name] === 'string' ? (req.body[name] as string) : '');
-    const result = addTrainingPhrase(deps.contentDirs, {
-      intent: field('intent'),
-      phrase: field('phrase'),
-      editor: me(res).name,
-      day: vnToday(now()),
-    });
+    const [kind, id] = field('target').split(/:(.*)/s);
+    const input = { phrase: field('phrase'), editor: me(res).name, day: vnToday(now()) };
+    const result =
+      kind === 'proc' && deps.procedureCatalogue
+        ? addProcedureAlias(deps.contentDirs.contentDir, deps.procedureCatalogue(), {
+            ...input,
+            code: id ?? '',
+          })
+        : addTrainingPhrase(deps.contentDirs, { ...input, intent: kind === 'intent' ? (id ?? '') : '' });
     // Back to the same period and channel.
     const back = Object.fromEntries(new URLSearchParams(field('back')));
-    const title = deps.titleOf(field('intent'));
+    const title = kind === 'proc' ? `thủ tục ${id}` : `chủ đề "${deps.titleOf(id)}"`;
     if (!result.ok) res.status(400);
     unanswered(
       back,
       res,
       result.ok
-        ? { ok: true, text: `Đã thêm câu hỏi mẫu vào chủ đề "${title}" (${result.file}).` }
+        ? { ok: true, text: `Đã thêm vào ${title} (${result.file}).` }
         : { ok: false, text: result.message },
     );
   });

@@ -231,9 +231,19 @@ export function unansweredPage(
   form: RangeForm,
   query: string,
   topics: { id: string; title: string }[],
+  procedures: { code: string; title: string }[],
   flash?: { ok: boolean; text: string },
 ): string {
-  const options = topics.map((t) => `<option value="${esc(t.id)}">${esc(t.title)}</option>`).join('');
+  // A topic gets a training phrase; a procedure gets an alias (another name citizens use).
+  const options =
+    `<optgroup label="Chủ đề (câu hỏi mẫu)">${topics
+      .map((t) => `<option value="intent:${esc(t.id)}">${esc(t.title)}</option>`)
+      .join('')}</optgroup>` +
+    (procedures.length > 0
+      ? `<optgroup label="Thủ tục (tên gọi khác)">${procedures
+          .map((p) => `<option value="proc:${esc(p.code)}">${esc(p.title)}</option>`)
+          .join('')}</optgroup>`
+      : '');
   const rows = groups
     .map((g, i) => {
       const train =
@@ -241,7 +251,7 @@ export function unansweredPage(
           ? `<form method="post" action="/admin/unanswered/train" class="train">
 <input type="hidden" name="back" value="${esc(query)}">
 <label class="visually-hidden" for="p-${i}">Câu hỏi mẫu</label><input id="p-${i}" name="phrase" value="${esc(g.example ?? g.normalised)}" maxlength="300" required>
-<label class="visually-hidden" for="t-${i}">Chủ đề</label><select id="t-${i}" name="intent" required><option value="">— chọn chủ đề —</option>${options}</select>
+<label class="visually-hidden" for="t-${i}">Chủ đề hoặc thủ tục</label><select id="t-${i}" name="target" required><option value="">— chọn chủ đề hoặc thủ tục —</option>${options}</select>
 <button type="submit">Thêm làm câu hỏi mẫu</button></form>`
           : '';
       return `<tr><td class="n">${num(g.n)}</td><td>${esc(g.normalised)}</td><td class="citizen">${esc(g.example)}</td><td>${train}</td></tr>`;
@@ -251,7 +261,8 @@ export function unansweredPage(
     'Câu hỏi chưa trả lời',
     `${flash ? `<p class="${flash.ok ? 'ok' : 'error'}" role="status">${esc(flash.text)}</p>` : ''}${rangeForm('/admin/unanswered', form)}
 <p class="muted">Gộp theo nội dung đã chuẩn hóa (không dấu). Số căn cước, số điện thoại, email đã được xóa trước khi lưu.
-Chọn chủ đề rồi bấm "Thêm làm câu hỏi mẫu": câu được ghi vào tệp <code>intents/&lt;chủ đề&gt;.yaml</code> kèm tên bạn và ngày,
+Chọn chủ đề (hoặc thủ tục) rồi bấm "Thêm làm câu hỏi mẫu": câu được ghi vào tệp <code>intents/&lt;chủ đề&gt;.yaml</code>
+(hoặc vào <code>aliases</code> của <code>content/procedures/&lt;mã&gt;.md</code>) kèm tên bạn và ngày,
 được kiểm tra như <code>npm run content:check</code>, và trợ lý học lại trong vài giây.
 <a href="/admin/export/unanswered.csv?${esc(query)}" download>Tải CSV cho biên tập viên</a></p>
 <table><thead><tr><th>Số lần</th><th>Câu hỏi (chuẩn hóa)</th><th>Ví dụ người dân gõ</th><th>Dạy trợ lý</th></tr></thead>

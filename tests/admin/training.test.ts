@@ -33,19 +33,20 @@ describe('unanswered question → training phrase', () => {
     const page = await request(app).get('/admin/unanswered?preset=year').set('cookie', cookie);
     expect(page.text).toContain('giá vàng hôm nay');
     expect(page.text).toContain('Thêm làm câu hỏi mẫu');
-    expect(page.text).toMatch(/<option value="proc\.id_card">[^<]+<\/option>/);
+    expect(page.text).toMatch(/<option value="intent:proc\.id_card">[^<]+<\/option>/);
+    expect(page.text).toMatch(/<option value="proc:1\.000419">Đăng ký khai tử lưu động<\/option>/);
   });
 
   it('appends the phrase with the editor and date, and the file still passes the check', async () => {
     const file = path.join(intentsDir, 'proc.id_card.yaml');
     const before = fs.readFileSync(file, 'utf8');
     const res = await request(app).post('/admin/unanswered/train').set('cookie', cookie).type('form').send({
-      intent: 'proc.id_card',
+      target: 'intent:proc.id_card',
       phrase: 'thẻ căn cước của tôi bị gãy làm lại ở đâu',
       back: 'preset=year',
     });
     expect(res.status).toBe(200);
-    expect(res.text).toContain('Đã thêm câu hỏi mẫu');
+    expect(res.text).toContain('Đã thêm vào chủ đề');
     const after = fs.readFileSync(file, 'utf8');
     const today = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
     expect(after).toContain(
@@ -63,10 +64,26 @@ describe('unanswered question → training phrase', () => {
       .post('/admin/unanswered/train')
       .set('cookie', cookie)
       .type('form')
-      .send({ intent: 'proc.id_card', phrase: taken });
+      .send({ target: 'intent:proc.id_card', phrase: taken });
     expect(res.status).toBe(400);
     expect(res.text).toContain('Không thêm được');
     expect(fs.readFileSync(file, 'utf8')).toBe(before);
+  });
+
+  it('adds another name of a procedure to its aliases, checked against the catalogue', async () => {
+    const file = path.join(contentDir, 'procedures', '1.000419.md');
+    const res = await request(app)
+      .post('/admin/unanswered/train')
+      .set('cookie', cookie)
+      .type('form')
+      .send({ target: 'proc:1.000419', phrase: 'xin cán bộ xuống nhà làm giấy báo tử' });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('Đã thêm vào thủ tục 1.000419');
+    const text = fs.readFileSync(file, 'utf8');
+    const front = text.split('---')[1];
+    expect(front).toMatch(
+      /aliases:\n( {2}- .*\n)+ {2}- "xin cán bộ xuống nhà làm giấy báo tử" # thêm từ câu hỏi chưa trả lời: Quản trị viên, \d{4}-\d{2}-\d{2}\n/,
+    );
   });
 
   it('refuses a phrase that still carries a redacted number, and an unknown topic', async () => {
@@ -74,13 +91,13 @@ describe('unanswered question → training phrase', () => {
       .post('/admin/unanswered/train')
       .set('cookie', cookie)
       .type('form')
-      .send({ intent: 'proc.id_card', phrase: 'gọi cho tôi [số điện thoại]' });
+      .send({ target: 'intent:proc.id_card', phrase: 'gọi cho tôi [số điện thoại]' });
     expect(redacted.status).toBe(400);
     const unknown = await request(app)
       .post('/admin/unanswered/train')
       .set('cookie', cookie)
       .type('form')
-      .send({ intent: '../package', phrase: 'câu hỏi' });
+      .send({ target: 'intent:../package', phrase: 'câu hỏi' });
     expect(unknown.status).toBe(400);
     expect(unknown.text).toContain('Chọn một chủ đề');
   });
