@@ -257,6 +257,74 @@ const MESSAGES = {
       `chưa có chủ đề "${p.intent}" trong thư mục ${p.dir}/; thêm tệp ${p.intent}.yaml với các câu hỏi mẫu vào đó`,
   ),
 
+  // Procedure files (content/procedures/<code>.md) and the agencies of locality.yaml
+  'procedure.misnamed': t<{ code: string; name: string }>(
+    (p) => `the file is about ${p.code} but is named ${p.name}; name it ${p.code}.md`,
+    (p) => `tệp nói về thủ tục ${p.code} nhưng lại tên là ${p.name}; đổi tên tệp thành ${p.code}.md`,
+  ),
+  'procedure.duplicate': t<{ code: string }>(
+    (p) => `another file already describes ${p.code}`,
+    (p) => `một tệp khác đã viết về thủ tục ${p.code}; mỗi thủ tục chỉ có một tệp: gộp hai tệp làm một`,
+  ),
+  'procedure.unknownCode': t<{ code: string }>(
+    (p) => `no procedure ${p.code} in the catalogue (data/procedures); check the code on dichvucong.gov.vn`,
+    (p) =>
+      `không có thủ tục mã ${p.code} trong danh mục (data/procedures); tra lại mã số trên dichvucong.gov.vn`,
+  ),
+  'procedure.titleTooLong': t<{ max: number; length: number }>(
+    (p) => `expected at most ${p.max} characters (found ${p.length})`,
+    (p) => `tên thủ tục dài ${p.length} ký tự; rút gọn còn tối đa ${p.max} ký tự`,
+  ),
+  'procedure.summaryTooLong': t<{ max: number; length: number }>(
+    (p) => `the summary has ${p.length} characters; keep it at most ${p.max}`,
+    (p) => `phần tóm tắt dài ${p.length} ký tự; rút gọn còn tối đa ${p.max} ký tự`,
+  ),
+  'procedure.aliasEmpty': t(
+    () => 'expected words (letters or digits)',
+    () => 'tên gọi khác phải có chữ hoặc số: viết tên mà người dân hay dùng, hoặc xóa dòng này',
+  ),
+  'procedure.aliasShared': t<{ field: string; alias: string; code: string; file: string }>(
+    (p) =>
+      `${p.field}: "${p.alias}" is also an alias of ${p.code} (${p.file}); the bot will ask which one is meant`,
+    (p) =>
+      `${p.field}: "${p.alias}" cũng là tên gọi khác của thủ tục ${p.code} (${p.file}); trợ lý sẽ hỏi lại người dân muốn thủ tục nào`,
+  ),
+  'procedure.reviewedFuture': t<{ date: string }>(
+    (p) => `${p.date} is in the future; write the day you checked`,
+    (p) => `ngày ${p.date} nằm ở tương lai; ghi ngày bạn đã kiểm tra (năm-tháng-ngày)`,
+  ),
+  'agency.badKey': t(
+    () => 'expected agencies.<id>.kind, .at, .name or .address',
+    () => 'mỗi cơ quan viết theo dạng agencies.<mã>.kind, .at, .name hoặc .address',
+  ),
+  'agency.unknownField': t<{ field: string }>(
+    (p) => `unknown field "${p.field}": use kind, at, name, address or hours`,
+    (p) => `không có trường "${p.field}": chỉ dùng kind, at, name, address hoặc hours`,
+  ),
+  'agency.kindMissing': t(
+    () => 'expected kind: how the national records name this agency, e.g. "Ủy ban nhân dân cấp xã"',
+    () =>
+      'thiếu dòng kind: tên loại cơ quan như trong hồ sơ thủ tục quốc gia, ví dụ "Ủy ban nhân dân cấp xã"',
+  ),
+  'agency.kindShared': t<{ kind: string; other: string }>(
+    (p) => `"${p.kind}" is also a kind of agencies.${p.other}; each kind belongs to one agency`,
+    (p) => `loại "${p.kind}" đã thuộc về agencies.${p.other}; mỗi loại chỉ thuộc một cơ quan: xóa ở một nơi`,
+  ),
+  'agency.groupWithoutName': t<{ at: string }>(
+    (p) => `no "${p.at}.name" in the locality file; write the name of a group such as office or police`,
+    (p) => `không có "${p.at}.name" trong locality.yaml; ghi tên của nhóm đó (ví dụ office hoặc police)`,
+  ),
+  'agency.whereMissing': t(
+    () => 'expected at (a locality group such as office) or name (the agency as citizens find it)',
+    () =>
+      'cần dòng at (một nhóm trong locality.yaml, ví dụ office) hoặc name (tên cơ quan như người dân tìm)',
+  ),
+  'agency.kindNotFound': t<{ kind: string }>(
+    (p) => `no agency of kind "${p.kind}": answers naming it cannot say where it is for this commune`,
+    (p) =>
+      `chưa có cơ quan loại "${p.kind}": các câu trả lời nhắc đến cơ quan này sẽ không nói được địa chỉ ở xã/phường của bạn; thêm nó dưới agencies`,
+  ),
+
   // Warnings
   'locality.needsReview': t<{ key: string; note?: string }>(
     (p) => `${p.key} needs review${p.note ? `: ${p.note}` : ''}`,
