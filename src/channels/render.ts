@@ -1,9 +1,37 @@
 /** Rendering helpers shared by the adapters: text splitting and label trimming. */
-import type { Reply } from '../dialogue/types';
+import type { Reply } from '../core/message';
+
+/**
+ * A paragraph that introduces the next one: a guide step's "Bước 2/5: …" line, a Markdown
+ * heading, or one short line ending in ':' or without closing punctuation ("Hồ sơ gồm:").
+ */
+export function isHeading(paragraph: string): boolean {
+  if (/^(Bước \d+\/\d+:|#{1,6} )/.test(paragraph)) return !paragraph.includes('\n') || /^#/.test(paragraph);
+  return !paragraph.includes('\n') && paragraph.length <= 100 && !/[.!?…;)\]"”]$/.test(paragraph);
+}
+
+/**
+ * A heading and the paragraph it introduces, kept as one unit: a split never leaves a
+ * heading at the end of one message and its text at the start of the next.
+ */
+function units(text: string): string[] {
+  const paragraphs = text
+    .split(/\n{2,}/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const out: string[] = [];
+  for (let i = 0; i < paragraphs.length; i++) {
+    let unit = paragraphs[i];
+    while (i + 1 < paragraphs.length && isHeading(paragraphs[i])) unit += `\n\n${paragraphs[++i]}`;
+    out.push(unit);
+  }
+  return out;
+}
 
 /**
  * Splits text into pieces of at most `max` characters, at paragraph boundaries when it
- * can, then at line breaks, then between words; a single over-long word is cut.
+ * can (never between a heading and its text), then at line breaks, then between words; a
+ * single over-long word is cut.
  */
 export function splitText(text: string, max: number): string[] {
   const pieces: string[] = [];
@@ -16,9 +44,7 @@ export function splitText(text: string, max: number): string[] {
       current = piece;
     }
   };
-  for (const paragraph of text.split(/\n{2,}/)) {
-    const trimmed = paragraph.trim();
-    if (!trimmed) continue;
+  for (const trimmed of units(text)) {
     if (trimmed.length <= max) push(trimmed, '\n\n');
     else
       for (const [i, piece] of splitLong(trimmed, max).entries()) {

@@ -173,6 +173,29 @@ describe('rendering limits', () => {
     expect(parts.join('\n\n')).toBe(paragraphs.join('\n\n'));
   });
 
+  it('never ends a part with a heading whose text is in the next part', () => {
+    // A guide's steps: "Bước i/n: title" then the step's text, as the engine writes them.
+    const steps = Array.from(
+      { length: 12 },
+      (_, i) =>
+        `Bước ${i + 1}/12: Nộp hồ sơ\n\n${'Mang giấy tờ đến bộ phận một cửa. '.repeat(8 + (i % 5)).trim()}`,
+    );
+    for (const max of [400, 700, 2000]) {
+      const parts = splitText(steps.join('\n\n'), max);
+      expect(parts.length).toBeGreaterThan(1);
+      for (const p of parts) {
+        expect(p.length).toBeLessThanOrEqual(max);
+        expect(p.split('\n\n').at(-1)).not.toMatch(/^Bước \d+\/12: Nộp hồ sơ$/);
+      }
+    }
+    // A list's lead-in stays with its list.
+    const listed = splitText(
+      `${'Câu mở đầu dài. '.repeat(20).trim()}\n\nHồ sơ gồm:\n\n- Tờ khai\n- Ảnh`,
+      340,
+    );
+    expect(listed.at(-1)).toMatch(/^Hồ sơ gồm:/);
+  });
+
   it('never exceeds the limit and never loses a word', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 3000 }), fc.integer({ min: 20, max: 500 }), (text, max) => {
