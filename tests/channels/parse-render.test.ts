@@ -93,8 +93,17 @@ describe('Zalo #parse', () => {
       ],
     ],
     ['user_click_chatnow', [{ userId: '2468458835296117922', payload: 'greeting' }]],
+    [
+      'user_send_text_string_ids',
+      [{ userId: '2468458835296117922', eventId: '9f0a1b2c3d4e5f60718293a4b5c6d7e8', text: 'giờ làm việc' }],
+    ],
+    [
+      'anonymous_send_text',
+      [{ userId: '2c8d3b4e5f60718293a4', meta: { zaloConversationId: 'c0nv3rs4t10n' }, tapCandidate: true }],
+    ],
     ['unfollow', []],
     ['user_submit_info', []],
+    ['user_reacted_message', []],
     ['user_received_message', []],
     ['user_seen_message', []],
     ['oa_send_text', []],
@@ -119,6 +128,22 @@ describe('Messenger #parse', () => {
     ['echo', []],
     ['delivery', []],
     ['read', []],
+    ['standby', []],
+    ['reaction', []],
+    ['referral', []],
+    ['optin', []],
+    ['optin_user_ref', []],
+    [
+      'string_timestamp',
+      [{ text: 'giờ làm việc', timestamp: 1718000001400, eventId: 'mid.1718000001400:41d102a3e1ae206a38' }],
+    ],
+    [
+      'batched',
+      [
+        { userId: '6912345678901234', text: 'giờ làm việc' },
+        { userId: '6987654321098765', text: 'xin chào' },
+      ],
+    ],
   ])('%s', (name, expected) => {
     expect(parse(name)).toEqual(expected.map((e) => expect.objectContaining(e)));
   });
@@ -144,6 +169,15 @@ describe('Telegram #parse', () => {
     ['document', [{ payload: '#unsupported' }]],
     ['location', [{ payload: '#unsupported' }]],
     ['group_message', []],
+    ['forwarded', [{ text: 'thủ tục đăng ký khai sinh' }]],
+    ['reply', [{ text: 'giờ làm việc' }]],
+    ['video_caption', [{ text: 'đăng ký thường trú' }]],
+    [
+      'inline_message_tap',
+      [{ userId: '5012345678', payload: 'proc.id_card', meta: { callbackQueryId: '4382bfdwdsb323b2e0' } }],
+    ],
+    ['my_chat_member', []],
+    ['channel_post', []],
     ['edited_message', [{ eventId: 'msg:5012345678:101', text: 'làm căn cước' }]],
   ])('%s', (name, expected) => {
     expect(parse(name)).toEqual(expected.map((e) => expect.objectContaining(e)));

@@ -54,10 +54,10 @@ function parseUpdate(update: Update, options: TelegramParseOptions): InboundEven
     const q = update.callback_query;
     const data = 'data' in q ? q.data : undefined;
     if (!data) return [];
-    // Inline-mode taps (inline_message_id, no message) come from a chat we cannot answer in.
-    if (!q.message) return [];
-    if (q.message.chat.type !== 'private') return [];
-    const userId = String(q.message.chat.id);
+    // Taps in groups are not ours to answer. A tap on a message sent in inline mode carries
+    // no message (only inline_message_id): it is answered in the user's private chat.
+    if (q.message && q.message.chat.type !== 'private') return [];
+    const userId = String(q.message?.chat.id ?? q.from.id);
     const meta = { [CALLBACK_META]: q.id };
     const timestamp = options.now();
     const eventId = `cb:${q.id}`;
