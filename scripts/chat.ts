@@ -6,6 +6,8 @@
  */
 import readline from 'node:readline';
 import type { QuickReply } from '../src/core/message';
+import { sharedCatalogue } from '../src/procedures/catalogue';
+import { ProcedureService } from '../src/procedures/service';
 import { buildRuntime } from '../src/runtime';
 import { openDatabase } from '../src/store/db';
 import { cliBrain, cliConfig, runCli } from './cli-support';
@@ -13,7 +15,12 @@ import { cliBrain, cliConfig, runCli } from './cli-support';
 void runCli(async () => {
   const config = cliConfig();
   const brain = cliBrain(config);
-  const runtime = buildRuntime(config, { db: openDatabase(':memory:'), brain: () => brain });
+  const procedures = new ProcedureService(sharedCatalogue(), { contentDir: config.CONTENT_DIR });
+  const runtime = buildRuntime(config, {
+    db: openDatabase(':memory:'),
+    brain: () => brain,
+    procedures: (b) => procedures.assistantFor(b.knowledge),
+  });
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
   let debug = false;
   let quickReplies: QuickReply[] = [];

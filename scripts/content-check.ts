@@ -1,10 +1,12 @@
 /**
  * `npm run content:check`: validates content/ and intents/ (or CONTENT_DIR / INTENTS_DIR)
- * exactly as the server loads them. Exit 1 on any error; warnings never fail the check.
+ * exactly as the server loads them, and content/procedures/*.md and the locality's agencies
+ * against the procedure catalogue. Exit 1 on any error; warnings never fail the check.
  * Messages are in Vietnamese for the editors; `npm run content:check -- --lang en` for English.
  */
 import { runContentCheck } from '../src/knowledge/check-report';
 import { LANGS, type Lang } from '../src/knowledge/messages';
+import { procedureContentCheck } from '../src/procedures/content';
 import { cliConfig, runCli } from './cli-support';
 
 function langFlag(args: string[]): Lang {
@@ -21,6 +23,6 @@ void runCli(() => {
   const config = cliConfig();
   process.exitCode = runContentCheck(
     { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },
-    { lang },
+    { lang, extra: [procedureContentCheck(config.CONTENT_DIR)] },
   );
 });

@@ -10,7 +10,6 @@ import { Handoffs, limitedNotifier, telegramNotifier } from './admin/handoffs';
 import { adminRouter } from './admin/router';
 import { adapterSender } from './admin/officer-send';
 import { gzipStatic } from './admin/gzip-static';
-import { loadCatalogue, type ProcedureCatalogue } from './procedures/catalogue';
 import { Officers } from './admin/officers';
 import { pseudonymize } from './privacy/pseudonym';
 import { linkRouter } from './privacy/links';
@@ -24,12 +23,16 @@ import { PACKAGE_ROOT } from './paths';
 import { rateLimit, WindowLimiter } from './rate-limit';
 import { BASE_CSP_DIRECTIVES } from './security';
 import { isDatabaseHealthy, type Db } from './store/db';
+import { sharedCatalogue } from './procedures/catalogue';
+import { FORMS_ROUTE, ProcedureService } from './procedures/service';
 
 export interface AppDeps {
   config: Config;
   db: Db;
   knowledge: KnowledgeService;
   logger: Logger;
+  /** The procedure assistant; default: the catalogue in data/procedures. */
+  procedures?: ProcedureService;
 }
 
 const PUBLIC_DIR = path.join(PACKAGE_ROOT, 'public');
@@ -42,6 +45,14 @@ const CHAT_BUSY =
 
 export function createApp(deps: AppDeps) {
   const { config, db, knowledge, logger } = deps;
+  const base = config.PUBLIC_BASE_URL.replace(/\/+$/, '');
+  const procedures =
+    deps.procedures ??
+    new ProcedureService(sharedCatalogue(), {
+      contentDir: config.CONTENT_DIR,
+      logger,
+      formUrl: (file) => `${base}${FORMS_ROUTE}/${file.split('/').map(encodeURIComponent).join('/')}`,
+    });
   // One turn pipeline for every channel: the platforms, the web chat (and `npm run chat`).
   // The officers' inbox reads the runtime's log, so it is reached through a closure.
   const runtime = buildRuntime(config, {
@@ -49,6 +60,7 @@ export function createApp(deps: AppDeps) {
     brain: () => knowledge.current,
     logger,
     handoffs: { request: (userKey, channel) => handoffs.request(userKey, channel) },
+    procedures: (brain) => procedures.assistantFor(brain.knowledge),
   });
   const { sessions, log } = runtime;
   const reports = new Reports(db);
@@ -101,6 +113,16 @@ export function createApp(deps: AppDeps) {
           .map((m) => ({ id: m.id, text: m.text, officer: m.officer_name })),
     ),
   );
+  // The official forms (tờ khai) a procedure answer links to, for citizens to download.
+  app.use(
+    FORMS_ROUTE,
+    express.static(procedures.catalogue.formsDir, {
+      index: false,
+      dotfiles: 'ignore',
+      maxAge: '1d',
+      redirect: false,
+    }),
+  );
   // Only the message post: the page's welcome and officer-reply polls are not messages.
   app.post(
     '/api/chat',
@@ -122,8 +144,15 @@ export function createApp(deps: AppDeps) {
       sender: adapterSender(db, channels.adapters, logger),
       answers: () => knowledge.current.knowledge.answers,
       contentDirs: { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },
-      procedureCatalogue: lazyCatalogue(),
-      titleOf: (id) => (id ? (knowledge.current.knowledge.answers.get(id)?.title ?? id) : ''),
+      procedureCatalogue: () => procedures.catalogue,
+      // A procedure answer is logged under its code: officers read its name.
+      titleOf: (id) =>
+        id
+          ? (knowledge.current.knowledge.answers.get(id)?.title ??
+            (procedures.catalogue.summary(id)
+              ? procedures.assistantFor(knowledge.current.knowledge).ref(id).title
+              : id))
+          : '',
       password: config.ADMIN_PASSWORD,
       secureCookie: config.PUBLIC_BASE_URL.startsWith('https:'),
     }),
@@ -132,13 +161,7 @@ export function createApp(deps: AppDeps) {
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '1h' }));
 
   app.use(errorHandler(logger));
-  return { app, runtime, sessions, log, reports, handoffs, retention, channels };
-}
-
-/** The procedure catalogue, read once when an editor first adds a procedure alias. */
-function lazyCatalogue(): () => ProcedureCatalogue {
-  let catalogue: ProcedureCatalogue | undefined;
-  return () => (catalogue ??= loadCatalogue());
+  return { app, runtime, procedures, sessions, log, reports, handoffs, retention, channels };
 }
 
 /**

@@ -73,5 +73,13 @@ export function webChatRouter(runtime: Pick<Runtime, 'respond'>, maxTextLength: 
 export function chatResponse(result: TurnResult): Record<string, unknown> {
   // Omitted by destructuring: they stay on the server.
   const { reply, userKey, interactionId, normalisedText, contentVersion, unlogged, ...fields } = result;
-  return { replies: reply.blocks, quickReplies: reply.quickReplies, ...fields };
+  // Every reply says which procedure it answers (null for a topic or the fallback).
+  return {
+    replies: reply.blocks,
+    quickReplies: reply.quickReplies,
+    procedure: null,
+    options: [],
+    facets: [],
+    ...fields,
+  };
 }

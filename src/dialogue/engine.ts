@@ -4,6 +4,7 @@
  */
 import type { Answer } from '../knowledge/loader';
 import type { Brain } from '../knowledge/service';
+import type { AssistantReply, ProcedureAssistant, ProcedureRef } from '../procedures/assistant';
 import type { SessionStore, SessionState } from '../store/sessions';
 import { HANDOFF_INTENT, PAYLOAD } from '../core/payloads';
 import type { IncomingMessage, QuickReply, Reply, ReplyBlock } from './types';
@@ -30,12 +31,23 @@ export interface EngineResult {
   contentVersion: string;
   /** True for a further step of a guide already opened ("tiếp"): not a new question. */
   guideStep?: boolean;
+  /** The procedure answered from the catalogue, or null (a topic, a question, the fallback). */
+  procedure?: ProcedureRef | null;
+  /** The procedures offered as choices, in the order offered. */
+  options?: ProcedureRef[];
+  /** The facets of the procedure the reply covers ("documents", "time", …). */
+  facets?: string[];
 }
+
+/** The answer id logged for a question offering several procedures. */
+export const PROCEDURE_CLARIFY_ID = 'procedures.clarify';
 
 export class DialogueEngine {
   constructor(
     private readonly brain: () => Brain,
     private readonly sessions: SessionStore,
+    /** The procedure assistant for a knowledge snapshot; without it only the topics answer. */
+    private readonly procedures?: (brain: Brain) => ProcedureAssistant,
   ) {}
 
   /** @param userKey the pseudonymous id the session is stored under. */
@@ -76,6 +88,9 @@ export class DialogueEngine {
       // The guide expired or was never opened: say so through the fallback.
       return this.fallback(brain, session, 0, null);
     }
+    const tapped = this.procedures?.(brain).tap(payload, session.procedure);
+    if (tapped && tapped.kind !== 'none')
+      return this.procedureResult(session, tapped.kind, tapped.reply, null, 1, null);
     const answer = brain.knowledge.answers.get(payload);
     if (!answer) return this.fallback(brain, session, 0, null);
     return {
@@ -101,6 +116,17 @@ export class DialogueEngine {
         guideStep: true,
       };
     }
+    // A question about a procedure goes to the catalogue, even when a broad topic matches too.
+    const decision = this.procedures?.(brain).decide(text, session.procedure, classification);
+    if (decision && decision.kind !== 'none')
+      return this.procedureResult(
+        session,
+        decision.kind,
+        decision.reply,
+        classification.intent,
+        classification.confidence,
+        normalisedText,
+      );
     const answer = classification.intent ? brain.knowledge.answers.get(classification.intent) : undefined;
     if (!answer) return this.fallback(brain, session, classification.confidence, normalisedText);
     return {
@@ -112,7 +138,31 @@ export class DialogueEngine {
     };
   }
 
+  private procedureResult(
+    session: SessionState,
+    kind: 'answer' | 'clarify',
+    reply: AssistantReply,
+    intent: string | null,
+    confidence: number,
+    normalisedText: string | null,
+  ) {
+    session.guide = null;
+    session.lastIntent = null;
+    return {
+      reply: { blocks: reply.blocks, quickReplies: reply.buttons },
+      intent,
+      confidence,
+      answerId: kind === 'answer' && reply.procedure ? reply.procedure.code : PROCEDURE_CLARIFY_ID,
+      normalisedText,
+      procedure: reply.procedure,
+      options: reply.options,
+      facets: reply.facets,
+    };
+  }
+
   private answer(answer: Answer, session: SessionState): Reply {
+    // A topic replaces the procedure in focus: "thế mất bao lâu" no longer refers to it.
+    session.procedure = { focus: null, options: [], facets: [] };
     session.lastIntent = answer.intent;
     session.guide = answer.steps.length > 0 ? { intent: answer.intent, step: -1 } : null;
     const guideButtons: QuickReply[] =

@@ -4,15 +4,24 @@
  * zod schemas as the server, so the check and the running bot can never disagree. Written in
  * Vietnamese for the editors, or in English (`--lang en`) for developers.
  */
-import { checkKnowledge, type CheckOptions, type KnowledgeDirs } from './loader';
+import { checkKnowledge, type CheckOptions, type Knowledge, type KnowledgeDirs } from './loader';
 import { formatProblem, renderMessage, type ContentWarning, type Lang } from './messages';
 import type { ContentError } from '../errors';
+
+/**
+ * A further check over a valid snapshot (the procedure files: src/procedures/content.ts),
+ * reported with the others; its summary ("119 procedure files") joins the OK line.
+ */
+export interface ExtraCheck {
+  (knowledge: Knowledge): { errors: ContentError[]; warnings: ContentWarning[]; summary: string };
+}
 
 export interface ReportOptions extends CheckOptions {
   /** Where lines go; default stdout. */
   write?: (line: string) => void;
   /** Default Vietnamese: the editors' language. */
   lang?: Lang;
+  extra?: ExtraCheck[];
 }
 
 /** The words around the messages, padded so that the messages line up. */
@@ -54,12 +63,21 @@ export function runContentCheck(dirs: KnowledgeDirs, options: ReportOptions = {}
   const lang = options.lang ?? 'vi';
   const words = WORDS[lang];
   const check = checkKnowledge(dirs, options);
+  const summaries: string[] = [];
+  if (check.knowledge)
+    for (const extra of options.extra ?? []) {
+      const more = extra(check.knowledge);
+      check.errors.push(...more.errors);
+      check.warnings.push(...more.warnings);
+      summaries.push(more.summary);
+    }
   for (const e of check.errors) write(`${words.error}${errorLine(e, lang)}`);
   for (const w of check.warnings) write(`${words.warning}${warningLine(w, lang)}`);
   const counts = words.counts(check.errors.length, check.warnings.length);
-  if (check.knowledge) {
+  if (check.knowledge && check.errors.length === 0) {
     const { answers, intents, version } = check.knowledge;
     write(words.ok(answers.size, intents.length, version, counts));
+    for (const summary of summaries) write(`${' '.repeat(words.error.length)}${summary}`);
     return 0;
   }
   write(words.failed(counts));

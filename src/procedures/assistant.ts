@@ -4,7 +4,6 @@
  * leave the message to the topics and the fallback. The dialogue engine asks it first and
  * keeps its state in the session; the assistant never sees channels or the database.
  */
-import { z } from 'zod';
 import { Normaliser, type NormalisedText } from '../nlu/normalise';
 import type { ProcedureCatalogue } from './catalogue';
 import type { ProcedureContent } from './content';
@@ -15,15 +14,14 @@ import { ProcedureIndex, type Ranked } from './search';
 import { catalogueTokeniser } from './text';
 
 /** What the assistant remembers between two messages (kept in the session). */
-export const procedureStateSchema = z.object({
+export interface ProcedureState {
   /** The procedure in focus: follow-ups ("thế mất bao lâu") are about it. */
-  focus: z.string().nullable().default(null),
+  focus: string | null;
   /** The codes last offered as choices, in order ("cái thứ hai" picks the second). */
-  options: z.array(z.string()).default([]),
+  options: string[];
   /** The facets last answered ("còn kết hôn thì sao" asks the same about another procedure). */
-  facets: z.array(z.string()).default([]),
-});
-export type ProcedureState = z.infer<typeof procedureStateSchema>;
+  facets: string[];
+}
 export const emptyProcedureState = (): ProcedureState => ({ focus: null, options: [], facets: [] });
 
 /** Taps: "#proc:<code>" opens a procedure, "#proc:<code>:<facet>" one of its facets. */
@@ -71,8 +69,12 @@ export interface AssistantDeps {
   maxChars?: number;
 }
 
-/** Zalo shows at most 5 buttons; labels at most 20 characters (Messenger). */
-const BUTTONS_MAX = 5;
+/**
+ * Zalo shows at most 5 buttons; the feedback question adds 2 to some answers, so a procedure
+ * reply offers at most 3 itself (the other facets are named in its text). Labels: at most 20
+ * characters (Messenger).
+ */
+const BUTTONS_MAX = 3;
 const LABEL_MAX = 20;
 const OPTIONS_MAX = 5;
 /** Siblings listed under an answer (the first two also as buttons). */
@@ -333,13 +335,15 @@ export class ProcedureAssistant {
       });
     }
     // The other facets as buttons, leaving room for the siblings.
-    const siblingButtons = options.slice(0, 2).map((o, i) => ({
+    const siblingButtons = options.slice(0, 1).map((o, i) => ({
       label: label(`${i + 1}. ${o.title}`),
       payload: procedurePayload(o.code),
     }));
     const facetButtons = FACETS.filter((f) => !rendered.covered.includes(f))
       .slice(0, BUTTONS_MAX - siblingButtons.length)
       .map((f) => ({ label: FACET_LABELS[f].button, payload: procedurePayload(code, f) }));
+    const others = FACETS.filter((f) => !rendered.covered.includes(f)).map((f) => FACET_LABELS[f].ask);
+    blocks.push({ type: 'text', text: `Bạn có thể hỏi thêm: ${others.join(', ')}.` });
     state.focus = code;
     state.options = options.map((o) => o.code);
     state.facets = rendered.covered.filter((f) => facets.includes(f));

@@ -92,6 +92,18 @@ export class ProcedureCatalogue {
   }
 }
 
+const loaded = new Map<string, ProcedureCatalogue>();
+
+/**
+ * The catalogue in `dir`, loaded once per process: every app built in one process (tests,
+ * the eval) shares it; the import writes a new file, which a restart then loads.
+ */
+export function sharedCatalogue(dir: string = DEFAULT_CATALOGUE_DIR): ProcedureCatalogue {
+  let catalogue = loaded.get(dir);
+  if (!catalogue) loaded.set(dir, (catalogue = loadCatalogue(dir)));
+  return catalogue;
+}
+
 export function loadCatalogue(dir: string = DEFAULT_CATALOGUE_DIR): ProcedureCatalogue {
   const indexFile = path.join(dir, INDEX_FILE);
   const catalogueFile = path.join(dir, CATALOGUE_FILE);

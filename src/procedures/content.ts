@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ContentError } from '../errors';
 import { parseYaml } from '../knowledge/yaml-file';
-import type { ProcedureCatalogue } from './catalogue';
+import type { Knowledge } from '../knowledge/loader';
+import { sharedCatalogue, type ProcedureCatalogue } from './catalogue';
 import { readAgencies, type Agency, type LocalityValues } from './locality';
 import { procedureFrontMatterSchema, type EditorFee } from './schema';
 import { foldWords } from './text';
@@ -208,4 +209,37 @@ function isoDay(date: Date): string {
 
 function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
+}
+
+/**
+ * content:check's part for procedures: content/procedures/*.md against the shipped catalogue,
+ * and the locality file's agencies (with the line of each key in locality.yaml).
+ */
+export function procedureContentCheck(contentDir: string, catalogue?: ProcedureCatalogue, today?: Date) {
+  return (knowledge: Knowledge) => {
+    const localityFile = path.join(contentDir, 'locality.yaml');
+    const lines = fs.existsSync(localityFile) ? fs.readFileSync(localityFile, 'utf8').split('\n') : [];
+    const localityLine = (key: string) => {
+      // The line of the key's last part, looked for after the line of each part before it.
+      let at = 0;
+      for (const part of key.split('.')) {
+        const found = lines.findIndex((l, i) => i >= at && new RegExp(`^\\s*${part}:`).test(l));
+        if (found < 0) return at > 0 ? at + 1 : undefined;
+        at = found;
+      }
+      return at + 1;
+    };
+    const check = checkProcedureContent(contentDir, catalogue ?? sharedCatalogue(), {
+      locality: knowledge.locality,
+      localityFile,
+      localityLine,
+      today,
+    });
+    const hidden = [...check.entries.values()].filter((e) => e.hidden).length;
+    return {
+      errors: check.errors,
+      warnings: check.warnings,
+      summary: `${check.entries.size} procedure files (${hidden} hidden), ${check.agencies.length} agencies`,
+    };
+  };
 }

@@ -22,17 +22,17 @@ export function isFacet(value: string): value is Facet {
 }
 
 /** Button labels (at most 20 characters: Messenger's limit) and the heading of each answer part. */
-export const FACET_LABELS: Record<Facet, { button: string; heading: string }> = {
-  documents: { button: 'Giấy tờ cần nộp', heading: 'Hồ sơ cần chuẩn bị' },
-  time: { button: 'Thời gian giải quyết', heading: 'Thời hạn giải quyết' },
-  fee: { button: 'Phí, lệ phí', heading: 'Phí, lệ phí' },
-  place: { button: 'Nộp ở đâu', heading: 'Nơi nộp hồ sơ' },
-  online: { button: 'Nộp trực tuyến', heading: 'Nộp trực tuyến' },
-  steps: { button: 'Các bước', heading: 'Trình tự thực hiện' },
-  requirements: { button: 'Điều kiện', heading: 'Yêu cầu, điều kiện' },
-  legal: { button: 'Căn cứ pháp lý', heading: 'Căn cứ pháp lý' },
-  forms: { button: 'Mẫu tờ khai', heading: 'Mẫu đơn, tờ khai' },
-  result: { button: 'Kết quả nhận được', heading: 'Kết quả' },
+export const FACET_LABELS: Record<Facet, { button: string; heading: string; ask: string }> = {
+  documents: { button: 'Giấy tờ cần nộp', heading: 'Hồ sơ cần chuẩn bị', ask: 'giấy tờ cần nộp' },
+  time: { button: 'Thời gian giải quyết', heading: 'Thời hạn giải quyết', ask: 'thời gian giải quyết' },
+  fee: { button: 'Phí, lệ phí', heading: 'Phí, lệ phí', ask: 'phí, lệ phí' },
+  place: { button: 'Nộp ở đâu', heading: 'Nơi nộp hồ sơ', ask: 'nộp ở đâu' },
+  online: { button: 'Nộp trực tuyến', heading: 'Nộp trực tuyến', ask: 'nộp trực tuyến' },
+  steps: { button: 'Các bước', heading: 'Trình tự thực hiện', ask: 'các bước' },
+  requirements: { button: 'Điều kiện', heading: 'Yêu cầu, điều kiện', ask: 'điều kiện' },
+  legal: { button: 'Căn cứ pháp lý', heading: 'Căn cứ pháp lý', ask: 'căn cứ pháp lý' },
+  forms: { button: 'Mẫu tờ khai', heading: 'Mẫu đơn, tờ khai', ask: 'mẫu tờ khai' },
+  result: { button: 'Kết quả nhận được', heading: 'Kết quả', ask: 'kết quả nhận được' },
 };
 
 /**

@@ -99,11 +99,12 @@ export function readAgencies(locality: LocalityValues): { agencies: Agency[]; pr
       hours ??= locality.get(`${at}.hours`)?.value;
     }
     if (!name) {
-      problems.push({
-        key: `agencies.${id}`,
-        severity: 'error',
-        message: 'expected at (a locality group such as office) or name (the agency as citizens find it)',
-      });
+      if (!at)
+        problems.push({
+          key: `agencies.${id}`,
+          severity: 'error',
+          message: 'expected at (a locality group such as office) or name (the agency as citizens find it)',
+        });
       continue;
     }
     agencies.push({ id, kinds, name, address, hours });

@@ -77,10 +77,19 @@ export function sourceLine(p: Procedure): string {
 
 /** Whether a document applies only in some cases ("Trường hợp …", "… (nếu có)"). */
 function isConditional(name: string): boolean {
-  return (
-    /^(trường hợp|trong trường hợp|nếu|đối với|khi)\b/i.test(name) ||
-    /\(nếu có\)|nếu có|trường hợp/i.test(name)
-  );
+  return /^(trường hợp|trong trường hợp|nếu|đối với|khi|ví dụ)\b/i.test(name) || /\bnếu có\b/i.test(name);
+}
+
+/** "A; A; B" → "A; B": the record and the index often name the same agency twice. */
+function uniqueParts(texts: string[]): string {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const part of texts.flatMap((t) => t.split(/;\s*/)))
+    if (part.trim() && !seen.has(part.trim().toLowerCase())) {
+      seen.add(part.trim().toLowerCase());
+      out.push(part.trim());
+    }
+  return out.join('; ');
 }
 
 function copies(item: DocumentItem): string {
@@ -156,7 +165,7 @@ function agencyLine(a: Agency): string {
 function renderPlace(p: Procedure, ctx: RenderContext): string {
   const official = [p.receivingAddress, p.authority, p.agencies].filter((t): t is string => !!t);
   const lines: string[] = [];
-  if (official.length > 0) lines.push(`Theo hồ sơ thủ tục: ${clip([...new Set(official)].join('; '), 400)}.`);
+  if (official.length > 0) lines.push(`Theo hồ sơ thủ tục: ${clip(uniqueParts(official), 400)}.`);
   const named = agenciesNamedIn(official.join('; '), ctx.agencies);
   if (named.length === 0 && p.levels.includes('Cấp xã')) {
     const commune = ctx.agencies.find((a) => a.kinds.includes('uy ban nhan dan cap xa'));
@@ -265,7 +274,7 @@ function renderOverview(p: Procedure, ctx: RenderContext): { text: string; cover
     parts.push(`Nơi nộp: ${agencyLine(named[0])}.`);
     covered.push('place');
   } else if (p.agencies) {
-    parts.push(`Cơ quan thực hiện: ${clip(p.agencies, 200)}.`);
+    parts.push(`Cơ quan thực hiện: ${clip(uniqueParts([p.agencies]), 200)}.`);
     covered.push('place');
   }
   if (p.methods.length > 0) {

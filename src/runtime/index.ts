@@ -19,6 +19,7 @@ import type { IncomingMessage } from '../core/message';
 import { DialogueEngine } from '../dialogue/engine';
 import type { Brain } from '../knowledge/service';
 import type { Logger } from '../logger';
+import type { ProcedureAssistant } from '../procedures/assistant';
 import { LinkTracker } from '../privacy/links';
 import { pseudonymize } from '../privacy/pseudonym';
 import type { Db } from '../store/db';
@@ -45,6 +46,8 @@ export interface RuntimeParts {
   logger?: Logger;
   /** Where "gặp cán bộ" requests go (the officers' inbox); none in the terminal chat. */
   handoffs?: HandoffRequests;
+  /** The procedure assistant for a snapshot (src/procedures/service.ts); none: topics only. */
+  procedures?: (brain: Brain) => ProcedureAssistant;
   now?: () => number;
 }
 
@@ -75,7 +78,7 @@ export function buildRuntime(config: Config, parts: RuntimeParts): Runtime {
   const { db, brain } = parts;
   const now = parts.now ?? Date.now;
   const sessions = new SessionStore(db, config.SESSION_TTL_MINUTES * 60_000);
-  const engine = new DialogueEngine(brain, sessions);
+  const engine = new DialogueEngine(brain, sessions, parts.procedures);
   const log = new InteractionLog(db, parts.logger, now);
   const links = new LinkTracker(db, config.PUBLIC_BASE_URL, now);
   const flood = new FloodGuard(

@@ -11,10 +11,26 @@ export const sessionStateSchema = z.object({
     .default(null),
   /** A pending yes/no question, e.g. confirming data deletion. */
   pending: z.string().nullable().default(null),
+  /**
+   * The procedure conversation (src/procedures/assistant.ts): the procedure in focus, the
+   * codes last offered as choices (in order), and the facets last answered.
+   */
+  procedure: z
+    .object({
+      focus: z.string().nullable().default(null),
+      options: z.array(z.string()).default([]),
+      facets: z.array(z.string()).default([]),
+    })
+    .default({ focus: null, options: [], facets: [] }),
 });
 export type SessionState = z.infer<typeof sessionStateSchema>;
 
-export const emptySession = (): SessionState => ({ lastIntent: null, guide: null, pending: null });
+export const emptySession = (): SessionState => ({
+  lastIntent: null,
+  guide: null,
+  pending: null,
+  procedure: { focus: null, options: [], facets: [] },
+});
 
 /** Per-user dialogue state in SQLite; an entry older than its TTL reads as empty. */
 export class SessionStore {
