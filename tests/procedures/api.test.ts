@@ -4,7 +4,8 @@ import { buildTestApp } from '../support/app';
 
 describe('/api/chat with the procedure catalogue', () => {
   const { app } = buildTestApp();
-  const say = (userId: string, text: string) => request(app).post('/api/chat').send({ userId, text }).expect(200);
+  const say = (userId: string, text: string) =>
+    request(app).post('/api/chat').send({ userId, text }).expect(200);
 
   it('answers a procedure question with procedure, options and facets', async () => {
     const res = await say('p1', 'đăng ký tạm trú cần giấy tờ gì');
@@ -28,15 +29,22 @@ describe('/api/chat with the procedure catalogue', () => {
     expect(question.body.procedure).toBeNull();
     expect(question.body.options.length).toBeGreaterThanOrEqual(2);
     const [first] = question.body.quickReplies;
-    const tap = await request(app).post('/api/chat').send({ userId: 'p3', payload: first.payload }).expect(200);
+    const tap = await request(app)
+      .post('/api/chat')
+      .send({ userId: 'p3', payload: first.payload })
+      .expect(200);
     expect(tap.body.procedure.code).toBe(question.body.options[0].code);
   });
 
   it('serves the official forms for download, and nothing outside them', async () => {
     const res = await say('p4', 'tờ khai cấp bản sao trích lục hộ tịch');
-    const links: string[] = res.body.replies.filter((r: { type: string }) => r.type === 'link').map((r: { url: string }) => r.url);
+    const links: string[] = res.body.replies
+      .filter((r: { type: string }) => r.type === 'link')
+      .map((r: { url: string }) => r.url);
     expect(links.length).toBeGreaterThan(0);
-    const form = await request(app).get('/procedures/forms/1.000797/TO%20KHAI%20CAP%20BAN%20SAO%20TRICH%20LUC%20HO%20TICH.docx');
+    const form = await request(app).get(
+      '/procedures/forms/1.000797/TO%20KHAI%20CAP%20BAN%20SAO%20TRICH%20LUC%20HO%20TICH.docx',
+    );
     expect(form.status).toBe(200);
     expect(form.body.length ?? form.text.length).toBeGreaterThan(1000);
     await request(app).get('/procedures/forms/..%2f..%2fpackage.json').expect(404);
