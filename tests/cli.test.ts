@@ -59,10 +59,11 @@ describe('npm start', () => {
 
 describe('npm run chat', () => {
   it('answers typed questions and numbered quick-reply taps in the terminal', () => {
-    const res = run('chat', 'làm thẻ căn cước\n1\n/debug\nxin chào mọi người\n/quit\n');
+    // A topic with a step-by-step guide (procedure questions get catalogue answers instead).
+    const res = run('chat', 'vneid là gì\n1\n/debug\nxin chào mọi người\n/quit\n');
     expect(res.status).toBe(0);
-    expect(res.stdout).toMatch(/Bot: .*căn cước/);
-    // "1" tapped the first suggestion of the ID-card answer: the first guide step.
+    expect(res.stdout).toMatch(/Bot: .*VNeID/);
+    // "1" tapped the first suggestion of the VNeID answer: the first guide step.
     expect(res.stdout).toMatch(/Bot: Bước 1\/\d+/);
     expect(res.stdout).toMatch(/\(intent: greeting, confidence: [\d.]+\)/);
   });

@@ -151,7 +151,7 @@ describe('locality agencies', () => {
     const lines: string[] = [];
     const code = runContentCheck(
       { contentDir: path.join(root, 'content'), intentsDir: 'intents' },
-      { write: (l) => lines.push(l), extra: [procedureContentCheck(path.join(root, 'content'))] },
+      { lang: 'en', write: (l) => lines.push(l), extra: [procedureContentCheck(path.join(root, 'content'))] },
     );
     expect(code).toBe(1);
     const errors = lines.filter((l) => l.startsWith('ERROR'));
