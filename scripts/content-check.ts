@@ -4,6 +4,7 @@
  * against the procedure catalogue. Exit 1 on any error; warnings never fail the check.
  * Messages are in Vietnamese for the editors; `npm run content:check -- --lang en` for English.
  */
+import { smallestLimits } from '../src/channels';
 import { runContentCheck } from '../src/knowledge/check-report';
 import { LANGS, type Lang } from '../src/knowledge/messages';
 import { procedureContentCheck } from '../src/procedures/content';
@@ -23,6 +24,7 @@ void runCli(() => {
   const config = cliConfig();
   process.exitCode = runContentCheck(
     { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },
-    { lang, extra: [procedureContentCheck(config.CONTENT_DIR)] },
+    // The channels say how many buttons fit; the guide buttons the engine adds count too.
+    { lang, extra: [procedureContentCheck(config.CONTENT_DIR)], buttonsMax: smallestLimits().buttonsMax },
   );
 });

@@ -26,6 +26,17 @@ export const PLATFORM_LIMITS: Readonly<Record<PlatformChannel, ChannelLimits>> =
   telegram: TELEGRAM_LIMITS,
 };
 
+/** The smallest of every limit across the platforms: what content must fit everywhere. */
+export function smallestLimits(): ChannelLimits {
+  const all = Object.values(PLATFORM_LIMITS);
+  return {
+    textMax: Math.min(...all.map((l) => l.textMax)),
+    buttonsMax: Math.min(...all.map((l) => l.buttonsMax)),
+    labelMax: Math.min(...all.map((l) => l.labelMax)),
+    payloadMaxBytes: Math.min(...all.map((l) => l.payloadMaxBytes)),
+  };
+}
+
 export interface ChannelsDeps {
   config: Config;
   db: Db;

@@ -21,6 +21,9 @@ export const PAYLOAD = {
   eraseNo: '#erase:no',
 } as const;
 
+/** Buttons the engine puts under an answer that has steps: "Xem từng bước" (#next) and "Xem tất cả" (#all). */
+export const GUIDE_BUTTONS = 2;
+
 export type ControlPayload = (typeof PAYLOAD)[keyof typeof PAYLOAD];
 
 /** The intent a Follow, Get Started or /start opens with. */

@@ -5,6 +5,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { GUIDE_BUTTONS } from '../core/payloads';
+import { vietnamDay } from '../core/vietnam-day';
 import { ContentError } from '../errors';
 import {
   abbreviationsFileSchema,
@@ -96,14 +98,21 @@ export interface KnowledgeDirs {
 export interface CheckOptions {
   /** "Today" for the review-age warning; defaults to the current date. */
   today?: Date;
+  /**
+   * Most buttons under one message on the smallest channel; `npm run content:check` reads it
+   * from the channels' limits (src/channels/index.ts PLATFORM_LIMITS). Default BUTTONS_MAX.
+   */
+  buttonsMax?: number;
 }
 
 /** An answer whose `reviewed` date is older than this is listed for the editors. */
 export const REVIEW_MAX_AGE_DAYS = 180;
-/** Zalo shows at most 5 buttons under a message, the smallest limit of all channels. */
+/**
+ * Zalo shows at most 5 buttons under a message, the smallest limit of all channels: the
+ * default when no limit is passed (tests/channels/limits.test.ts keeps it equal to the
+ * channels' smallest).
+ */
 export const BUTTONS_MAX = 5;
-/** Buttons the engine adds under an answer that has "## " steps ("Xem từng bước", "Xem tất cả"). */
-const GUIDE_BUTTONS = 2;
 
 const OUT_OF_SCOPE_FILE = '_out_of_scope.yaml';
 const ABBREVIATIONS_FILE = '_abbreviations.yaml';
@@ -263,7 +272,8 @@ function parseIntentFiles(intentFiles: SourceFile[]): IntentsParse {
 export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}): KnowledgeCheck {
   const errors: ContentError[] = [];
   const warnings: ContentWarning[] = [];
-  const today = isoDay(options.today ?? new Date());
+  const today = vietnamDay((options.today ?? new Date()).getTime());
+  const buttonsMax = options.buttonsMax ?? BUTTONS_MAX;
   for (const [dir, variable] of [
     [dirs.contentDir, 'CONTENT_DIR'],
     [dirs.intentsDir, 'INTENTS_DIR'],
@@ -387,10 +397,10 @@ export function checkKnowledge(dirs: KnowledgeDirs, options: CheckOptions = {}):
         );
     });
     const guideButtons = steps.length > 0 ? GUIDE_BUTTONS : 0;
-    if (guideButtons + meta.quick_replies.length > BUTTONS_MAX)
+    if (guideButtons + meta.quick_replies.length > buttonsMax)
       errors.push(
         contentError(file.name, parsed.lineOf(['quick_replies']), 'quick_replies', 'buttons.tooMany', {
-          max: BUTTONS_MAX,
+          max: buttonsMax,
           guide: guideButtons,
           found: meta.quick_replies.length,
         }),
@@ -547,11 +557,6 @@ function editDistance(a: string, b: string): number {
 /** Two phrases collide when the classifier would see the same tokens. */
 function phraseKey(phrase: string): string {
   return foldAccents(cleanText(phrase));
-}
-
-/** YYYY-MM-DD of a date in Vietnam's time zone (UTC+7, no daylight saving). */
-function isoDay(date: Date): string {
-  return new Date(date.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
 }
 
 function daysBetween(from: string, to: string): number {
