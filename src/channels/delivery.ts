@@ -9,6 +9,11 @@
  * one transaction, a crash at any point either re-runs nothing (reply stored: only the
  * unsent parts go out) or re-runs everything (nothing committed). Processing is in-process
  * with bounded concurrency; one citizen's events are handled strictly in order.
+ *
+ * No head-of-line blocking (issue #13, finding 2): each channel has its own workers, so a
+ * platform that fails or hangs only ever holds its own; and a send waiting to be retried
+ * holds no worker at all — its event leaves the worker and comes back when its wait is over
+ * (its citizen's later events still wait behind it, to stay in order).
  */
 import type { IncomingMessage } from '../core/message';
 import { ChannelError } from '../errors';
@@ -16,7 +21,7 @@ import type { Logger } from '../logger';
 import type { Db } from '../store/db';
 import { FORGET_USER, Inbox, type InboxRow } from '../store/inbox';
 import type { Runtime } from '../runtime';
-import { StoppedError } from './http';
+import { MaybeDeliveredError, StoppedError } from './http';
 import {
   RateLimitError,
   type AcceptEvents,
@@ -72,14 +77,24 @@ function inboxRows({ channel, events }: PendingAccept) {
   }));
 }
 
-type SendOutcome = { ok: true } | { ok: false; detail: string } | 'stopped';
+/** What one go at an event came to: finished (or stopped), or to be retried after a wait. */
+type Outcome = 'done' | { retryInMs: number };
+type SendOutcome = { ok: true } | { ok: false; detail: string } | { retryInMs: number } | 'stopped';
 
 export class Delivery {
   readonly inbox: Inbox;
   private pendingAccepts: PendingAccept[] = [];
-  private readonly queue: { id: number; key: string }[] = [];
+  private readonly queue: { id: number; key: string; channel: string }[] = [];
   private readonly queued = new Set<number>();
   private readonly busyUsers = new Set<string>();
+  /** Workers in use per channel: a failing platform only ever holds its own. */
+  private readonly runningBy = new Map<string, number>();
+  /** Events waiting to retry a send, off any worker: inbox id → timer. */
+  private readonly waiting = new Map<number, NodeJS.Timeout>();
+  /** Tries made on the part being sent, per inbox id (reset when a part goes through). */
+  private readonly attempts = new Map<number, number>();
+  /** Events whose send timed out once: a second timeout is not retried (maybe delivered). */
+  private readonly maybeDelivered = new Set<number>();
   private readonly inflight = new Set<Promise<void>>();
   private readonly stopController = new AbortController();
   /** Aborts sends on the wire: only when they outlast the stop grace (see `stop`). */
@@ -144,7 +159,7 @@ export class Delivery {
       const duplicates = call.events.length - inserted.length;
       if (duplicates > 0)
         this.logger.info({ channel: call.channel, duplicates }, 'repeated webhook delivery ignored');
-      for (const { id, event } of inserted) this.enqueue(id, `${call.channel}:${event.userId}`);
+      for (const { id, event } of inserted) this.enqueue(id, call.channel, event.userId);
       call.resolve();
     });
   }
@@ -153,16 +168,20 @@ export class Delivery {
   resume(): number {
     const pruned = this.inbox.prune();
     const open = this.inbox.open();
-    for (const row of open) this.enqueue(row.id, `${row.channel}:${row.userId}`);
+    for (const row of open) this.enqueue(row.id, row.channel, row.userId);
     if (open.length > 0 || pruned > 0)
       this.logger.info({ resumed: open.length, pruned }, 'resuming platform events left unanswered');
     return open.length;
   }
 
-  /** Resolves once nothing is queued or running. */
+  /** Resolves once nothing is queued, running or waiting to retry. */
   idle(): Promise<void> {
-    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
+    if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    return this.running === 0 && this.queue.length === 0 && this.waiting.size === 0;
   }
 
   /**
@@ -175,6 +194,9 @@ export class Delivery {
   async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     this.stopController.abort();
     this.queue.length = 0;
+    // Events waiting to retry stay open in SQLite: the next start resumes them.
+    for (const timer of this.waiting.values()) clearTimeout(timer);
+    this.waiting.clear();
     const settled = Promise.allSettled([...this.inflight]);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
@@ -187,10 +209,10 @@ export class Delivery {
     return this.stopController.signal.aborted;
   }
 
-  private enqueue(id: number, key: string): void {
+  private enqueue(id: number, channel: string, userId: string): void {
     if (this.stopping || this.queued.has(id)) return;
     this.queued.add(id);
-    this.queue.push({ id, key });
+    this.queue.push({ id, key: `${channel}:${userId}`, channel });
     this.schedulePump();
   }
 
@@ -216,24 +238,38 @@ export class Delivery {
   }
 
   private pump(): void {
-    // During a burst of webhooks answering runs on one slot, so the acks keep the CPU and
-    // platforms get their 200 in time; the backlog is durable in SQLite and drains after.
+    // During a burst of webhooks answering runs on one slot per channel, so the acks keep the
+    // CPU and platforms get their 200 in time; the backlog is durable in SQLite and drains after.
     const slots = this.inBurst() ? 1 : this.options.concurrency;
-    while (this.running < slots && !this.stopping) {
-      const index = this.queue.findIndex((job) => !this.busyUsers.has(job.key));
-      if (index < 0) break;
-      const [job] = this.queue.splice(index, 1);
+    for (let index = 0; index < this.queue.length && !this.stopping;) {
+      const job = this.queue[index];
+      const running = this.runningBy.get(job.channel) ?? 0;
+      if (this.busyUsers.has(job.key) || running >= slots) {
+        index++;
+        continue;
+      }
+      this.queue.splice(index, 1);
       this.busyUsers.add(job.key);
+      this.runningBy.set(job.channel, running + 1);
       this.running++;
       const task: Promise<void> = this.process(job.id)
-        .catch((err) => this.logger.error({ err, inboxId: job.id }, 'platform event processing failed'))
-        .finally(() => {
-          this.busyUsers.delete(job.key);
-          this.queued.delete(job.id);
+        .catch((err): Outcome => {
+          this.logger.error({ err, inboxId: job.id }, 'platform event processing failed');
+          return 'done';
+        })
+        .then((outcome) => {
+          this.runningBy.set(job.channel, (this.runningBy.get(job.channel) ?? 1) - 1);
           this.inflight.delete(task);
           this.running--;
+          if (outcome !== 'done' && !this.stopping) this.retryLater(job, outcome.retryInMs);
+          else {
+            this.busyUsers.delete(job.key);
+            this.queued.delete(job.id);
+            this.attempts.delete(job.id);
+            this.maybeDelivered.delete(job.id);
+          }
           this.schedulePump();
-          if (this.running === 0 && this.queue.length === 0) {
+          if (this.isIdle()) {
             const waiters = this.idleWaiters;
             this.idleWaiters = [];
             for (const resolve of waiters) resolve();
@@ -243,16 +279,31 @@ export class Delivery {
     }
   }
 
-  private async process(id: number): Promise<void> {
+  /**
+   * Puts an event back in the queue after `ms`, holding no worker meanwhile. Its citizen
+   * stays busy, so their later events keep waiting behind it (in order).
+   */
+  private retryLater(job: { id: number; key: string; channel: string }, ms: number): void {
+    const timer = setTimeout(() => {
+      this.waiting.delete(job.id);
+      this.busyUsers.delete(job.key);
+      if (this.stopping) return;
+      this.queue.unshift(job);
+      this.schedulePump();
+    }, ms);
+    this.waiting.set(job.id, timer);
+  }
+
+  private async process(id: number): Promise<Outcome> {
     let row = this.inbox.get(id);
-    if (!row || row.state === 'delivered' || row.state === 'failed') return;
+    if (!row || row.state === 'delivered' || row.state === 'failed') return 'done';
     const adapter = this.adapters.get(row.channel as PlatformChannel);
     if (!adapter) {
       this.logger.warn(
         { channel: row.channel, inboxId: id },
         'event kept for later: its channel is not configured',
       );
-      return;
+      return 'done';
     }
     if (row.state === 'accepted') {
       try {
@@ -260,31 +311,37 @@ export class Delivery {
       } catch (err) {
         this.logger.error({ err, channel: row.channel, inboxId: id }, 'could not compute a reply');
         this.finish(row, 'failed', `could not compute a reply: ${(err as Error).message}`);
-        return;
+        return 'done';
       }
     }
     if (adapter.replyWindowMs !== undefined && this.now() - row.eventTime > adapter.replyWindowMs) {
       this.finish(row, 'failed', 'outside the platform messaging window: not sent');
-      return;
+      return 'done';
     }
     const signal = this.abandonController.signal;
-    if (row.partsSent === 0 && adapter.acknowledge) {
+    if (row.partsSent === 0 && !this.attempts.has(id) && adapter.acknowledge) {
       await adapter.acknowledge(row, signal).catch((err: Error) => {
         this.logger.warn({ channel: row!.channel, error: err.message }, 'platform acknowledgement failed');
       });
     }
     for (let i = row.partsSent; i < row.parts.length; i++) {
-      if (this.stopping) return; // the next start sends the rest
-      const outcome = await this.sendWithRetry(adapter, row, row.parts[i] as OutboundPart);
-      if (outcome === 'stopped') return;
+      if (this.stopping) return 'done'; // the next start sends the rest
+      const outcome = await this.sendOnce(adapter, row, row.parts[i] as OutboundPart);
+      if (outcome === 'stopped') return 'done';
+      if ('retryInMs' in outcome) return outcome;
       if (!outcome.ok) {
         this.finish(row, 'failed', outcome.detail);
-        return;
+        return 'done';
       }
+      this.attempts.delete(id);
       // The last part's progress is committed with the final state: one commit fewer per reply.
-      if (i + 1 < row.parts.length) this.inbox.markPartSent(row.id, i + 1);
+      if (i + 1 < row.parts.length) {
+        this.inbox.markPartSent(row.id, i + 1);
+        row.partsSent = i + 1;
+      }
     }
     this.finish(row, 'delivered');
+    return 'done';
   }
 
   /** Runs the engine and stores the rendered reply in one transaction (see the module comment). */
@@ -337,33 +394,40 @@ export class Delivery {
     else this.logger.debug({ channel: row.channel, inboxId: row.id }, 'reply delivered');
   }
 
-  private async sendWithRetry(
-    adapter: ChannelAdapter,
-    row: InboxRow,
-    part: OutboundPart,
-  ): Promise<SendOutcome> {
+  /**
+   * One try at one part. A transient failure with tries left comes back as the wait before
+   * the next try (taken off the worker, see `retryLater`). A send that timed out may have
+   * been delivered (the request was written, the answer never came): it gets at most one
+   * more try, never the full series, so a hanging platform cannot make a citizen read the
+   * same message five times.
+   */
+  private async sendOnce(adapter: ChannelAdapter, row: InboxRow, part: OutboundPart): Promise<SendOutcome> {
     const signal = this.stopController.signal;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await adapter.send(row, part, this.abandonController.signal);
-        return { ok: true };
-      } catch (err) {
-        if (err instanceof StoppedError || signal.aborted) return 'stopped';
-        if (!(err instanceof ChannelError)) {
-          this.logger.error({ err, channel: row.channel }, 'unexpected error while sending');
-          return { ok: false, detail: `unexpected error: ${(err as Error).message}` };
-        }
-        const detail = err.platformCode !== undefined ? `${err.platformCode}: ${err.message}` : err.message;
-        if (!err.transient) return { ok: false, detail };
-        if (attempt >= this.options.maxAttempts)
-          return { ok: false, detail: `gave up after ${attempt} attempts: ${detail}` };
-        const delayMs = this.backoff(attempt, err instanceof RateLimitError ? err.retryAfterMs : 0);
-        this.logger.warn(
-          { channel: row.channel, inboxId: row.id, attempt, delayMs, error: detail },
-          'send failed; retrying',
-        );
-        if (!(await sleep(delayMs, signal))) return 'stopped';
+    const attempt = (this.attempts.get(row.id) ?? 0) + 1;
+    this.attempts.set(row.id, attempt);
+    try {
+      await adapter.send(row, part, this.abandonController.signal);
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof StoppedError || signal.aborted) return 'stopped';
+      if (!(err instanceof ChannelError)) {
+        this.logger.error({ err, channel: row.channel }, 'unexpected error while sending');
+        return { ok: false, detail: `unexpected error: ${(err as Error).message}` };
       }
+      const detail = err.platformCode !== undefined ? `${err.platformCode}: ${err.message}` : err.message;
+      if (!err.transient) return { ok: false, detail };
+      const maybeDelivered = err instanceof MaybeDeliveredError;
+      if (maybeDelivered && this.maybeDelivered.has(row.id))
+        return { ok: false, detail: `maybe delivered; not sent again: ${detail}` };
+      if (maybeDelivered) this.maybeDelivered.add(row.id);
+      if (attempt >= this.options.maxAttempts)
+        return { ok: false, detail: `gave up after ${attempt} attempts: ${detail}` };
+      const delayMs = this.backoff(attempt, err instanceof RateLimitError ? err.retryAfterMs : 0);
+      this.logger.warn(
+        { channel: row.channel, inboxId: row.id, attempt, delayMs, error: detail },
+        'send failed; retrying',
+      );
+      return { retryInMs: delayMs };
     }
   }
 
@@ -373,20 +437,4 @@ export class Delivery {
     const exp = Math.min(cap, this.options.retryBaseMs * 2 ** (attempt - 1));
     return Math.max(floorMs, Math.round(exp / 2 + (this.random() * exp) / 2));
   }
-}
-
-/** Waits `ms`; resolves false at once if the signal aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

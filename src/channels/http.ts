@@ -18,6 +18,17 @@ export class StoppedError extends Error {
   }
 }
 
+/**
+ * The request was sent but no answer came in time: the platform may have delivered the
+ * message. Transient, but retried at most once (src/channels/delivery.ts).
+ */
+export class MaybeDeliveredError extends ChannelError {
+  constructor(channel: string, message: string) {
+    super(channel, message, true);
+    this.name = 'MaybeDeliveredError';
+  }
+}
+
 export interface RequestOptions {
   headers?: Record<string, string>;
   /** The pipeline's stop signal. */
@@ -71,7 +82,8 @@ async function request(
     text = await res.text();
   } catch (err) {
     if (options.signal.aborted) throw new StoppedError();
-    if (timeout.aborted) throw new ChannelError(channel, `no answer within ${options.timeoutMs} ms`, true);
+    if (timeout.aborted)
+      throw new MaybeDeliveredError(channel, `no answer within ${options.timeoutMs} ms: maybe delivered`);
     // Only the error code: undici's messages and causes may include the address.
     const code = (err as { cause?: { code?: string } }).cause?.code ?? 'network error';
     throw new ChannelError(channel, `request failed: ${code}`, true);

@@ -86,6 +86,14 @@ export class FakePlatform {
     return fake;
   }
 
+  /** Every send to a platform fails this way until `recover(platform)` (an outage of one platform). */
+  failing = new Map<Platform, Failure>();
+
+  /** Ends a `failing` outage. */
+  recover(platform: Platform): void {
+    this.failing.delete(platform);
+  }
+
   /** The next sends (any platform) fail in this order; later ones succeed. */
   failNext(...failures: Failure[]): void {
     this.plan.push(...failures);
@@ -220,7 +228,7 @@ export class FakePlatform {
     record: Recorded,
     answer: (status: number, body: unknown, outcome?: 'ok' | 'failed') => void,
   ): void {
-    const failure = this.plan.shift();
+    const failure = (record.platform !== 'unknown' && this.failing.get(record.platform)) || this.plan.shift();
     if (failure === 'timeout') {
       record.outcome = 'held';
       this.held.push(res);

@@ -5,7 +5,7 @@
  */
 import { TelegramError, type Telegram } from 'telegraf';
 import { ChannelError } from '../../errors';
-import { StoppedError } from '../http';
+import { MaybeDeliveredError, StoppedError } from '../http';
 import { RateLimitError } from '../types';
 
 /** The Bot API methods this adapter calls (telegraf's context shortcut for taps has a shorter name that is no Bot API method: a 404). */
@@ -44,7 +44,8 @@ export async function callTelegram(
       // 5xx: Telegram's side; 403 blocked by the user, 400 chat not found, 404 no such method: final.
       throw new ChannelError('telegram', err.description, code >= 500, code);
     }
-    if (timeout.aborted) throw new ChannelError('telegram', `no answer within ${timeoutMs} ms`, true);
+    if (timeout.aborted)
+      throw new MaybeDeliveredError('telegram', `no answer within ${timeoutMs} ms: maybe delivered`);
     // node-fetch errors: only the code (telegraf redacts the token, but keep the URL out anyway).
     const code = (err as { code?: string }).code ?? 'network error';
     throw new ChannelError('telegram', `request failed: ${code}`, true);
