@@ -1,8 +1,8 @@
 /**
  * `npm run procedures:eval -- [--verbose] FILE.jsonl [FILE2.jsonl …]`: plays conversation files
  * (tests/fixtures/procedures/*.jsonl) through the real app — POST /api/chat on a loopback port,
- * a fresh citizen per conversation, a throw-away database — and prints top-1, top-5,
- * clarification, refusal, facet coverage, invented numbers and latency per turn.
+ * a fresh citizen per conversation, a throw-away database, one warm-up message — and prints
+ * top-1, top-5, clarification, refusal, facet coverage, invented numbers and latency per turn.
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -66,6 +66,9 @@ void runCli(async () => {
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const chat = httpChatDriver(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  // One message before timing: what the first request builds lazily is start-up cost
+  // (npm run bench:start), not the latency of a turn.
+  await chat('procedures-eval-warm-up', 'thủ tục đăng ký khai sinh');
   const sources = repoNumberSources({
     catalogue: loadCatalogue(),
     contentDir: config.CONTENT_DIR,
