@@ -5,7 +5,7 @@
  * Vietnamese for the editors, or in English (`--lang en`) for developers.
  */
 import { checkKnowledge, type CheckOptions, type Knowledge, type KnowledgeDirs } from './loader';
-import { formatProblem, renderMessage, type ContentWarning, type Lang } from './messages';
+import { formatProblem, renderMessage, type ContentWarning, type Lang, type MessageRef } from './messages';
 import type { ContentError } from '../errors';
 
 /**
@@ -13,7 +13,7 @@ import type { ContentError } from '../errors';
  * reported with the others; its summary ("119 procedure files") joins the OK line.
  */
 export interface ExtraCheck {
-  (knowledge: Knowledge): { errors: ContentError[]; warnings: ContentWarning[]; summary: string };
+  (knowledge: Knowledge): { errors: ContentError[]; warnings: ContentWarning[]; summary: MessageRef };
 }
 
 export interface ReportOptions extends CheckOptions {
@@ -63,7 +63,7 @@ export function runContentCheck(dirs: KnowledgeDirs, options: ReportOptions = {}
   const lang = options.lang ?? 'vi';
   const words = WORDS[lang];
   const check = checkKnowledge(dirs, options);
-  const summaries: string[] = [];
+  const summaries: MessageRef[] = [];
   if (check.knowledge)
     for (const extra of options.extra ?? []) {
       const more = extra(check.knowledge);
@@ -77,7 +77,8 @@ export function runContentCheck(dirs: KnowledgeDirs, options: ReportOptions = {}
   if (check.knowledge && check.errors.length === 0) {
     const { answers, intents, version } = check.knowledge;
     write(words.ok(answers.size, intents.length, version, counts));
-    for (const summary of summaries) write(`${' '.repeat(words.error.length)}${summary}`);
+    for (const summary of summaries)
+      write(`${' '.repeat(words.error.length)}${renderMessage(summary, lang)}`);
     return 0;
   }
   write(words.failed(counts));

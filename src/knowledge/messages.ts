@@ -293,6 +293,10 @@ const MESSAGES = {
     (p) => `${p.date} is in the future; write the day you checked`,
     (p) => `ngày ${p.date} nằm ở tương lai; ghi ngày bạn đã kiểm tra (năm-tháng-ngày)`,
   ),
+  'procedure.summary': t<{ files: number; hidden: number; agencies: number }>(
+    (p) => `${p.files} procedure files (${p.hidden} hidden), ${p.agencies} agencies`,
+    (p) => `${p.files} tệp thủ tục (${p.hidden} tệp ẩn), ${p.agencies} cơ quan`,
+  ),
   'agency.badKey': t(
     () => 'expected agencies.<id>.kind, .at, .name or .address',
     () => 'mỗi cơ quan viết theo dạng agencies.<mã>.kind, .at, .name hoặc .address',

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ContentError } from '../errors';
+import { contentError, contentWarning, type MessageRef } from '../knowledge/messages';
 import { parseYaml } from '../knowledge/yaml-file';
 import type { Knowledge } from '../knowledge/loader';
 import { sharedCatalogue, type ProcedureCatalogue } from './catalogue';
@@ -38,6 +39,8 @@ export interface ProcedureWarning {
   file: string;
   line?: number;
   message: string;
+  /** The message in src/knowledge/messages.ts, for content:check in Vietnamese. */
+  detail?: MessageRef;
 }
 
 export interface ProcedureContentCheck {
@@ -83,9 +86,7 @@ export function checkProcedureContent(
     const text = fs.readFileSync(full, 'utf8');
     const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text);
     if (!match) {
-      errors.push(
-        new ContentError(file, 1, undefined, 'expected front matter between two "---" lines at the top'),
-      );
+      errors.push(contentError(file, 1, undefined, 'frontMatter.missing'));
       continue;
     }
     const parsed = parseYaml(file, match[1], procedureFrontMatterSchema, 1);
@@ -97,83 +98,64 @@ export function checkProcedureContent(
     const codeLine = parsed.lineOf(['code']);
     if (base !== `${meta.code}.md`)
       errors.push(
-        new ContentError(
-          file,
-          codeLine,
-          'code',
-          `the file is about ${meta.code} but is named ${base}; name it ${meta.code}.md`,
-        ),
+        contentError(file, codeLine, 'code', 'procedure.misnamed', { code: meta.code, name: base }),
       );
     if (entries.has(meta.code)) {
-      errors.push(new ContentError(file, codeLine, 'code', `another file already describes ${meta.code}`));
+      errors.push(contentError(file, codeLine, 'code', 'procedure.duplicate', { code: meta.code }));
       continue;
     }
     if (!catalogue.summary(meta.code)) {
-      errors.push(
-        new ContentError(
-          file,
-          codeLine,
-          'code',
-          `no procedure ${meta.code} in the catalogue (data/procedures); check the code on dichvucong.gov.vn`,
-        ),
-      );
+      errors.push(contentError(file, codeLine, 'code', 'procedure.unknownCode', { code: meta.code }));
       continue;
     }
     if (meta.title && meta.title.length > PROCEDURE_TITLE_MAX)
       errors.push(
-        new ContentError(
-          file,
-          parsed.lineOf(['title']),
-          'title',
-          `expected at most ${PROCEDURE_TITLE_MAX} characters (found ${meta.title.length})`,
-        ),
+        contentError(file, parsed.lineOf(['title']), 'title', 'procedure.titleTooLong', {
+          max: PROCEDURE_TITLE_MAX,
+          length: meta.title.length,
+        }),
       );
     if (summary.length > PROCEDURE_SUMMARY_MAX)
       errors.push(
-        new ContentError(
-          file,
-          bodyLine,
-          'body',
-          `the summary has ${summary.length} characters; keep it at most ${PROCEDURE_SUMMARY_MAX}`,
-        ),
+        contentError(file, bodyLine, 'body', 'procedure.summaryTooLong', {
+          max: PROCEDURE_SUMMARY_MAX,
+          length: summary.length,
+        }),
       );
     meta.aliases.forEach((alias, i) => {
       const key = foldWords(alias).join(' ');
       const line = parsed.lineOf(['aliases', i]);
       if (!key) {
-        errors.push(new ContentError(file, line, `aliases.${i}`, 'expected words (letters or digits)'));
+        errors.push(contentError(file, line, `aliases.${i}`, 'procedure.aliasEmpty'));
         return;
       }
       const owner = aliasOwner.get(key);
       if (owner && owner.code !== meta.code)
-        warnings.push({
-          file,
-          line,
-          message: `aliases.${i}: "${alias}" is also an alias of ${owner.code} (${owner.file}); the bot will ask which one is meant`,
-        });
+        warnings.push(
+          contentWarning(file, line, 'procedure.aliasShared', {
+            field: `aliases.${i}`,
+            alias,
+            code: owner.code,
+            file: owner.file,
+          }),
+        );
       else aliasOwner.set(key, { code: meta.code, file });
     });
     if (daysBetween(meta.reviewed, today) > REVIEW_MAX_AGE_DAYS)
-      warnings.push({
-        file,
-        line: parsed.lineOf(['reviewed']),
-        message: `reviewed ${meta.reviewed}, more than ${REVIEW_MAX_AGE_DAYS} days ago: check the facts again and update the date`,
-      });
+      warnings.push(
+        contentWarning(file, parsed.lineOf(['reviewed']), 'reviewed.old', {
+          date: meta.reviewed,
+          days: REVIEW_MAX_AGE_DAYS,
+        }),
+      );
     if (meta.reviewed > today)
       errors.push(
-        new ContentError(
-          file,
-          parsed.lineOf(['reviewed']),
-          'reviewed',
-          `${meta.reviewed} is in the future; write the day you checked`,
-        ),
+        contentError(file, parsed.lineOf(['reviewed']), 'reviewed', 'procedure.reviewedFuture', {
+          date: meta.reviewed,
+        }),
       );
     if (meta.needs_review)
-      warnings.push({
-        file,
-        line: parsed.lineOf(['needs_review']),
-        message: 'needs_review: true (contains facts still to be verified)',
-      });
+      warnings.push(contentWarning(file, parsed.lineOf(['needs_review']), 'answer.needsReview'));
     entries.set(meta.code, {
       code: meta.code,
       title: meta.title,
@@ -195,8 +177,9 @@ export function checkProcedureContent(
     const localityFile = options.localityFile ?? path.join(contentDir, 'locality.yaml');
     for (const p of read.problems) {
       const line = options.localityLine?.(p.key);
-      if (p.severity === 'error') errors.push(new ContentError(localityFile, line, p.key, p.message));
-      else warnings.push({ file: localityFile, line, message: `${p.key}: ${p.message}` });
+      if (p.severity === 'error')
+        errors.push(new ContentError(localityFile, line, p.key, p.message, { detail: p.detail }));
+      else warnings.push({ file: localityFile, line, message: `${p.key}: ${p.message}`, detail: p.detail });
     }
   }
   return { entries, agencies, errors, warnings };
@@ -239,7 +222,10 @@ export function procedureContentCheck(contentDir: string, catalogue?: ProcedureC
     return {
       errors: check.errors,
       warnings: check.warnings,
-      summary: `${check.entries.size} procedure files (${hidden} hidden), ${check.agencies.length} agencies`,
+      summary: {
+        id: 'procedure.summary',
+        params: { files: check.entries.size, hidden, agencies: check.agencies.length },
+      },
     };
   };
 }

@@ -10,6 +10,7 @@
  *       kind: "Công an cấp tỉnh"
  *       name: "Công an tỉnh Đồng Nai"                   # or the name (and address) right here
  */
+import { renderMessage, type MessageId, type MessageParams, type MessageRef } from '../knowledge/messages';
 import { foldWords } from './text';
 
 /** The locality file flattened ("office.address" → value), as the knowledge loader gives it. */
@@ -27,8 +28,20 @@ export interface Agency {
 export interface LocalityProblem {
   /** The locality key the problem is about, e.g. "agencies.commune.at". */
   key: string;
+  /** English; `detail` names it in src/knowledge/messages.ts for content:check in Vietnamese. */
   message: string;
+  detail: MessageRef;
   severity: 'error' | 'warning';
+}
+
+function problem<K extends MessageId>(
+  key: string,
+  severity: LocalityProblem['severity'],
+  id: K,
+  params?: MessageParams<K>,
+): LocalityProblem {
+  const detail: MessageRef = { id, params: (params ?? {}) as Record<string, unknown> };
+  return { key, severity, message: renderMessage(detail, 'en')!, detail };
 }
 
 /** Agency kinds every commune deployment should place: the ones most commune procedures name. */
@@ -42,12 +55,7 @@ export function readAgencies(locality: LocalityValues): { agencies: Agency[]; pr
   for (const key of locality.keys()) {
     const m = /^agencies\.([a-z0-9_]+)\.([a-z0-9_]+)$/.exec(key);
     if (m) ids.add(m[1]);
-    else if (key.startsWith('agencies.'))
-      problems.push({
-        key,
-        severity: 'error',
-        message: 'expected agencies.<id>.kind, .at, .name or .address',
-      });
+    else if (key.startsWith('agencies.')) problems.push(problem(key, 'error', 'agency.badKey'));
   }
   const agencies: Agency[] = [];
   const owner = new Map<string, string>();
@@ -56,30 +64,17 @@ export function readAgencies(locality: LocalityValues): { agencies: Agency[]; pr
     for (const key of locality.keys()) {
       const field = key.split('.')[2];
       if (key.startsWith(`agencies.${id}.`) && !['kind', 'at', 'name', 'address', 'hours'].includes(field))
-        problems.push({
-          key,
-          severity: 'error',
-          message: `unknown field "${field}": use kind, at, name, address or hours`,
-        });
+        problems.push(problem(key, 'error', 'agency.unknownField', { field }));
     }
     const kindText = get('kind');
     if (!kindText) {
-      problems.push({
-        key: `agencies.${id}`,
-        severity: 'error',
-        message: 'expected kind: how the national records name this agency, e.g. "Ủy ban nhân dân cấp xã"',
-      });
+      problems.push(problem(`agencies.${id}`, 'error', 'agency.kindMissing'));
       continue;
     }
     const kinds = kindText.split(';').map(fold).filter(Boolean);
     for (const kind of kinds) {
       const other = owner.get(kind);
-      if (other)
-        problems.push({
-          key: `agencies.${id}.kind`,
-          severity: 'error',
-          message: `"${kind}" is also a kind of agencies.${other}; each kind belongs to one agency`,
-        });
+      if (other) problems.push(problem(`agencies.${id}.kind`, 'error', 'agency.kindShared', { kind, other }));
       owner.set(kind, id);
     }
     const at = get('at');
@@ -88,34 +83,19 @@ export function readAgencies(locality: LocalityValues): { agencies: Agency[]; pr
     let hours = get('hours');
     if (at) {
       const groupName = locality.get(`${at}.name`)?.value;
-      if (!groupName)
-        problems.push({
-          key: `agencies.${id}.at`,
-          severity: 'error',
-          message: `no "${at}.name" in the locality file; write the name of a group such as office or police`,
-        });
+      if (!groupName) problems.push(problem(`agencies.${id}.at`, 'error', 'agency.groupWithoutName', { at }));
       name ??= groupName;
       address ??= locality.get(`${at}.address`)?.value;
       hours ??= locality.get(`${at}.hours`)?.value;
     }
     if (!name) {
-      if (!at)
-        problems.push({
-          key: `agencies.${id}`,
-          severity: 'error',
-          message: 'expected at (a locality group such as office) or name (the agency as citizens find it)',
-        });
+      if (!at) problems.push(problem(`agencies.${id}`, 'error', 'agency.whereMissing'));
       continue;
     }
     agencies.push({ id, kinds, name, address, hours });
   }
   for (const kind of EXPECTED_KINDS)
-    if (!owner.has(kind))
-      problems.push({
-        key: 'agencies',
-        severity: 'warning',
-        message: `no agency of kind "${kind}": answers naming it cannot say where it is for this commune`,
-      });
+    if (!owner.has(kind)) problems.push(problem('agencies', 'warning', 'agency.kindNotFound', { kind }));
   return { agencies, problems };
 }
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { runContentCheck } from '../../src/knowledge/check-report';
 import { checkKnowledge } from '../../src/knowledge/loader';
 import { isMessageId, renderMessage, type Lang } from '../../src/knowledge/messages';
+import { procedureContentCheck } from '../../src/procedures/content';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'content');
 const TODAY = new Date('2026-11-25T12:00:00+07:00');
@@ -218,6 +219,39 @@ describe('content:check', () => {
     expect(run(dirs, TODAY, 'vi').errors[0]).toContain(
       'không có chủ đề nào mang mã "thnaks" (có phải "thanks"?)',
     );
+  });
+
+  it('speaks Vietnamese for procedure files and locality agencies too', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tthc-procedures-'));
+    const contentDir = path.join(root, 'content');
+    fs.cpSync('content', contentDir, { recursive: true });
+    const locality = path.join(contentDir, 'locality.yaml');
+    fs.writeFileSync(
+      locality,
+      fs.readFileSync(locality, 'utf8').replace('    at: police\n', '    at: polise\n'),
+    );
+    const procedure = fs.readdirSync(path.join(contentDir, 'procedures'))[0]!;
+    fs.renameSync(
+      path.join(contentDir, 'procedures', procedure),
+      path.join(contentDir, 'procedures', `x${procedure}`),
+    );
+    const lines: string[] = [];
+    const code = runContentCheck(
+      { contentDir, intentsDir: 'intents' },
+      { write: (l) => lines.push(l), extra: [procedureContentCheck(contentDir)] },
+    );
+    expect(code).toBe(1);
+    const code_ = procedure.replace(/\.md$/, '');
+    expect(lines.filter((l) => l.startsWith('LỖI')).map((l) => l.replace(contentDir, 'content'))).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^LỖI {7}content/procedures/x${code_.replace('.', '\\.')}\\.md:\\d+ \\(trường code\\): tệp nói về thủ tục ${code_.replace('.', '\\.')} nhưng lại tên là x`,
+        ),
+      ),
+      expect.stringMatching(
+        /^LỖI {7}content\/locality\.yaml:\d+ \(trường agencies › commune_police › at\): không có "polise\.name" trong locality\.yaml/,
+      ),
+    ]);
   });
 
   it('has at least 8 broken fixtures, each used above', () => {
