@@ -34,6 +34,13 @@ function unzip(buf: Buffer): Map<string, string> {
   return files;
 }
 
+/** Supertest parser that keeps a binary body as one Buffer. */
+function binary(res: request.Response, done: (err: Error | null, body: unknown) => void) {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+}
+
 describe('dashboard downloads', () => {
   const { app, db } = buildTestApp({ ADMIN_PASSWORD: PASSWORD });
   let cookie: string;
@@ -50,11 +57,7 @@ describe('dashboard downloads', () => {
       .get('/admin/export/report.xlsx?preset=year')
       .set('cookie', cookie)
       .buffer(true)
-      .parse((r, done) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => done(null, Buffer.concat(chunks)));
-      });
+      .parse(binary);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toContain('spreadsheetml.sheet');
     expect(res.headers['content-disposition']).toMatch(/bao-cao-.*\.xlsx/);
@@ -103,11 +106,7 @@ describe('static assets', () => {
       .get('/admin/assets/chart.umd.min.js')
       .set('accept-encoding', 'gzip, deflate, br')
       .buffer(true)
-      .parse((r, done) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => done(null, Buffer.concat(chunks)));
-      });
+      .parse(binary);
     expect(gz.status).toBe(200);
     expect(gz.headers['content-encoding']).toBe('gzip');
     expect(Number(gz.headers['content-length'])).toBeLessThan(100_000);

@@ -29,6 +29,9 @@ describe('unanswered question → training phrase', () => {
   });
   afterAll(() => db.close());
 
+  const train = (fields: Record<string, string>) =>
+    request(app).post('/admin/unanswered/train').set('cookie', cookie).type('form').send(fields);
+
   it('lists the question with a form to pick a topic by title', async () => {
     const page = await request(app).get('/admin/unanswered?preset=year').set('cookie', cookie);
     expect(page.text).toContain('giá vàng hôm nay');
@@ -40,7 +43,7 @@ describe('unanswered question → training phrase', () => {
   it('appends the phrase with the editor and date, and the file still passes the check', async () => {
     const file = path.join(intentsDir, 'proc.id_card.yaml');
     const before = fs.readFileSync(file, 'utf8');
-    const res = await request(app).post('/admin/unanswered/train').set('cookie', cookie).type('form').send({
+    const res = await train({
       target: 'intent:proc.id_card',
       phrase: 'thẻ căn cước của tôi bị gãy làm lại ở đâu',
       back: 'preset=year',
@@ -60,11 +63,7 @@ describe('unanswered question → training phrase', () => {
     const taken = /^\s*-\s*(.+)$/m.exec(other.slice(other.indexOf('phrases:')))![1].replace(/^"|"$/g, '');
     const file = path.join(intentsDir, 'proc.id_card.yaml');
     const before = fs.readFileSync(file, 'utf8');
-    const res = await request(app)
-      .post('/admin/unanswered/train')
-      .set('cookie', cookie)
-      .type('form')
-      .send({ target: 'intent:proc.id_card', phrase: taken });
+    const res = await train({ target: 'intent:proc.id_card', phrase: taken });
     expect(res.status).toBe(400);
     expect(res.text).toContain('Không thêm được');
     expect(fs.readFileSync(file, 'utf8')).toBe(before);
@@ -72,11 +71,7 @@ describe('unanswered question → training phrase', () => {
 
   it('adds another name of a procedure to its aliases, checked against the catalogue', async () => {
     const file = path.join(contentDir, 'procedures', '1.000419.md');
-    const res = await request(app)
-      .post('/admin/unanswered/train')
-      .set('cookie', cookie)
-      .type('form')
-      .send({ target: 'proc:1.000419', phrase: 'xin cán bộ xuống nhà làm giấy báo tử' });
+    const res = await train({ target: 'proc:1.000419', phrase: 'xin cán bộ xuống nhà làm giấy báo tử' });
     expect(res.status).toBe(200);
     expect(res.text).toContain('Đã thêm vào thủ tục 1.000419');
     const text = fs.readFileSync(file, 'utf8');
@@ -87,17 +82,9 @@ describe('unanswered question → training phrase', () => {
   });
 
   it('refuses a phrase that still carries a redacted number, and an unknown topic', async () => {
-    const redacted = await request(app)
-      .post('/admin/unanswered/train')
-      .set('cookie', cookie)
-      .type('form')
-      .send({ target: 'intent:proc.id_card', phrase: 'gọi cho tôi [số điện thoại]' });
+    const redacted = await train({ target: 'intent:proc.id_card', phrase: 'gọi cho tôi [số điện thoại]' });
     expect(redacted.status).toBe(400);
-    const unknown = await request(app)
-      .post('/admin/unanswered/train')
-      .set('cookie', cookie)
-      .type('form')
-      .send({ target: 'intent:../package', phrase: 'câu hỏi' });
+    const unknown = await train({ target: 'intent:../package', phrase: 'câu hỏi' });
     expect(unknown.status).toBe(400);
     expect(unknown.text).toContain('Chọn một chủ đề');
   });
