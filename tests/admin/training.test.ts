@@ -84,7 +84,7 @@ describe('unanswered question → training phrase', () => {
   it('refuses a phrase that still carries a redacted number, and an unknown topic', async () => {
     const redacted = await train({ target: 'intent:proc.id_card', phrase: 'gọi cho tôi [số điện thoại]' });
     expect(redacted.status).toBe(400);
-    const unknown = await train({ target: 'intent:../package', phrase: 'câu hỏi' });
+    const unknown = await train({ target: 'intent:Không hợp lệ!', phrase: 'câu hỏi' });
     expect(unknown.status).toBe(400);
     expect(unknown.text).toContain('Chọn một chủ đề');
   });
