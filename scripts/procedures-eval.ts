@@ -4,14 +4,6 @@
  * a fresh citizen per conversation, a throw-away database, one warm-up message — and prints
  * top-1, top-5, clarification, refusal, facet coverage, invented numbers and latency per turn.
  */
-import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { createApp } from '../src/app';
-import { loadConfig } from '../src/config';
-import { KnowledgeService } from '../src/knowledge/service';
-import { silentLogger } from '../src/logger';
 import { loadCatalogue } from '../src/procedures/catalogue';
 import {
   evaluateConversations,
@@ -21,7 +13,7 @@ import {
   repoNumberSources,
   type Conversation,
 } from '../src/procedures/evaluate';
-import { openDatabase } from '../src/store/db';
+import { buildTestApp, listenOnLoopback } from '../tests/support/app';
 import { runCli } from './cli-support';
 
 void runCli(async () => {
@@ -44,35 +36,18 @@ void runCli(async () => {
     }
   }
 
-  if (fs.existsSync('.env')) process.loadEnvFile('.env');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tthc-procedures-eval-'));
-  // A throw-away database, and no flood limit: the conversations are played back to back.
-  const config = loadConfig({
-    ...process.env,
-    DATABASE_PATH: path.join(dir, 'eval.sqlite'),
-    FLOOD_MAX_MESSAGES: '1000000',
-    // One address plays every conversation: the per-address and total limits would refuse it.
-    CHAT_RATE_PER_ADDRESS: '1000000',
-    CHAT_RATE_TOTAL: '1000000',
-  });
-  const logger = silentLogger();
-  const db = openDatabase(config.DATABASE_PATH);
-  const knowledge = new KnowledgeService(
-    { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },
-    { threshold: config.NLU_THRESHOLD },
-    logger,
-  );
-  const { app } = createApp({ config, db, knowledge, logger });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const chat = httpChatDriver(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  // The app the tests build: bundled content, a throw-away database, the flood and rate
+  // limits raised, since one address plays every conversation back to back.
+  const { app, config, db } = buildTestApp();
+  const { server, baseUrl } = await listenOnLoopback(app);
+  const chat = httpChatDriver(baseUrl);
   // One message before timing: what the first request builds lazily is start-up cost
   // (npm run bench:start), not the latency of a turn.
   await chat('procedures-eval-warm-up', 'thủ tục đăng ký khai sinh');
   const sources = repoNumberSources({
     catalogue: loadCatalogue(),
     contentDir: config.CONTENT_DIR,
-    extra: [`Nội dung tin nhắn được giữ ${config.RETENTION_DAYS} ngày rồi tự xóa.`],
+    retentionDays: config.RETENTION_DAYS,
   });
 
   try {
@@ -86,7 +61,6 @@ void runCli(async () => {
     server.close();
     server.closeAllConnections();
     db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   }
   process.exit(0);
 });

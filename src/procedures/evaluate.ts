@@ -152,19 +152,21 @@ export interface RepoSourcesOptions {
   catalogue: ProcedureCatalogue;
   /** content/: its *.md and *.yaml (topic answers, locality) and procedures/<code>.md. */
   contentDir: string;
-  /** Numbers the server states from its configuration ("giữ 180 ngày" in the privacy notice). */
-  extra?: string[];
+  /** RETENTION_DAYS, which the privacy notice of system.yaml states as {retention_days}. */
+  retentionDays?: number;
 }
 
 /**
  * Number sources read from the repository: the catalogue record of the procedure, its
- * content/procedures/<code>.md, every content/*.md and *.yaml (sourced by the editors), and
- * the configured figures. Cached per procedure.
+ * content/procedures/<code>.md, every content/*.md and *.yaml (sourced by the editors, with
+ * the configured retention filled in). Cached per procedure.
  */
 export function repoNumberSources(options: RepoSourcesOptions): NumberSources {
-  const shared: string[] = [...(options.extra ?? [])];
+  const shared: string[] = [];
   for (const name of fs.existsSync(options.contentDir) ? fs.readdirSync(options.contentDir).sort() : []) {
-    if (/\.(md|ya?ml)$/.test(name)) shared.push(fs.readFileSync(path.join(options.contentDir, name), 'utf8'));
+    if (!/\.(md|ya?ml)$/.test(name)) continue;
+    const text = fs.readFileSync(path.join(options.contentDir, name), 'utf8');
+    shared.push(text.replaceAll('{retention_days}', String(options.retentionDays ?? '')));
   }
   const base = new QuantitySources(shared);
   const cache = new Map<string | null, QuantitySources>();
