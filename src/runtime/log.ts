@@ -1,8 +1,8 @@
 /**
  * The log step: every exchange (answers, fallbacks, controls, throttled messages) becomes
  * one interaction row, except the reply to an erasure, which must leave nothing behind.
- * Text is redacted by the store; the folded text for grouping unanswered questions is made
- * here from the redacted text, since the engine folded the original.
+ * Text is redacted by the store; for grouping unanswered questions it reuses the engine's
+ * folded text, or folds the redacted text with the NLU's fold when redaction changed it.
  */
 import { cleanText, foldAccents } from '../nlu/normalise';
 import type { InteractionSink } from '../store/interactions';
@@ -15,10 +15,9 @@ export function logStep(sink: InteractionSink, now: () => number): Middleware {
     run(turn, next) {
       const result = next();
       if (result.unlogged) return result;
-      const normalisedText = loggedNormalised(turn.message.text, result.normalisedText);
       result.interactionId = sink.record(
         turn.message,
-        { ...result, normalisedText },
+        { ...result, fold },
         now() - turn.startedAt,
         turn.status,
       );
@@ -27,8 +26,10 @@ export function logStep(sink: InteractionSink, now: () => number): Middleware {
   };
 }
 
+const fold = (text: string) => foldAccents(cleanText(text));
+
 /**
- * The folded text stored for a message: the engine's fold when there was nothing to redact,
+ * The folded text stored for a message (for callers that log without an engine run): the engine's fold when there was nothing to redact,
  * else the redacted text folded (an e-mail would no longer look like one after folding) and
  * redacted again (folding can join digit groups).
  */

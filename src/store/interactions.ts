@@ -64,8 +64,8 @@ export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
 /**
  * What the log reads from a turn's result (the runtime's TurnResult has these and more).
- * `normalisedText` is the folded text for grouping unanswered questions; the runtime folds
- * the already-redacted text (src/runtime/log.ts) and the log redacts it once more.
+ * `normalisedText` is the engine's folded text; when redaction changed the message, the
+ * redacted text is folded again with `fold` (src/runtime/log.ts passes the NLU's).
  */
 export interface LoggedResult {
   userKey: string;
@@ -77,6 +77,8 @@ export interface LoggedResult {
   contentVersion: string;
   guideStep?: boolean;
   control?: 'feedback' | 'erase' | 'flood';
+  /** How to fold a redacted text for grouping (the NLU's fold; the store has none of its own). */
+  fold?: (text: string) => string;
 }
 
 /**
@@ -206,8 +208,19 @@ export class InteractionLog implements InteractionSink {
       const userKey = result.userKey;
       const raw = message.text;
       const text = raw === undefined ? null : redact(raw);
+      // The engine's fold is reused when there was nothing to redact (the common case: one
+      // redaction per message); otherwise the redacted text is folded with the caller's fold.
+      const engineFold = result.normalisedText;
       const normalised =
-        text === null || result.normalisedText === null ? null : redact(result.normalisedText);
+        text === null
+          ? null
+          : text === raw && engineFold !== null && !/[\d@]/.test(text)
+            ? engineFold
+            : result.fold
+              ? redact(result.fold(text))
+              : engineFold === null
+                ? null
+                : redact(engineFold);
 
       const cached = this.lastSeen.get(userKey);
       const previous =
