@@ -14,6 +14,8 @@ import { buildTestApp, listenOnLoopback, tempDir } from '../support/app';
 const PHONE = { width: 360, height: 740 };
 const DESKTOP = { width: 1280, height: 800 };
 const SHOTS = process.env.SCREENSHOT_DIR ?? tempDir('tthc-web-shots-');
+/** Ten answers plus screenshots on a busy 2-core machine: a safety net, not a speed budget. */
+const CONVERSATION_TIMEOUT_MS = 180_000;
 
 describe('web chat and widget in a real browser', () => {
   const { app, db, reports } = buildTestApp();
@@ -42,8 +44,11 @@ describe('web chat and widget in a real browser', () => {
 
   /** Sends text (or taps a button with that label) and waits until the reply is drawn. */
   async function say(page: Page, what: { text?: string; tap?: string }) {
-    if (what.tap) await page.locator('.quick button', { hasText: what.tap }).first().click();
-    else {
+    if (what.tap) {
+      // The answers change with the content: tap the named button, or else the first one offered.
+      const named = page.locator('.quick button', { hasText: what.tap });
+      await ((await named.count()) > 0 ? named.first() : page.locator('.quick button').first()).click();
+    } else {
       await page.fill('#input', what.text!);
       await page.click('#form button[type=submit]');
     }
@@ -131,45 +136,49 @@ describe('web chat and widget in a real browser', () => {
     await page.context().close();
   });
 
-  it('at 360×740, after every reply of a 10-turn conversation the answer starts in view and no button covers it', async () => {
-    const page = await phonePage();
-    await page.goto(baseUrl);
-    await page.locator('.quick button').first().waitFor();
-    const script: { text?: string; tap?: string }[] = [
-      { text: 'làm thẻ căn cước cần giấy tờ gì' },
-      { tap: 'Xem từng bước' },
-      { tap: 'Tiếp' },
-      { tap: 'Xem tất cả' },
-      { text: 'đăng ký tạm trú online thế nào' },
-      { text: 'ủy ban mấy giờ mở cửa' },
-      { text: 'giá vàng hôm nay' },
-      { text: 'kích hoạt định danh điện tử mức 2' },
-      { text: 'nộp hồ sơ trên cổng dịch vụ công' },
-      { text: 'cảm ơn' },
-    ];
-    for (const [i, turn] of script.entries()) {
-      await say(page, turn);
-      const l = await layout(page);
-      expect(l.firstLine).not.toBeNull();
-      // The first line of the newest answer is inside the conversation area and the screen.
-      expect(l.firstLine!.top).toBeGreaterThanOrEqual(l.log.top - 1);
-      expect(l.firstLine!.bottom).toBeLessThanOrEqual(Math.min(l.log.bottom, l.viewport.height) + 1);
-      for (const b of l.buttons) for (const a of l.answers) expect(overlaps(b, a)).toBe(false);
-      await page.screenshot({ path: path.join(SHOTS, `phone-turn-${String(i + 1).padStart(2, '0')}.png`) });
-    }
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+  it(
+    'at 360×740, after every reply of a 10-turn conversation the answer starts in view and no button covers it',
+    async () => {
+      const page = await phonePage();
+      await page.goto(baseUrl);
+      await page.locator('.quick button').first().waitFor();
+      const script: { text?: string; tap?: string }[] = [
+        { text: 'làm thẻ căn cước cần giấy tờ gì' },
+        { tap: 'Xem từng bước' },
+        { tap: 'Tiếp' },
+        { tap: 'Xem tất cả' },
+        { text: 'đăng ký tạm trú online thế nào' },
+        { text: 'ủy ban mấy giờ mở cửa' },
+        { text: 'giá vàng hôm nay' },
+        { text: 'kích hoạt định danh điện tử mức 2' },
+        { text: 'nộp hồ sơ trên cổng dịch vụ công' },
+        { text: 'cảm ơn' },
+      ];
+      for (const [i, turn] of script.entries()) {
+        await say(page, turn);
+        const l = await layout(page);
+        expect(l.firstLine).not.toBeNull();
+        // The first line of the newest answer is inside the conversation area and the screen.
+        expect(l.firstLine!.top).toBeGreaterThanOrEqual(l.log.top - 1);
+        expect(l.firstLine!.bottom).toBeLessThanOrEqual(Math.min(l.log.bottom, l.viewport.height) + 1);
+        for (const b of l.buttons) for (const a of l.answers) expect(overlaps(b, a)).toBe(false);
+        await page.screenshot({ path: path.join(SHOTS, `phone-turn-${String(i + 1).padStart(2, '0')}.png`) });
+      }
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
 
-    // The conversation survives a reload; "Bắt đầu lại" starts over with the greeting.
-    const shown = await page.locator('#log > li').count();
-    await page.reload();
-    await page.locator('.msg--user', { hasText: 'cảm ơn' }).waitFor();
-    expect(await page.locator('#log > li').count()).toBe(shown);
-    await page.click('#restart');
-    await page.locator('.msg--notice').waitFor();
-    expect(await page.locator('.msg--user').count()).toBe(0);
-    await page.context().close();
-  });
+      // The conversation survives a reload; "Bắt đầu lại" starts over with the greeting.
+      const shown = await page.locator('#log > li').count();
+      await page.reload();
+      await page.locator('.msg--user', { hasText: 'cảm ơn' }).waitFor();
+      expect(await page.locator('#log > li').count()).toBe(shown);
+      await page.click('#restart');
+      await page.locator('.msg--notice').waitFor();
+      expect(await page.locator('.msg--user').count()).toBe(0);
+      await page.context().close();
+    },
+    CONVERSATION_TIMEOUT_MS,
+  );
 
   it('shows "đang trả lời…", queues messages in order, and on failure keeps them with "Gửi lại" and the hotline', async () => {
     const page = await phonePage();
