@@ -193,7 +193,9 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (err?.type === 'entity.too.large') {
-      res.status(413).json({ error: `the request body is larger than ${BODY_LIMIT}` });
+      // The limit of the parser that refused it (the webhooks' is larger than the JSON API's).
+      const limit = typeof err.limit === 'number' ? `${err.limit} bytes` : BODY_LIMIT;
+      res.status(413).json({ error: `the request body is larger than ${limit}` });
       return;
     }
     if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {

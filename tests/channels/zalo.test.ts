@@ -175,8 +175,8 @@ describe('Zalo OA channel', () => {
 
   it.each([
     ['missing', undefined, 401],
-    ['wrong', 'mac=' + '0'.repeat(64), 401],
-    ['signed with the app secret instead of the OA key', 'app-secret', 401],
+    ['wrong', 'mac=' + '0'.repeat(64), 403],
+    ['signed with the app secret instead of the OA key', 'app-secret', 403],
   ])(
     'rejects a %s signature, stores nothing and logs a warning without secrets',
     async (_what, signature, status) => {
@@ -203,7 +203,7 @@ describe('Zalo OA channel', () => {
       .set('content-type', 'application/json')
       .set('x-zevent-signature', zaloSignature(body))
       .send(body.replace('căn cước', 'hộ chiếu'));
-    expect(res.status).toBe(401);
+    expect(res.status).toBe(403);
     expect(t.inbox()).toHaveLength(0);
   });
 

@@ -284,13 +284,27 @@ describe.each(CHANNELS)('POST /webhooks/%s under hostile input', (channel) => {
     expect(stored()).toBe(before);
   });
 
-  it('answers a body over the limit with 413 and stores nothing', async () => {
+  it('answers a forged signature as invalid and a missing one as missing', async () => {
+    const raw = Buffer.from(fixture(channel, FIXTURES[channel][0]));
+    const [name, good] = Object.entries(sign(channel, raw))[0];
+    const forged = good.slice(0, -4) + (good.endsWith('0000') ? '1111' : '0000');
+    const wrong = await post(raw, { [name]: forged });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body.error).toBe('invalid signature');
+    const missing = await post(raw, {});
+    expect(missing.status).toBe(401);
+    expect(missing.body.error).toBe('missing signature');
+  });
+
+  it('answers a body over the limit with 413, naming the real limit, and stores nothing', async () => {
     const before = stored();
     const huge = JSON.parse(fixture(channel, FIXTURES[channel][0])) as Record<string, unknown>;
     huge.padding = 'x'.repeat(1_100_000);
     const raw = Buffer.from(JSON.stringify(huge));
     const res = await post(raw, sign(channel, raw));
     expect(res.status).toBe(413);
+    // The webhook limit (1 MiB), not the 100 kB of the JSON API.
+    expect(res.body.error).toContain(String(1024 * 1024));
     expect(stored()).toBe(before);
     await expectHealthy();
   });

@@ -64,7 +64,8 @@ export class ZaloAdapter implements ChannelAdapter {
     const given = header(headers, 'x-zevent-signature');
     if (!given) return { ok: false, status: 401, reason: 'missing X-ZEvent-Signature header' };
     const match = /^mac=([0-9a-fA-F]{64})$/.exec(given.trim());
-    if (!match) return { ok: false, status: 401, reason: 'X-ZEvent-Signature is not mac=<sha256 hex>' };
+    // A header that is present but wrong is a forged or broken signature (403), not a missing one.
+    if (!match) return { ok: false, status: 403, reason: 'X-ZEvent-Signature is not mac=<sha256 hex>' };
     // The signed string includes app_id and timestamp from the body: read as raw tokens,
     // without parsing the body, which waits until the signature holds.
     const fields = topLevelFields(raw.toString('utf8'), ['app_id', 'timestamp']);
@@ -78,7 +79,7 @@ export class ZaloAdapter implements ChannelAdapter {
       .digest();
     return crypto.timingSafeEqual(Buffer.from(match[1], 'hex'), expected)
       ? { ok: true }
-      : { ok: false, status: 401, reason: 'X-ZEvent-Signature does not match' };
+      : { ok: false, status: 403, reason: 'X-ZEvent-Signature does not match' };
   }
 
   parse(raw: Buffer): InboundEvent[] {
