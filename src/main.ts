@@ -58,6 +58,7 @@ function main(): void {
       `Trợ lý TTHC is listening on ${listening}` +
         (publicUrl === listening ? '' : `; citizens reach it at ${publicUrl}`),
     );
+    logger.info(`Officers' dashboard: ${publicUrl}/admin`);
     logger.info(
       { live: ['web', ...channels.live], notStarted: channels.notStarted },
       `channels live: ${['web', ...channels.live].join(', ')}`,
