@@ -42,6 +42,7 @@ export function reportRows(r: ReachReport, titleOf: (id: string) => string): Cel
   ];
   for (const t of r.topics) rows.push([`Chủ đề: ${TOPIC_NAMES[t.key] ?? t.key}`, t.n]);
   for (const i of r.intents) rows.push([`Câu trả lời: ${titleOf(i.key)}`, i.n]);
+  for (const p of r.procedures) rows.push([`Thủ tục: ${titleOf(p.key)} (${p.key})`, p.n]);
   return rows;
 }
 

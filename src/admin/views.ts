@@ -213,6 +213,11 @@ ${countTable(
   'Câu trả lời',
   r.intents.map((i) => ({ name: titleOf(i.key), n: i.n })),
 )}
+${countTable(
+  'Thủ tục được hỏi nhiều nhất',
+  'Thủ tục',
+  r.procedures.map((p) => ({ name: `${titleOf(p.key)} (${p.key})`, n: p.n })),
+)}
 </section>
 ${HOW_COUNTED}
 <p><a href="/admin/export/report.xlsx?${esc(query)}" download>Tải báo cáo (Excel .xlsx)</a> ·
@@ -608,6 +613,11 @@ ${countTable(
   'Theo câu trả lời, thủ tục (10 nhiều nhất)',
   'Câu trả lời',
   t.intents.slice(0, 10).map((i) => ({ name: titleOf(i.key), n: i.n })),
+)}
+${countTable(
+  'Thủ tục được hỏi nhiều nhất (10 thủ tục)',
+  'Thủ tục',
+  t.procedures.slice(0, 10).map((p) => ({ name: `${titleOf(p.key)} (${p.key})`, n: p.n })),
 )}
 <h2>3. Câu hỏi trợ lý chưa trả lời được (10 nhóm nhiều nhất)</h2>
 <table><thead><tr><th>Số lần</th><th>Ví dụ người dân gõ</th></tr></thead><tbody>${

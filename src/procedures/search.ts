@@ -188,6 +188,8 @@ export class ProcedureIndex {
   private readonly docs: Doc[] = [];
   private readonly termIds = new Map<string, number>();
   private weights: Float32Array = new Float32Array(0);
+  /** Terms with at least one word that is not a question word. */
+  private informative: Uint8Array = new Uint8Array(0);
   /** For each term id, the documents having it (each once, ascending). */
   private postings: Int32Array[] = [];
   /** Every folded word of a visible name or alias, with its count: the repair vocabulary. */
@@ -249,12 +251,14 @@ export class ProcedureIndex {
     this.postings = postings.map((l) => Int32Array.from(l));
     const n = raw.length;
     this.weights = new Float32Array(this.termIds.size);
+    this.informative = new Uint8Array(this.termIds.size);
     for (const [term, id] of this.termIds) {
       const idf = Math.log(1 + n / postings[id].length);
       const words = term.split(' ');
       const questions = words.filter((w) => QUESTION_WORDS.has(w)).length;
       // A pair with one question word ("sinh cho") says less than "khai sinh".
       const question = questions === words.length ? 0.3 : questions > 0 ? 0.5 : 1;
+      this.informative[id] = questions < words.length ? 1 : 0;
       this.weights[id] = idf * (words.length > 1 ? 1.5 : 1) * question;
     }
     for (const d of raw)
@@ -288,8 +292,10 @@ export class ProcedureIndex {
       const id = this.termIds.get(t);
       if (id !== undefined) query.add(id);
     }
+    // Only informative terms bring candidates: a name sharing nothing but "có", "không" or
+    // "thủ tục" with the message could not win, and scoring it is most of the work.
     const candidates = new Set<number>();
-    for (const id of query) for (const doc of this.postings[id]) candidates.add(doc);
+    for (const id of query) if (this.informative[id]) for (const doc of this.postings[id]) candidates.add(doc);
     const queryMarkers = markersIn(tokens, 'query');
     const out: (Ranked & { index: number })[] = [];
     for (const index of candidates) {

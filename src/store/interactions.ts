@@ -79,6 +79,9 @@ export interface LoggedResult {
   control?: 'feedback' | 'erase' | 'flood';
   /** How to fold a redacted text for grouping (the NLU's fold; the store has none of its own). */
   fold?: (text: string) => string;
+  /** The catalogue procedure the reply answers, and the facets it covers. */
+  procedure?: { code: string } | null;
+  facets?: readonly string[];
 }
 
 /**
@@ -155,11 +158,13 @@ export class InteractionLog implements InteractionSink {
         number,
         number,
         DeliveryStatus,
+        string | null,
+        string | null,
       ]
     >(
       `INSERT INTO interactions (ts, channel, user_key, message_id, kind, text, payload, normalised, intent,
-         confidence, answer_id, content_version, replies, latency_ms, conv_start, status)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         confidence, answer_id, content_version, replies, latency_ms, conv_start, status, procedure, facets)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.lastTs = db.prepare<[string], number>('SELECT max(ts) FROM interactions WHERE user_key = ?').pluck();
     this.addCitizen = db.prepare<[string, string, number]>(
@@ -245,6 +250,8 @@ export class InteractionLog implements InteractionSink {
           Math.max(0, Math.round(latencyMs)),
           convStart ? 1 : 0,
           status,
+          result.procedure?.code ?? null,
+          result.facets && result.facets.length > 0 ? result.facets.join(',') : null,
         ).lastInsertRowid,
       );
       if (cached === undefined) {

@@ -274,4 +274,14 @@ export const migrations: Migration[] = [
       CREATE INDEX handoff_events_user ON handoff_events (user_key);
     `,
   },
+  {
+    version: 203,
+    name: 'procedure answers: the procedure code and the facets each reply covers',
+    up: `
+      -- Set when the reply answers (or offers) a procedure of the catalogue; facets comma-separated.
+      ALTER TABLE interactions ADD COLUMN procedure TEXT;
+      ALTER TABLE interactions ADD COLUMN facets TEXT;
+      CREATE INDEX interactions_procedure ON interactions (ts, procedure) WHERE procedure IS NOT NULL;
+    `,
+  },
 ];

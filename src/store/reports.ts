@@ -148,6 +148,8 @@ export interface ReachReport {
   fallbackRate: number;
   topics: Count[];
   intents: Count[];
+  /** Catalogue procedures answered, by code, most asked first (at most 20). */
+  procedures: Count[];
   unanswered: UnansweredGroup[];
   handoffs: number;
   /** Officer replies that reached the citizen (sent, or shown in the web chat). */
@@ -297,6 +299,7 @@ export class Reports {
       fallbackRate: questions === 0 ? 0 : stats.fallbacks / questions,
       topics,
       intents,
+      procedures: this.procedures(range, channel),
       unanswered: this.unanswered(range, channel, unansweredLimit, false),
       handoffs: count('handoffs'),
       officerReplies,
@@ -309,6 +312,19 @@ export class Reports {
       medianLatencyMs: this.medianLatency(range, channel),
       failedDeliveries: count('interactions', " AND status = 'failed'"),
     };
+  }
+
+  /** The catalogue procedures answered in the range, most asked first. */
+  procedures(range: DateRange, channel: string | null = null, limit = 20): Count[] {
+    const [start, end] = rangeBounds(range);
+    const ch = channel ? ' AND channel = @channel' : '';
+    return this.db
+      .prepare(
+        `SELECT procedure AS key, count(*) AS n FROM interactions
+         WHERE ts >= @start AND ts < @end AND procedure IS NOT NULL AND kind = 'answer'${ch}
+         GROUP BY procedure ORDER BY n DESC, key LIMIT @limit`,
+      )
+      .all({ start, end, channel, limit }) as Count[];
   }
 
   /** Unanswered questions grouped by normalised text, most frequent first. */
@@ -404,6 +420,7 @@ export function reachCsv(r: ReachReport): string {
     ...Object.entries(summaryFigures(r)),
     ...r.topics.map((t) => [`topic:${t.key}`, t.n]),
     ...r.intents.map((i) => [`intent:${i.key}`, i.n]),
+    ...r.procedures.map((p) => [`procedure:${p.key}`, p.n]),
   ];
   return toCsv(['metric', 'value'], rows);
 }

@@ -322,8 +322,15 @@ describe('controls, guide steps and stickers are not questions', () => {
       file,
       migrations.filter((m) => m.version <= 200),
     );
+    // Today's log also writes the columns of version 203 (procedure, facets): add them for the
+    // writing, then drop them again so the reopening below migrates a version-200 file.
+    const v203 = migrations.find((m) => m.version === 203)!;
+    db.exec(v203.up);
     const log = new InteractionLog(db);
     logSteps(log);
+    db.exec(
+      'DROP INDEX interactions_procedure; ALTER TABLE interactions DROP COLUMN procedure; ALTER TABLE interactions DROP COLUMN facets',
+    );
     // As the old log wrote them: media and expired guide taps as fallbacks, steps as answers.
     db.exec(`UPDATE interactions SET kind = CASE WHEN answer_id IS NULL THEN 'fallback' ELSE 'answer' END
              WHERE kind IN ('guide', 'unsupported')`);

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { buildTestApp } from '../support/app';
 
 describe('/api/chat with the procedure catalogue', () => {
-  const { app } = buildTestApp();
+  const { app, db, reports } = buildTestApp();
   const say = (userId: string, text: string) =>
     request(app).post('/api/chat').send({ userId, text }).expect(200);
 
@@ -49,5 +49,20 @@ describe('/api/chat with the procedure catalogue', () => {
     expect(form.body.length ?? form.text.length).toBeGreaterThan(1000);
     await request(app).get('/procedures/forms/..%2f..%2fpackage.json').expect(404);
     await request(app).get('/procedures/forms/').expect(404);
+  });
+
+  it('logs the procedure and facets of each reply, and reports the procedures most asked about', async () => {
+    await say('p5', 'đăng ký khai tử cần giấy tờ gì');
+    await say('p5', 'mất bao lâu');
+    const rows = db
+      .prepare("SELECT procedure, facets FROM interactions WHERE procedure = '1.000656' ORDER BY id")
+      .all();
+    expect(rows).toEqual([
+      { procedure: '1.000656', facets: 'documents' },
+      { procedure: '1.000656', facets: 'time' },
+    ]);
+    const today = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
+    const report = reports.reach({ from: today, to: today });
+    expect(report.procedures).toContainEqual({ key: '1.000656', n: 2 });
   });
 });
