@@ -295,7 +295,8 @@ export class ProcedureIndex {
     // Only informative terms bring candidates: a name sharing nothing but "có", "không" or
     // "thủ tục" with the message could not win, and scoring it is most of the work.
     const candidates = new Set<number>();
-    for (const id of query) if (this.informative[id]) for (const doc of this.postings[id]) candidates.add(doc);
+    for (const id of query)
+      if (this.informative[id]) for (const doc of this.postings[id]) candidates.add(doc);
     const queryMarkers = markersIn(tokens, 'query');
     const out: (Ranked & { index: number })[] = [];
     for (const index of candidates) {
