@@ -21,6 +21,7 @@ import type { Logger } from '../logger';
 import type { Db } from '../store/db';
 import { FORGET_USER, Inbox, type InboxRow } from '../store/inbox';
 import type { Runtime } from '../runtime';
+import { pseudonymize } from '../privacy/pseudonym';
 import { MaybeDeliveredError, StoppedError } from './http';
 import {
   RateLimitError,
@@ -40,6 +41,8 @@ export interface DeliveryOptions {
   retryMaxMs?: number;
   /** Events processed at once (CHANNEL_CONCURRENCY). */
   concurrency: number;
+  /** Keys the hash that replaces event ids built from a user id (PSEUDONYM_SECRET). */
+  eventKeySecret: string;
   now?: () => number;
   random?: () => number;
 }
@@ -63,10 +66,12 @@ interface PendingAccept {
   reject: (err: Error) => void;
 }
 
-function inboxRows({ channel, events }: PendingAccept) {
+function inboxRows({ channel, events }: PendingAccept, secret: string) {
   return events.map((e) => ({
     channel,
-    eventId: e.eventId,
+    // Deterministic, so a retry of the same event still dedupes; keyed, so it cannot be
+    // reversed to the user id by hashing candidate ids.
+    eventId: e.personalEventId ? `h:${pseudonymize(secret, channel, e.eventId)}` : e.eventId,
     userId: e.userId,
     text: e.text,
     payload: e.payload,
@@ -139,12 +144,14 @@ export class Delivery {
     this.pendingAccepts = [];
     let stored: (ReturnType<Inbox['insert']> | Error)[];
     try {
-      stored = this.db.transaction(() => batch.map((call) => this.inbox.insert(inboxRows(call))))();
+      stored = this.db.transaction(() =>
+        batch.map((call) => this.inbox.insert(inboxRows(call, this.options.eventKeySecret))),
+      )();
     } catch {
       // One bad call must not fail the others: store each on its own.
       stored = batch.map((call) => {
         try {
-          return this.inbox.insert(inboxRows(call));
+          return this.inbox.insert(inboxRows(call, this.options.eventKeySecret));
         } catch (err) {
           return err instanceof Error ? err : new Error(String(err));
         }

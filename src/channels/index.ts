@@ -143,6 +143,7 @@ export function createChannels(deps: ChannelsDeps): Channels {
     maxAttempts: config.SEND_MAX_ATTEMPTS,
     retryBaseMs: config.SEND_RETRY_BASE_MS,
     concurrency: config.CHANNEL_CONCURRENCY,
+    eventKeySecret: config.PSEUDONYM_SECRET,
     now,
   });
   const router = Router();

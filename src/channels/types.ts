@@ -30,6 +30,11 @@ export interface InboundEvent {
   userId: string;
   /** The dedupe key within the channel (message id, update id…). */
   eventId: string;
+  /**
+   * The key is built from the user's platform id (no platform message id to use): it is
+   * stored as a keyed hash (see Delivery), never as is, so the log keeps no raw id.
+   */
+  personalEventId?: true;
   /** Free text, classified by the engine. */
   text?: string;
   /** A tap or a control payload; never classified. */

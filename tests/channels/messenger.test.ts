@@ -88,6 +88,28 @@ describe('Facebook Messenger channel', () => {
     expect(fake.sends('messenger')).toHaveLength(parts);
   });
 
+  it('keeps no raw sender id in the dedupe key of a postback without mid, and still dedupes its retry', async () => {
+    const body = fixtureWith('messenger', 'postback_menu');
+    for (let i = 0; i < 2; i++)
+      expect(
+        (
+          await request(t.app)
+            .post('/webhooks/messenger')
+            .set('content-type', 'application/json')
+            .set('x-hub-signature-256', messengerSignature(body))
+            .send(body)
+        ).status,
+      ).toBe(200);
+    await t.channels.delivery.idle();
+    expect(t.inbox()).toHaveLength(1);
+    expect(t.respond).toHaveBeenCalledTimes(1);
+    const keys = t.db.prepare('SELECT event_id FROM channel_inbox').all();
+    const logged = t.db.prepare('SELECT * FROM interactions').all();
+    expect(logged).toHaveLength(1);
+    expect(JSON.stringify(keys)).not.toContain('6912345678901234');
+    expect(JSON.stringify(logged)).not.toContain('6912345678901234');
+  });
+
   it('answers every event of a batched delivery and skips the read receipt inside it', async () => {
     await post('batched', {}, false);
     expect(t.respond).toHaveBeenCalledTimes(2);

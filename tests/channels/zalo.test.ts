@@ -214,6 +214,30 @@ describe('Zalo OA channel', () => {
     expect(repliesTo(BIG_ID).length).toBeGreaterThanOrEqual(2);
   });
 
+  it('keeps no raw Zalo id in the dedupe keys of follow and "chat now" events, and still dedupes their retries', async () => {
+    const followBody = fixtureWith('zalo', 'follow');
+    const chatNowBody = fixtureWith('zalo', 'user_click_chatnow');
+    for (const body of [followBody, followBody, chatNowBody, chatNowBody])
+      expect(
+        (
+          await request(t.app)
+            .post('/webhooks/zalo')
+            .set('content-type', 'application/json')
+            .set('x-zevent-signature', zaloSignature(body))
+            .send(body)
+        ).status,
+      ).toBe(200);
+    await t.channels.delivery.idle();
+    // Each retry was recognised: two events stored, two answered, two logged.
+    expect(t.inbox()).toHaveLength(2);
+    expect(t.respond).toHaveBeenCalledTimes(2);
+    const keys = t.db.prepare('SELECT event_id FROM channel_inbox').all();
+    const logged = t.db.prepare('SELECT * FROM interactions').all();
+    expect(logged).toHaveLength(2);
+    expect(JSON.stringify(keys)).not.toContain(BIG_ID);
+    expect(JSON.stringify(logged)).not.toContain(BIG_ID);
+  });
+
   it('answers a sticker with the polite "text only" message', async () => {
     await post('user_send_sticker');
     const text = (fake.delivered('zalo')[0].body as { message: { text: string } }).message.text;

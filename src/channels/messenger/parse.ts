@@ -70,8 +70,10 @@ function parseMessagingEvent(
     const raw = typeof item.postback.payload === 'string' ? item.postback.payload : '';
     if (!raw) return undefined;
     const payload = options.getStartedPayloads.has(raw) ? GREETING_INTENT : raw;
-    const eventId = idString(item.postback.mid) ?? `postback:${sender}:${timestamp}:${raw}`;
-    return { userId: sender, eventId, payload, timestamp };
+    const mid = idString(item.postback.mid);
+    if (mid) return { userId: sender, eventId: mid, payload, timestamp };
+    const eventId = `postback:${sender}:${timestamp}:${raw}`;
+    return { userId: sender, eventId, personalEventId: true, payload, timestamp };
   }
   // delivery, read, reaction, referral, optin…: nothing to answer.
   return undefined;

@@ -93,6 +93,7 @@ export function parseZaloEvent(body: unknown, options: ZaloParseOptions): Inboun
       {
         userId: follower,
         eventId: `follow:${follower}:${rawTimestamp}`,
+        personalEventId: true,
         payload: GREETING_INTENT,
         timestamp,
       },
@@ -102,7 +103,13 @@ export function parseZaloEvent(body: unknown, options: ZaloParseOptions): Inboun
     const user = idString(body.user_id);
     if (!user) return [];
     return [
-      { userId: user, eventId: `chatnow:${user}:${rawTimestamp}`, payload: GREETING_INTENT, timestamp },
+      {
+        userId: user,
+        eventId: `chatnow:${user}:${rawTimestamp}`,
+        personalEventId: true,
+        payload: GREETING_INTENT,
+        timestamp,
+      },
     ];
   }
   if (!IGNORED_EVENTS.has(event) && !event.startsWith('oa_send_'))
