@@ -29,10 +29,11 @@ describe('web chat in a real browser', () => {
     // The page greets on load.
     await page.locator('.msg--bot', { hasText: 'Xin chào' }).first().waitFor();
 
-    await page.fill('#input', 'mất cccd phải làm sao');
+    // A topic with a step-by-step guide (procedure questions go to the catalogue instead).
+    await page.fill('#input', 'vneid là gì');
     await page.click('button[type=submit]');
     await page
-      .locator('.msg--bot', { hasText: /công an xã/i })
+      .locator('.msg--bot', { hasText: /ứng dụng định danh/i })
       .first()
       .waitFor();
 
