@@ -104,6 +104,10 @@ export const configSchema = z.object({
   SEND_TIMEOUT_MS: positiveInt('a whole number of milliseconds, e.g. 10000'),
   /** Platform events answered at the same time (one citizen's messages always in order). */
   CHANNEL_CONCURRENCY: positiveInt('a whole number, e.g. 4'),
+  /** Platform events older than this are acknowledged but not answered (a late replay). */
+  EVENT_MAX_AGE_SECONDS: positiveInt('a whole number of seconds, e.g. 86400 (one day)'),
+  /** …and events dated further ahead than this (clock skew allowance). */
+  EVENT_MAX_FUTURE_SECONDS: positiveInt('a whole number of seconds, e.g. 300'),
 
   // Flood control: per citizen, at most FLOOD_MAX_MESSAGES answered within FLOOD_WINDOW_SECONDS.
   FLOOD_MAX_MESSAGES: positiveInt('a whole number of messages, e.g. 10'),
@@ -164,6 +168,8 @@ const defaults: Partial<Record<keyof Config, string>> = {
   SEND_RETRY_BASE_MS: '1000',
   SEND_TIMEOUT_MS: '10000',
   CHANNEL_CONCURRENCY: '4',
+  EVENT_MAX_AGE_SECONDS: '86400',
+  EVENT_MAX_FUTURE_SECONDS: '300',
   RETENTION_DAYS: '180',
   FLOOD_MAX_MESSAGES: '10',
   FLOOD_WINDOW_SECONDS: '10',

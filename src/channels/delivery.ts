@@ -41,6 +41,9 @@ export interface DeliveryOptions {
   retryMaxMs?: number;
   /** Events processed at once (CHANNEL_CONCURRENCY). */
   concurrency: number;
+  /** Events dated outside [now − maxAge, now + maxFuture] are acknowledged and dropped (EVENT_MAX_*_SECONDS). */
+  eventMaxAgeSeconds?: number;
+  eventMaxFutureSeconds?: number;
   /** Keys the hash that replaces event ids built from a user id (PSEUDONYM_SECRET). */
   eventKeySecret: string;
   now?: () => number;
@@ -125,14 +128,33 @@ export class Delivery {
   }
 
   /** The ack path: stores new events (one transaction) and queues them; duplicates are ignored. */
-  readonly accept: AcceptEvents = (channel, events) => {
+  readonly accept: AcceptEvents = (channel, all) => {
     this.lastAcceptAt = performance.now();
+    const events = this.current(channel, all);
     if (events.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.pendingAccepts.push({ channel, events, resolve, reject });
       if (this.pendingAccepts.length === 1) setImmediate(() => this.flushAccepts());
     });
   };
+
+  /**
+   * Drops stale and future-dated events, for every platform in this one place: the caller
+   * still acknowledges them (a retry would be just as stale), but they are neither stored,
+   * answered nor logged. A replay after the inbox's dedupe window is stale too.
+   */
+  private current(channel: PlatformChannel, events: InboundEvent[]): InboundEvent[] {
+    const now = this.now();
+    const oldest = now - (this.options.eventMaxAgeSeconds ?? 86_400) * 1000;
+    const latest = now + (this.options.eventMaxFutureSeconds ?? 300) * 1000;
+    const kept = events.filter((e) => e.timestamp >= oldest && e.timestamp <= latest);
+    if (kept.length < events.length)
+      this.logger.warn(
+        { channel, dropped: events.length - kept.length },
+        'stale or future-dated events ignored',
+      );
+    return kept;
+  }
 
   /**
    * Group commit: the webhooks that arrived in one turn of the event loop are stored in one

@@ -144,6 +144,8 @@ export function createChannels(deps: ChannelsDeps): Channels {
     retryBaseMs: config.SEND_RETRY_BASE_MS,
     concurrency: config.CHANNEL_CONCURRENCY,
     eventKeySecret: config.PSEUDONYM_SECRET,
+    eventMaxAgeSeconds: config.EVENT_MAX_AGE_SECONDS,
+    eventMaxFutureSeconds: config.EVENT_MAX_FUTURE_SECONDS,
     now,
   });
   const router = Router();

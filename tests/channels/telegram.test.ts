@@ -53,6 +53,30 @@ describe('Telegram channel (webhook mode)', () => {
     expect(fake.requests.some((r) => r.kind === 'getMe')).toBe(false);
   });
 
+  it('acknowledges a 30-day-old and a future-dated update but neither answers nor logs them', async () => {
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    for (const [i, date] of [nowSeconds - 30 * 86_400, nowSeconds + 3_600].entries()) {
+      const body = fixtureWith('telegram', 'text', {
+        '"update_id": 9123450': `"update_id": 77${i}`,
+        '"message_id": 1': `"message_id": 77${i}`,
+      }).replace(/"date": \d+/, `"date": ${date}`);
+      const res = await request(t.app)
+        .post('/webhooks/telegram')
+        .set('content-type', 'application/json')
+        .set('x-telegram-bot-api-secret-token', SECRETS.telegramWebhookSecret)
+        .send(body);
+      expect(res.status).toBe(200);
+    }
+    await t.channels.delivery.idle();
+    expect(t.inbox()).toHaveLength(0);
+    expect(t.respond).not.toHaveBeenCalled();
+    expect(fake.requests).toHaveLength(0);
+    expect(t.db.prepare('SELECT count(*) AS n FROM interactions').get()).toEqual({ n: 0 });
+    // A current one is still answered.
+    expect((await post('text')).status).toBe(200);
+    expect(t.respond).toHaveBeenCalledTimes(1);
+  });
+
   it('treats a button tap as a payload and stops its spinner with answerCallbackQuery', async () => {
     await post('callback_query');
     expect(t.respond.mock.calls[0][0]).toMatchObject({ payload: 'proc.id_card', text: undefined });
