@@ -34,6 +34,17 @@ describe('Telegram channel (webhook mode)', () => {
     return res;
   }
 
+  it('keeps no raw chat id in the dedupe keys of private messages, and still dedupes a retry', async () => {
+    for (let i = 0; i < 3; i++) await post('text', {}, false);
+    expect(t.inbox()).toHaveLength(1);
+    const keys = t.db.prepare('SELECT event_id FROM channel_inbox').all();
+    const logged = t.db.prepare('SELECT * FROM interactions').all();
+    expect(logged).toHaveLength(1);
+    // In a private chat the chat id is the user's Telegram id.
+    expect(JSON.stringify(keys)).not.toContain(CHAT);
+    expect(JSON.stringify(logged)).not.toContain(CHAT);
+  });
+
   it('answers a text message with sendMessage and an inline keyboard within the limits', async () => {
     const res = await post('text');
     expect(res.status).toBe(200);

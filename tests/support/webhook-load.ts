@@ -167,11 +167,12 @@ export function checkExactlyOnce(
       )
       .all() as { channel: string; message_id: string; n: number }[];
     for (const r of rows) logged.set(`${r.channel}:${r.message_id}`, r.n);
-    const stored = new Set(inbox.map((r) => `${r.channel}:${r.event_id}`));
+    const recipients = new Set(inbox.map((r) => `${r.channel}:${r.user_id}`));
     const key = (r: { channel: string; event_id: string }) => `${r.channel}:${r.event_id}`;
     return {
       stored: inbox.length,
-      lost: accepted.map((c) => `${c.channel}:${c.eventId}`).filter((k) => !stored.has(k)),
+      // By recipient (unique per call): personal event ids are stored as keyed hashes.
+      lost: accepted.map((c) => `${c.channel}:${c.recipient}`).filter((k) => !recipients.has(k)),
       notDelivered: inbox.filter((r) => r.state !== 'delivered').map(key),
       loggedWrongly: inbox.filter((r) => logged.get(key(r)) !== 1).map(key),
       partsMismatch: inbox

@@ -70,7 +70,10 @@ function parseUpdate(update: Update, options: TelegramParseOptions): InboundEven
   return [];
 }
 
-/** The dedupe key of a message: chat and message id, shared by its later edits. */
+/**
+ * The dedupe key of a message: chat and message id, shared by its later edits. In a private
+ * chat the chat id is the user's id, so these keys are marked personal and stored hashed.
+ */
 function messageKey(m: { chat: { id: number }; message_id: number }): string {
   return `msg:${m.chat.id}:${m.message_id}`;
 }
@@ -83,10 +86,15 @@ function parseMessage(m: Message, eventId: string, options: TelegramParseOptions
   const raw = typeof m.text === 'string' ? m.text : typeof m.caption === 'string' ? m.caption : '';
   const text = raw.trim();
   if (typeof m.text === 'string') {
-    if (/^\/start(\s|@|$)/.test(text)) return [{ userId, eventId, payload: GREETING_INTENT, timestamp }];
-    if (/^\/help(\s|@|$)/.test(text)) return [{ userId, eventId, payload: 'help', timestamp }];
+    if (/^\/start(\s|@|$)/.test(text))
+      return [{ userId, eventId, personalEventId: true, payload: GREETING_INTENT, timestamp }];
+    if (/^\/help(\s|@|$)/.test(text))
+      return [{ userId, eventId, personalEventId: true, payload: 'help', timestamp }];
   }
-  if (text) return [{ userId, eventId, text: text.slice(0, options.maxTextLength), timestamp }];
+  if (text)
+    return [
+      { userId, eventId, personalEventId: true, text: text.slice(0, options.maxTextLength), timestamp },
+    ];
   // Stickers, photos without caption, documents, locations, voice…
-  return [{ userId, eventId, payload: PAYLOAD.unsupported, timestamp }];
+  return [{ userId, eventId, personalEventId: true, payload: PAYLOAD.unsupported, timestamp }];
 }
