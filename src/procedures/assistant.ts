@@ -84,7 +84,7 @@ const SIBLINGS_MAX = 4;
  * bot explains, whatever procedure the words resemble.
  */
 const EVASION =
-  /\b(mua bang|bang gia|lam gia|giay to gia|khong can thi|khong thi ma|chay an|lo lot|di cua sau|lam lau)\b/;
+  /\b(mua bang|bang gia|lam gia|bang lai gia|giay phep gia|so do gia|giay to gia|khong can thi|khong thi ma|chay an|lo lot|di cua sau|lam lau)\b/;
 
 /**
  * Topics that are not procedures: when the classifier is sure of one of these and the
@@ -106,6 +106,8 @@ export const THRESHOLDS = {
   outOfScopeCoverage: 0.5,
   topicCoverage: 0.6,
   topicQueryCoverage: 0.6,
+  clearCoverage: 0.7,
+  clearLead: 1.8,
   /** Below this name coverage, the message must also be mostly about the candidate. */
   partialCoverage: 0.5,
   partialQueryCoverage: 0.5,
@@ -116,6 +118,7 @@ export const THRESHOLDS = {
   ambiguous: 0.8,
   familyCoverage: 0.8,
   familySecondCoverage: 0.7,
+  familyQueryCoverage: 0.75,
   /** Procedures offered in a question: at least this share of the best score. */
   family: 0.6,
   /** Siblings listed beside an answer: at least this share of the best score. */
@@ -208,7 +211,7 @@ export class ProcedureAssistant {
     }
     const ranked = this.index.rank(tokens, 12, { coverageTokens }).filter((r) => this.visible(r.code));
     const top = ranked[0];
-    const strong = top !== undefined && this.isStrong(top, topic);
+    const strong = top !== undefined && this.isStrong(top, ranked[1], topic);
 
     // A follow-up about the procedure in focus: facet words and nothing that names another.
     // "VNeID là gì" asks what something is: a topic, even with an online cue in it.
@@ -230,7 +233,9 @@ export class ProcedureAssistant {
       second !== undefined &&
       second.score >= top.score * THRESHOLDS.ambiguous &&
       top.coverage < THRESHOLDS.familyCoverage &&
-      second.coverage >= top.coverage * THRESHOLDS.familySecondCoverage;
+      second.coverage >= top.coverage * THRESHOLDS.familySecondCoverage &&
+      // A runner-up that accounts for much less of the message is a sibling, not the question.
+      second.queryCoverage >= top.queryCoverage * THRESHOLDS.familyQueryCoverage;
     if (ambiguous)
       return this.clarify(
         family.map((r) => r.code),
@@ -246,7 +251,7 @@ export class ProcedureAssistant {
   }
 
   /** Whether a candidate is a convincing answer to the message. */
-  private isStrong(top: Ranked, topic?: TopicHint): boolean {
+  private isStrong(top: Ranked, runnerUp: Ranked | undefined, topic?: TopicHint): boolean {
     const t = THRESHOLDS;
     const enough =
       (top.score >= t.score && top.coverage >= t.coverage) ||
@@ -257,7 +262,12 @@ export class ProcedureAssistant {
     if (topic.intent === null && topic.confidence < t.outOfScopeConfidence)
       return top.coverage >= t.outOfScopeCoverage;
     if (topic.intent && !PROCEDURE_TOPIC.test(topic.intent))
-      return top.coverage >= t.topicCoverage && top.queryCoverage >= t.topicQueryCoverage;
+      return (
+        top.coverage >= t.topicCoverage &&
+        (top.queryCoverage >= t.topicQueryCoverage ||
+          // A name said nearly whole, far ahead of the rest ("tách hộ ra riêng"): not the topic.
+          (top.coverage >= t.clearCoverage && top.score >= (runnerUp?.score ?? 0) * t.clearLead))
+      );
     return true;
   }
 

@@ -43,21 +43,33 @@ const QUESTION_WORDS = new Set(
  * row); `query` finds it in a message, the way citizens say it ("làm lại" for "đăng ký lại",
  * "đổi thẻ" for "cấp đổi", "cắt hộ khẩu" for "xóa đăng ký", an age under 14).
  */
-const SIBLING_MARKERS: { name: RegExp; query: RegExp; label: string }[] = [
+/** Papers citizens say they lost ("mất cccd", "mất cà vẹt"), as the normaliser folds them. */
+const PAPERS = 'can cuoc|the|giay|so|bang|ho chieu|chung minh|ca vet|cavet|bien so|dang ky|hop dong|phieu';
+/** Countries a foreign spouse or parent comes from, as citizens name them. */
+const COUNTRIES =
+  'dai loan|han quoc|trung quoc|nhat ban|nhat|my|uc|phap|duc|anh quoc|lao|campuchia|cam pu chia|thai lan|singapore|malaysia|nga|canada';
+const SIBLING_MARKERS: { name: RegExp; query: RegExp; label: string; loose?: true }[] = [
   {
     name: /\b(dang ky|cap|lam) lai\b/,
-    query: /\b(dang ky|dk|cap|lam|xin|di|ky) lai\b/,
+    // A lost, burnt or torn paper is re-issued: "mất cccd", "sổ đỏ bị cháy mất", "rách".
+    query: new RegExp(
+      `\\b(dang ky|dk|cap|lam|xin|di|ky) lai\\b|\\b(bi|lam|danh|roi|chay|that lac|trom) mat\\b|\\bmat (${PAPERS})\\b`,
+    ),
     label: 'đăng ký lại / cấp lại',
   },
-  { name: /\bcap doi\b/, query: /\b(cap doi|doi)\b/, label: 'cấp đổi' },
-  { name: /\bgia han\b/, query: /\bgia han\b/, label: 'gia hạn' },
+  // An expired paper is exchanged or extended, whichever its family has.
+  { name: /\bcap doi\b/, query: /\b(cap doi|het han)\b|\bdoi\b(?! voi\b)/, label: 'cấp đổi', loose: true },
+  { name: /\bgia han\b/, query: /\b(gia han|het han)\b/, label: 'gia hạn', loose: true },
   {
     name: /\b(yeu to nuoc ngoai|nguoi nuoc ngoai)\b/,
-    query: /\b(nuoc ngoai|ngoai quoc|viet kieu|tay|quoc tich khac)\b/,
+    // "lấy chồng Đài Loan", "vợ người Hàn Quốc"; not "đi du lịch Hàn Quốc".
+    query: new RegExp(
+      `\\b(nuoc ngoai|ngoai quoc|viet kieu|tay|quoc tich khac)\\b|\\b(nguoi|chong|vo|lay|cuoi|quoc tich|ban trai|ban gai) (nguoi )?(${COUNTRIES})\\b`,
+    ),
     label: 'có yếu tố nước ngoài',
   },
   { name: /\bluu dong\b/, query: /\bluu dong\b/, label: 'lưu động' },
-  { name: /\bxoa\b/, query: /\b(xoa|cat|huy)\b/, label: 'xóa' },
+  { name: /\bxoa\b/, query: /\b(xoa|cat|huy)\b/, label: 'xóa', loose: true },
   { name: /\bduoi 14 tuoi\b/, query: /\bduoi 14 tuoi\b/, label: 'dưới 14 tuổi' },
   { name: /\bdieu chinh\b/, query: /\bdieu chinh\b/, label: 'điều chỉnh' },
   { name: /\blien thong\b/, query: /\blien thong\b/, label: 'liên thông' },
@@ -65,8 +77,17 @@ const SIBLING_MARKERS: { name: RegExp; query: RegExp; label: string }[] = [
   { name: /\bdinh chinh\b/, query: /\bdinh chinh\b/, label: 'đính chính' },
   { name: /\btam dung\b/, query: /\btam dung\b/, label: 'tạm dừng' },
   { name: /\bcham dut\b/, query: /\bcham dut\b/, label: 'chấm dứt' },
-  { name: /\btrinh bao mat\b/, query: /\b(mat|trinh bao)\b/, label: 'trình báo mất' },
+  { name: /\btrinh bao mat\b/, query: /\b(mat|trinh bao)\b/, label: 'trình báo mất', loose: true },
 ];
+
+const RELATIVES =
+  'bo|me|cha|ong|ba|vo|chong|con|anh|chi|em|chu|bac|co|di|cau|mo|thim|cu|nguoi than|nguoi nha';
+const DEATH = new RegExp(
+  '\\b(qua doi|tu tran|tu vong|chet|ta the)\\b|' +
+    `\\b(${RELATIVES})( (toi|em|minh|tui|noi|ngoai|ruot|de|ay|no|nha))*( (moi|vua|da|bi benh|dot ngot))? mat` +
+    '(?= (hom|roi|nam|tu|luc|vi|do|ngay|sang|chieu|toi|dem|thang|tuan|o|tai|khi|duoc|gia dinh)\\b|$)',
+);
+const FOREIGN = SIBLING_MARKERS.findIndex((m) => m.label === 'có yếu tố nước ngoài');
 
 /**
  * What the message says in numbers that names say in words: "con 10 tuổi" is "dưới 14 tuổi",
@@ -74,13 +95,30 @@ const SIBLING_MARKERS: { name: RegExp; query: RegExp; label: string }[] = [
  */
 export function expandQuery(tokens: readonly string[]): string[] {
   const out = [...tokens];
+  // "làm lại giấy đăng ký kết hôn", "mất cccd": the names say "đăng ký lại kết hôn", "cấp lại
+  // thẻ căn cước"; the message's words again with "lại" where the names put it.
+  const text = tokens.join(' ');
+  if (SIBLING_MARKERS[0].query.test(text) && !/\b(ky|cap) lai\b/.test(text)) {
+    const again: string[] = [];
+    tokens.forEach((t, i) => {
+      again.push(t);
+      const after = (t === 'ky' && tokens[i - 1] === 'dang') || t === 'cap';
+      if (after && tokens[i + 1] !== 'lai') again.push('lai');
+    });
+    out.push(...(again.length > tokens.length ? again : ['cap', 'lai', 'dang', 'ky', 'lai']));
+  }
+  // "bố tôi mới mất hôm qua": a death is registered (khai tử); "mất cccd", "mất bao lâu" are not.
+  if (DEATH.test(text) && !/\bkhai tu\b/.test(text)) out.push('khai', 'tu');
+  // "lấy chồng Đài Loan": the names say "có yếu tố nước ngoài".
+  if (SIBLING_MARKERS[FOREIGN].query.test(text) && !/\bnuoc ngoai\b/.test(text))
+    out.push('co', 'yeu', 'to', 'nuoc', 'ngoai');
   // Ages tell card and passport procedures apart; elsewhere "80 tuổi" is a situation.
   if (!tokens.includes('cuoc') && !tokens.includes('chieu')) return out;
   for (let i = 0; i + 1 < tokens.length; i++) {
     if (tokens[i + 1] !== 'tuoi' || !/^\d{1,3}$/.test(tokens[i]) || tokens[i - 1] === 'duoi') continue;
-    const age = Number(tokens[i]);
-    if (tokens[i - 1] === 'du' && age === 14) continue;
-    out.push(...(age < 14 ? ['duoi', '14', 'tuoi'] : ['tu', 'du', '14', 'tuoi', 'tro', 'len']));
+    // Only the younger age is a sibling word; "40 tuổi" adding "từ đủ 14 tuổi trở lên" made
+    // the first card outweigh the exchange a 40-year-old asks for.
+    if (Number(tokens[i]) < 14) out.push('duoi', '14', 'tuoi');
   }
   return out;
 }
@@ -165,6 +203,15 @@ export function isCommuneLevel(summary: Pick<ProcedureSummary, 'levels' | 'agenc
 
 /** What a sibling word on one side only costs ("lưu động" in the name, not in the message). */
 const MARKER_PENALTY = 0.7;
+
+/**
+ * How many sibling words the message says that a name lacks: a plain word ("lấy chồng Đài
+ * Loan", "mất cccd") counts fully, a loose one ("đổi", "cắt", "mất") by half, since it often
+ * means something else.
+ */
+function unsaid(markers: number[]): number {
+  return markers.reduce((sum, m) => sum + (SIBLING_MARKERS[m].loose ? 0.5 : 1), 0);
+}
 
 /** How much a commune-level procedure is preferred: the bot serves a commune. */
 const COMMUNE_PRIOR = 1.5;
@@ -326,7 +373,7 @@ export class ProcedureIndex {
       const unmatched = queryMarkers.filter((m) => !doc.markers.includes(m));
       out.push({
         code: doc.code,
-        score: best * doc.prior * Math.pow(MARKER_PENALTY, missing.length + unmatched.length * 0.5),
+        score: best * doc.prior * Math.pow(MARKER_PENALTY, missing.length + unsaid(unmatched)),
         coverage: bestCoverage,
         missingMarkers: missing.map((m) => SIBLING_MARKERS[m].label),
         unmatchedMarkers: unmatched.map((m) => SIBLING_MARKERS[m].label),
