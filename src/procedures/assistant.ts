@@ -10,7 +10,7 @@ import type { ProcedureContent } from './content';
 import { detectFacets, FACET_LABELS, FACETS, isFacet, withoutFacetCues, type Facet } from './facets';
 import type { Agency } from './locality';
 import { clip, displayTitle, renderProcedure, type RenderedBlock } from './render';
-import { ProcedureIndex, type Ranked } from './search';
+import { MARKER_PENALTY, ProcedureIndex, type Ranked } from './search';
 import { catalogueTokeniser } from './text';
 
 /** What the assistant remembers between two messages (kept in the session). */
@@ -306,9 +306,11 @@ export class ProcedureAssistant {
     if (said.length === 1 && within.some((r) => r.unmatchedMarkers.length > 0)) return said[0].code;
     const [best, next] = within;
     if (next && best.score < next.score * 1.15) return undefined;
-    // A message naming some other procedure more strongly is a new question, not a choice.
+    // A message naming some other procedure more strongly is a new question, not a choice. The
+    // sibling word the question was about ("đăng ký lại" → "kết hôn") counts as said.
     const global = this.index.rank(tokens, 1)[0];
-    if (global && !options.includes(global.code) && global.score > best.score * 1.5) return undefined;
+    const asked = best.score / Math.pow(MARKER_PENALTY, best.missingMarkers.length);
+    if (global && !options.includes(global.code) && global.score > asked * 1.5) return undefined;
     return best.score > 0 ? best.code : undefined;
   }
 

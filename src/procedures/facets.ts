@@ -134,6 +134,13 @@ const CUES: Record<Facet, string[]> = {
     'toi dau',
     'co quan',
     'tai dau',
+    'o xa',
+    'tai xa',
+    'o phuong',
+    'tai phuong',
+    'uy ban nhan dan',
+    'cong an xa',
+    'cong an phuong',
   ],
   online: [
     'online',
@@ -226,7 +233,18 @@ const CUES: Record<Facet, string[]> = {
 const WEAK_CUES: Partial<Record<Facet, string[]>> = {
   documents: ['ho so'],
   steps: ['the nao', 'nhu the nao', 'ra sao', 'nhu nao', 'lam gi', 'thu tuc the nao'],
-  requirements: ['co duoc khong', 'duoc khong', 'co duoc', 'duoc ko', 'dc khong'],
+  requirements: [
+    'co duoc khong',
+    'duoc khong',
+    'co duoc',
+    'duoc ko',
+    'dc khong',
+    // "có phải khai báo tạm vắng không", "có cần xin phép không": whether it is required.
+    'co phai',
+    'co can',
+    'xin phep',
+    'phai khong',
+  ],
 };
 
 const pattern = (cues: string[]) => new RegExp(`(?:^| )(?:${cues.join('|')})(?= |$)`);
@@ -235,7 +253,11 @@ const WEAK: [Facet, RegExp][] = FACETS.filter((f) => WEAK_CUES[f]).map((f) => [f
 
 /** The facets a message asks for, in the order of FACETS; [] for "tell me about it". */
 export function detectFacets(folded: string): Facet[] {
-  const text = folded.replace(/\s+/g, ' ').trim();
+  // "chưa bao giờ có giấy khai sinh" (never had one) does not ask "bao giờ có" (when).
+  const text = folded
+    .replace(/\s+/g, ' ')
+    .replace(/\b(chua|khong|chang) bao gio\b/g, '$1 tung')
+    .trim();
   let found = STRONG.filter(([, p]) => p.test(text)).map(([facet]) => facet);
   if (found.length === 0) found = WEAK.filter(([, p]) => p.test(text)).map(([facet]) => facet);
   // "nộp online ở đâu": the place is the portal.

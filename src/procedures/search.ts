@@ -31,7 +31,7 @@ export interface IndexOptions {
 /** Words that say what a citizen wants to know, not which procedure: they weigh little. */
 const QUESTION_WORDS = new Set(
   (
-    'toi em anh chi minh co cho hoi xin vui long giup a ad oi nhe nha nhi vay the thi sao la gi nao ' +
+    'toi em anh chi minh co cho hoi xin vui long giup a ad oi nhe nha nhi vay the thi sao la gi nao tren ' +
     'can phai lam muon the nao nhu ra bao nhieu lau het ton tien phi le o dau di nop cho den ' +
     'duoc khong chua roi da se dang bi con cua va voi hay hoac nay do kia thu tuc ho so giay to ' +
     'nhung cac mot nhieu it ve tai trong khi neu ma vi de online truc tuyen mang qua ngay gio ' +
@@ -48,7 +48,13 @@ const PAPERS = 'can cuoc|the|giay|so|bang|ho chieu|chung minh|ca vet|cavet|bien 
 /** Countries a foreign spouse or parent comes from, as citizens name them. */
 const COUNTRIES =
   'dai loan|han quoc|trung quoc|nhat ban|nhat|my|uc|phap|duc|anh quoc|lao|campuchia|cam pu chia|thai lan|singapore|malaysia|nga|canada';
-const SIBLING_MARKERS: { name: RegExp; query: RegExp; label: string; loose?: true }[] = [
+const SIBLING_MARKERS: {
+  name: RegExp;
+  query: RegExp;
+  /** A looser way of saying it ("đổi", "cắt", "mất"), often meaning something else: counts half. */
+  loose?: RegExp;
+  label: string;
+}[] = [
   {
     name: /\b(dang ky|cap|lam) lai\b/,
     // A lost, burnt or torn paper is re-issued: "mất cccd", "sổ đỏ bị cháy mất", "rách".
@@ -58,8 +64,8 @@ const SIBLING_MARKERS: { name: RegExp; query: RegExp; label: string; loose?: tru
     label: 'đăng ký lại / cấp lại',
   },
   // An expired paper is exchanged or extended, whichever its family has.
-  { name: /\bcap doi\b/, query: /\b(cap doi|het han)\b|\bdoi\b(?! voi\b)/, label: 'cấp đổi', loose: true },
-  { name: /\bgia han\b/, query: /\b(gia han|het han)\b/, label: 'gia hạn', loose: true },
+  { name: /\bcap doi\b/, query: /\bcap doi\b/, loose: /\bhet han\b|\bdoi\b(?! voi\b)/, label: 'cấp đổi' },
+  { name: /\bgia han\b/, query: /\bgia han\b/, loose: /\bhet han\b/, label: 'gia hạn' },
   {
     name: /\b(yeu to nuoc ngoai|nguoi nuoc ngoai)\b/,
     // "lấy chồng Đài Loan", "vợ người Hàn Quốc"; not "đi du lịch Hàn Quốc".
@@ -69,7 +75,7 @@ const SIBLING_MARKERS: { name: RegExp; query: RegExp; label: string; loose?: tru
     label: 'có yếu tố nước ngoài',
   },
   { name: /\bluu dong\b/, query: /\bluu dong\b/, label: 'lưu động' },
-  { name: /\bxoa\b/, query: /\b(xoa|cat|huy)\b/, label: 'xóa', loose: true },
+  { name: /\bxoa\b/, query: /\bxoa\b/, loose: /\b(cat|huy)\b/, label: 'xóa' },
   { name: /\bduoi 14 tuoi\b/, query: /\bduoi 14 tuoi\b/, label: 'dưới 14 tuổi' },
   { name: /\bdieu chinh\b/, query: /\bdieu chinh\b/, label: 'điều chỉnh' },
   { name: /\blien thong\b/, query: /\blien thong\b/, label: 'liên thông' },
@@ -77,7 +83,7 @@ const SIBLING_MARKERS: { name: RegExp; query: RegExp; label: string; loose?: tru
   { name: /\bdinh chinh\b/, query: /\bdinh chinh\b/, label: 'đính chính' },
   { name: /\btam dung\b/, query: /\btam dung\b/, label: 'tạm dừng' },
   { name: /\bcham dut\b/, query: /\bcham dut\b/, label: 'chấm dứt' },
-  { name: /\btrinh bao mat\b/, query: /\b(mat|trinh bao)\b/, label: 'trình báo mất', loose: true },
+  { name: /\btrinh bao mat\b/, query: /\btrinh bao\b/, loose: /\bmat\b/, label: 'trình báo mất' },
 ];
 
 const RELATIVES =
@@ -179,7 +185,7 @@ function markersIn(tokens: readonly string[], side: 'name' | 'query'): number[] 
   const text = tokens.join(' ');
   const found: number[] = [];
   SIBLING_MARKERS.forEach((m, i) => {
-    if (m[side].test(text)) found.push(i);
+    if (m[side].test(text) || (side === 'query' && m.loose?.test(text))) found.push(i);
   });
   return found;
 }
@@ -202,15 +208,15 @@ export function isCommuneLevel(summary: Pick<ProcedureSummary, 'levels' | 'agenc
 }
 
 /** What a sibling word on one side only costs ("lưu động" in the name, not in the message). */
-const MARKER_PENALTY = 0.7;
+export const MARKER_PENALTY = 0.7;
 
 /**
  * How many sibling words the message says that a name lacks: a plain word ("lấy chồng Đài
- * Loan", "mất cccd") counts fully, a loose one ("đổi", "cắt", "mất") by half, since it often
- * means something else.
+ * Loan", "mất cccd", "xóa") counts fully, a loose one ("đổi", "cắt", "mất") by half, since it
+ * often means something else.
  */
-function unsaid(markers: number[]): number {
-  return markers.reduce((sum, m) => sum + (SIBLING_MARKERS[m].loose ? 0.5 : 1), 0);
+function unsaid(markers: number[], text: string): number {
+  return markers.reduce((sum, m) => sum + (SIBLING_MARKERS[m].query.test(text) ? 1 : 0.5), 0);
 }
 
 /** How much a commune-level procedure is preferred: the bot serves a commune. */
@@ -345,6 +351,7 @@ export class ProcedureIndex {
     for (const id of query)
       if (this.informative[id]) for (const doc of this.postings[id]) candidates.add(doc);
     const queryMarkers = markersIn(tokens, 'query');
+    const text = tokens.join(' ');
     const out: (Ranked & { index: number })[] = [];
     for (const index of candidates) {
       const doc = this.docs[index];
@@ -373,7 +380,7 @@ export class ProcedureIndex {
       const unmatched = queryMarkers.filter((m) => !doc.markers.includes(m));
       out.push({
         code: doc.code,
-        score: best * doc.prior * Math.pow(MARKER_PENALTY, missing.length + unsaid(unmatched)),
+        score: best * doc.prior * Math.pow(MARKER_PENALTY, missing.length + unsaid(unmatched, text)),
         coverage: bestCoverage,
         missingMarkers: missing.map((m) => SIBLING_MARKERS[m].label),
         unmatchedMarkers: unmatched.map((m) => SIBLING_MARKERS[m].label),
