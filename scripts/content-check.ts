@@ -6,7 +6,7 @@
  */
 import { smallestLimits } from '../src/channels';
 import { runContentCheck } from '../src/knowledge/check-report';
-import { LANGS, type Lang } from '../src/knowledge/messages';
+import { LANGS, type Lang } from '../src/core/content-messages';
 import { procedureContentCheck } from '../src/procedures/content';
 import { cliConfig, runCli } from './cli-support';
 

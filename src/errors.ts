@@ -13,7 +13,7 @@ export class ConfigError extends Error {
 
 /**
  * A file under content/ or intents/ is invalid; `line` is 1-based when known. `problem` is
- * English (logs, developers); `detail` names the message in src/knowledge/messages.ts, from
+ * English (logs, developers); `detail` names the message in src/core/content-messages.ts, from
  * which `npm run content:check` writes it in Vietnamese for editors.
  */
 export class ContentError extends Error {

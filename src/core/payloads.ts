@@ -24,6 +24,12 @@ export const PAYLOAD = {
 /** Buttons the engine puts under an answer that has steps: "Xem từng bước" (#next) and "Xem tất cả" (#all). */
 export const GUIDE_BUTTONS = 2;
 
+/** Buttons the feedback step (runtime/feedback.ts) puts under an answer: 👍 and 👎. */
+export const FEEDBACK_BUTTONS = 2;
+
+/** Answers that are conversation, not information: no feedback question after them. */
+export const NO_FEEDBACK: readonly string[] = ['greeting', 'thanks', 'help', 'handoff'];
+
 export type ControlPayload = (typeof PAYLOAD)[keyof typeof PAYLOAD];
 
 /** The intent a Follow, Get Started or /start opens with. */

@@ -2,7 +2,7 @@
  * The dialogue engine: one incoming message and the citizen's session in, one Reply out.
  * Taps (payloads) go straight to their target; only free text is classified.
  */
-import type { Answer } from '../knowledge/loader';
+import { guideStepText, type Answer } from '../knowledge/loader';
 import type { Brain } from '../knowledge/service';
 import type { AssistantReply, ProcedureAssistant, ProcedureRef } from '../procedures/assistant';
 import type { SessionStore, SessionState } from '../store/sessions';
@@ -208,7 +208,7 @@ function nextStep(answer: Answer, session: SessionState): Reply {
     { label: LABELS.handoff, payload: HANDOFF_INTENT },
   );
   return {
-    blocks: [{ type: 'text', text: `Bước ${index + 1}/${total}: ${step.title}\n\n${step.text}`.trim() }],
+    blocks: [{ type: 'text', text: guideStepText(step, index, total) }],
     quickReplies,
   };
 }
@@ -220,7 +220,7 @@ function allSteps(answer: Answer, session: SessionState): Reply {
     blocks: [
       ...answer.steps.map((s, i): ReplyBlock => ({
         type: 'text',
-        text: `Bước ${i + 1}/${total}: ${s.title}\n\n${s.text}`.trim(),
+        text: guideStepText(s, i, total),
       })),
       ...linkBlocks(answer),
     ],

@@ -5,7 +5,13 @@
  * Vietnamese for the editors, or in English (`--lang en`) for developers.
  */
 import { checkKnowledge, type CheckOptions, type Knowledge, type KnowledgeDirs } from './loader';
-import { formatProblem, renderMessage, type ContentWarning, type Lang, type MessageRef } from './messages';
+import {
+  formatProblem,
+  renderMessage,
+  type ContentWarning,
+  type Lang,
+  type MessageRef,
+} from '../core/content-messages';
 import type { ContentError } from '../errors';
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The shapes of every file editors write, as zod schemas with their types beside them.
  * `npm run content:check` and the running server validate with these same schemas. Custom
- * messages are ids of src/knowledge/messages.ts ("schema.date"), which holds their Vietnamese
+ * messages are ids of src/core/content-messages.ts ("schema.date"), which holds their Vietnamese
  * and English text.
  */
 import { z } from 'zod';

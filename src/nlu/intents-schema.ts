@@ -1,7 +1,7 @@
 /**
  * The shapes of the files under intents/ (training phrases, out-of-scope phrases,
  * abbreviations): the classifier's input, so they live with it. Custom messages are ids of
- * src/knowledge/messages.ts, which reports content errors to the editors.
+ * src/core/content-messages.ts, which reports content errors to the editors.
  */
 import { z } from 'zod';
 

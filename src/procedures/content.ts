@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ContentError } from '../errors';
-import { contentError, contentWarning, type MessageRef } from '../knowledge/messages';
-import { parseYaml } from '../knowledge/yaml-file';
+import { contentError, contentWarning, type MessageRef } from '../core/content-messages';
+import { parseYaml } from '../core/yaml-file';
 import type { Knowledge } from '../knowledge/loader';
 import { sharedCatalogue, type ProcedureCatalogue } from './catalogue';
 import { readAgencies, type Agency, type LocalityValues } from './locality';
@@ -39,7 +39,7 @@ export interface ProcedureWarning {
   file: string;
   line?: number;
   message: string;
-  /** The message in src/knowledge/messages.ts, for content:check in Vietnamese. */
+  /** The message in src/core/content-messages.ts, for content:check in Vietnamese. */
   detail?: MessageRef;
 }
 

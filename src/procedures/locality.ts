@@ -10,7 +10,7 @@
  *       kind: "Công an cấp tỉnh"
  *       name: "Công an tỉnh Đồng Nai"                   # or the name (and address) right here
  */
-import { renderMessage, type MessageId, type MessageParams, type MessageRef } from '../knowledge/messages';
+import { renderMessage, type MessageId, type MessageParams, type MessageRef } from '../core/content-messages';
 import { foldWords } from './text';
 
 /** The locality file flattened ("office.address" → value), as the knowledge loader gives it. */
@@ -28,7 +28,7 @@ export interface Agency {
 export interface LocalityProblem {
   /** The locality key the problem is about, e.g. "agencies.commune.at". */
   key: string;
-  /** English; `detail` names it in src/knowledge/messages.ts for content:check in Vietnamese. */
+  /** English; `detail` names it in src/core/content-messages.ts for content:check in Vietnamese. */
   message: string;
   detail: MessageRef;
   severity: 'error' | 'warning';

@@ -6,7 +6,7 @@
  * only ever reach their own exchanges through it. A tap with no answer of theirs to rate
  * is thanked but not counted, and an answer keeps one rating (a second tap changes it).
  */
-import { PAYLOAD, isControlPayload } from '../core/payloads';
+import { FEEDBACK_BUTTONS, NO_FEEDBACK, PAYLOAD, isControlPayload } from '../core/payloads';
 import type { QuickReply } from '../core/message';
 import type { Brain } from '../knowledge/service';
 import type { FeedbackStore } from '../store/feedback';
@@ -14,12 +14,7 @@ import type { InteractionLog } from '../store/interactions';
 import { controlReply } from './control-reply';
 import type { Middleware, Turn, TurnResult } from './types';
 
-/** Answers that are conversation, not information: no feedback question after them. */
-export const NO_FEEDBACK: readonly string[] = ['greeting', 'thanks', 'help', 'handoff'];
 const LABELS = { up: '👍 Hữu ích', down: '👎 Chưa hữu ích' } as const;
-
-/** The buttons this step adds under an answer (content:check counts them in the budget). */
-export const FEEDBACK_BUTTONS = 2;
 
 export interface FeedbackOptions {
   /** Ask after every Nth answer; 0 never. */
@@ -59,17 +54,19 @@ export function feedbackStep(
 
   function shouldAsk(turn: Turn, result: TurnResult): boolean {
     if (options.every <= 0 || result.control || result.unlogged || result.answerId === null) return false;
+    if (NO_FEEDBACK.includes(result.answerId) || turn.message.payload === PAYLOAD.nextStep) return false;
+    // Counted before this exchange is logged (the log step runs outside this one).
+    if ((log.countAnswers(turn.userKey, NO_FEEDBACK) + 1) % options.every !== 0) return false;
     if (
       turn.buttonsMax !== undefined &&
       result.reply.quickReplies.length + FEEDBACK_BUTTONS > turn.buttonsMax
     ) {
-      // The answer's own buttons come first: the optional question is what gives way.
+      // The answer's own buttons come first: the optional question is what gives way, and
+      // says so (content:check warns the editors about such answers beforehand).
       options.onSkipped?.(turn, result);
       return false;
     }
-    if (NO_FEEDBACK.includes(result.answerId) || turn.message.payload === PAYLOAD.nextStep) return false;
-    // Counted before this exchange is logged (the log step runs outside this one).
-    return (log.countAnswers(turn.userKey, NO_FEEDBACK) + 1) % options.every === 0;
+    return true;
   }
 
   return {

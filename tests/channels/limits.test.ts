@@ -1,7 +1,7 @@
 /** Limits live with the channels; what the content check uses must be what they declare. */
 import { PLATFORM_LIMITS, smallestLimits } from '../../src/channels';
 import { BUTTONS_MAX } from '../../src/knowledge/loader';
-import { FEEDBACK_BUTTONS } from '../../src/runtime/feedback';
+import { FEEDBACK_BUTTONS } from '../../src/core/payloads';
 
 describe('channel limits', () => {
   it('content is checked against the smallest channel (Zalo: 5 buttons)', () => {

@@ -259,3 +259,67 @@ describe('Zalo OA channel', () => {
     expect(fake.requests).toHaveLength(0);
   });
 });
+
+describe('Zalo OA channel, asking for feedback after every answer', () => {
+  let fake: FakePlatform;
+  let t: ChannelApp;
+  useChannelApp(
+    (f, app) => {
+      fake = f;
+      t = app;
+    },
+    { FEEDBACK_EVERY: '1' },
+  );
+
+  async function ask(text: string) {
+    const body = fixtureWith('zalo', 'user_send_text', {
+      a3f1c0d6e2b94a57b8e1: `msg-fb-${text}`,
+      'làm căn cước cần giấy tờ gì': text,
+    });
+    await request(t.app)
+      .post('/webhooks/zalo')
+      .set('content-type', 'application/json')
+      .set('x-zevent-signature', zaloSignature(body))
+      .send(body)
+      .expect(200);
+    await t.channels.delivery.idle();
+    return fake.delivered('zalo').at(-1)!.body as {
+      message: { text: string; attachment: { payload: { buttons: { payload: string }[] } } };
+    };
+  }
+  const skips = () =>
+    t
+      .logs()
+      .split('\n')
+      .filter((l) => l.includes('feedback question left out'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it("keeps every button of an answer that fills Zalo's 5, and logs the feedback question it left out", async () => {
+    // vneid.level2: 2 guide buttons + 3 quick replies (content:check warns: no room for 👍/👎).
+    const last = await ask('đăng ký vneid mức 2');
+    expect(t.respond.mock.results[0].value.answerId).toBe('vneid.level2');
+    expect(last.message.attachment.payload.buttons.map((b) => b.payload)).toEqual([
+      '#next',
+      '#all',
+      'vneid.account',
+      'proc.id_card',
+      'vneid.documents',
+    ]);
+    expect(JSON.stringify(fake.delivered('zalo'))).not.toContain('#fb:');
+    expect(skips()).toEqual([
+      expect.objectContaining({ channel: 'zalo', answer: 'vneid.level2', buttons: 5 }),
+    ]);
+    // Nothing had to be cut at the last guard.
+    expect(t.logs()).not.toContain('the last ones were left out');
+  });
+
+  it('asks with 👍/👎 under an answer that leaves room for them, and logs nothing', async () => {
+    // office.hours: no steps, 3 quick replies; the feedback buttons make 5.
+    const last = await ask('giờ làm việc của ủy ban xã');
+    expect(t.respond.mock.results[0].value.answerId).toBe('office.hours');
+    const buttons = last.message.attachment.payload.buttons.map((b) => b.payload);
+    expect(buttons).toHaveLength(5);
+    expect(buttons.filter((p) => p.startsWith('#fb:'))).toHaveLength(2);
+    expect(skips()).toEqual([]);
+  });
+});

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runContentCheck } from '../../src/knowledge/check-report';
 import { checkKnowledge } from '../../src/knowledge/loader';
-import { isMessageId, renderMessage, type Lang } from '../../src/knowledge/messages';
+import { isMessageId, renderMessage, type Lang } from '../../src/core/content-messages';
 import { procedureContentCheck } from '../../src/procedures/content';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'content');

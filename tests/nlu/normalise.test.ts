@@ -1,6 +1,6 @@
 import { cleanText, edits1, foldAccents, normalise, Normaliser, respellings } from '../../src/nlu/normalise';
 import type { Abbreviations } from '../../src/knowledge/schema';
-import { renderMessage } from '../../src/knowledge/messages';
+import { renderMessage } from '../../src/core/content-messages';
 import { abbreviationsFileSchema } from '../../src/knowledge/schema';
 
 const abbreviations: Abbreviations = {

@@ -4,8 +4,10 @@
  * a `ContentError` with `contentError(…, id, params)`; the report renders it in either
  * language from this one catalogue, so no message is written twice or left untranslated.
  *
- * Schema messages (src/knowledge/schema.ts) are message ids too ("schema.date"), and zod's own
- * issues are translated by their code, so a bad field reads the same whichever rule caught it.
+ * Schema messages (src/knowledge/schema.ts, src/nlu/intents-schema.ts) are message ids too
+ * ("schema.date"), and zod's own issues are translated by their code, so a bad field reads the
+ * same whichever rule caught it. It sits at the bottom (core/) because every folder that reads
+ * an editor's file reports through it: knowledge/, procedures/ and nlu/ (the intent files).
  */
 import { ContentError } from '../errors';
 
@@ -340,6 +342,16 @@ const MESSAGES = {
     (p) => `reviewed ${p.date}, more than ${p.days} days ago: check the facts again and update the date`,
     (p) =>
       `kiểm tra lần cuối ngày ${p.date}, đã hơn ${p.days} ngày: kiểm tra lại thông tin rồi cập nhật dòng reviewed`,
+  ),
+  'buttons.noRoomForFeedback': t<{ max: number; guide: number; found: number; feedback: number }>(
+    (p) =>
+      `no room on Zalo (${p.max} buttons) for the ${p.feedback} feedback buttons after ${p.found} quick replies${
+        p.guide ? ` and ${p.guide} guide buttons` : ''
+      }: the bot will not ask there whether this answer helped; keep at most ${Math.max(0, p.max - p.guide - p.feedback)} quick replies to hear from citizens`,
+    (p) =>
+      `trên Zalo (tối đa ${p.max} nút) không còn chỗ cho ${p.feedback} nút đánh giá 👍/👎 sau ${p.found} mục quick_replies${
+        p.guide ? ` và ${p.guide} nút xem các bước` : ''
+      }: ở đó trợ lý sẽ không hỏi câu trả lời này có hữu ích không; muốn nhận đánh giá thì chỉ giữ tối đa ${Math.max(0, p.max - p.guide - p.feedback)} mục quick_replies`,
   ),
   'answer.needsReview': t(
     () => 'needs_review: true (contains facts still to be verified)',

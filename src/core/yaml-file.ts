@@ -5,13 +5,23 @@
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ContentError } from '../errors';
-import { contentError, isMessageId, renderMessage } from './messages';
+import { contentError, isMessageId, renderMessage } from './content-messages';
+
+/** One file an editor wrote, as read from disk. */
+export interface SourceFile {
+  /** Path shown in messages, relative to the working directory. */
+  name: string;
+  text: string;
+}
+
+/** Where a value sits in its file: the 1-based line of the node at a path. */
+export type LineOf = (path: readonly (string | number)[]) => number | undefined;
 
 export interface Parsed<T> {
   value?: T;
   errors: ContentError[];
   /** The 1-based line of the node at `path`, for messages about cross-file problems. */
-  lineOf: (path: readonly (string | number)[]) => number | undefined;
+  lineOf: LineOf;
 }
 
 /**

@@ -1,0 +1,56 @@
+/**
+ * Reading: the files of content/ and intents/ from disk, and the content version that hashes
+ * them. Nothing here knows what a file means; the parsers do.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { contentError } from '../core/content-messages';
+import type { SourceFile } from '../core/yaml-file';
+import type { ContentError } from '../errors';
+import type { KnowledgeDirs } from './types';
+
+export interface KnowledgeFiles {
+  intentFiles: SourceFile[];
+  contentFiles: SourceFile[];
+  /** A hash of every file read: changes whenever any content changes. */
+  version: string;
+}
+
+/** The folders that are missing, each named with the variable that sets it. */
+export function missingDirs(dirs: KnowledgeDirs): ContentError[] {
+  const errors: ContentError[] = [];
+  for (const [dir, variable] of [
+    [dirs.contentDir, 'CONTENT_DIR'],
+    [dirs.intentsDir, 'INTENTS_DIR'],
+  ] as const)
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+      errors.push(contentError(dir, undefined, undefined, 'dir.notFound', { variable }));
+  return errors;
+}
+
+/** intents/*.yaml and content/*.{md,yaml} (not the procedures/ subfolder), sorted by name. */
+export function readKnowledgeFiles(dirs: KnowledgeDirs): KnowledgeFiles {
+  const intentFiles = readDir(dirs.intentsDir, /\.ya?ml$/);
+  const contentFiles = readDir(dirs.contentDir, /\.(md|ya?ml)$/);
+  return { intentFiles, contentFiles, version: hashFiles([...intentFiles, ...contentFiles]) };
+}
+
+export function readDir(dir: string, pattern: RegExp): SourceFile[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => pattern.test(f))
+    .sort()
+    .map((f) => {
+      const full = path.join(dir, f);
+      const relative = path.relative(process.cwd(), full);
+      const name = relative && !relative.startsWith('..') ? relative : path.resolve(full);
+      return { name, text: fs.readFileSync(full, 'utf8') };
+    });
+}
+
+function hashFiles(files: SourceFile[]): string {
+  const hash = crypto.createHash('sha256');
+  for (const f of files) hash.update(f.name).update('\0').update(f.text).update('\0');
+  return hash.digest('hex').slice(0, 12);
+}
