@@ -51,7 +51,8 @@ export interface InboxRow {
   error: string | null;
 }
 
-interface RawRow {
+/** A `channel_inbox` row as stored. */
+export interface RawRow {
   id: number;
   channel: string;
   event_id: string;
@@ -67,6 +68,27 @@ interface RawRow {
   parts: string | null;
   parts_sent: number;
   error: string | null;
+}
+
+/** A stored row as the code sees it (JSON parsed, flags as booleans); shared with `shared-inbox.ts`. */
+export function inboxRow(r: RawRow): InboxRow {
+  return {
+    id: r.id,
+    channel: r.channel,
+    eventId: r.event_id,
+    userId: r.user_id,
+    text: r.text,
+    payload: r.payload,
+    tapCandidate: r.tap_candidate === 1,
+    meta: r.meta ? (JSON.parse(r.meta) as Record<string, string>) : {},
+    eventTime: r.event_time,
+    receivedAt: r.received_at,
+    state: r.state,
+    interactionId: r.interaction_id,
+    parts: r.parts ? (JSON.parse(r.parts) as unknown[]) : [],
+    partsSent: r.parts_sent,
+    error: r.error,
+  };
 }
 
 /** How long a finished event's dedupe key is kept; platforms stop retrying well before. */
@@ -185,24 +207,7 @@ export class Inbox {
 
   get(id: number): InboxRow | undefined {
     const r = this.getStmt.get(id);
-    if (!r) return undefined;
-    return {
-      id: r.id,
-      channel: r.channel,
-      eventId: r.event_id,
-      userId: r.user_id,
-      text: r.text,
-      payload: r.payload,
-      tapCandidate: r.tap_candidate === 1,
-      meta: r.meta ? (JSON.parse(r.meta) as Record<string, string>) : {},
-      eventTime: r.event_time,
-      receivedAt: r.received_at,
-      state: r.state,
-      interactionId: r.interaction_id,
-      parts: r.parts ? (JSON.parse(r.parts) as unknown[]) : [],
-      partsSent: r.parts_sent,
-      error: r.error,
-    };
+    return r ? inboxRow(r) : undefined;
   }
 
   /** Events accepted or answered but not yet delivered or failed, oldest first. */

@@ -20,6 +20,14 @@ interface Row {
   seed: string;
 }
 
+/** What `seed` keeps of the environment's pair: enough to notice it changed, not the tokens. */
+export function seedHash(pair: TokenPair): string {
+  return crypto
+    .createHash('sha256')
+    .update(`${pair.accessToken}\n${pair.refreshToken ?? ''}`)
+    .digest('hex');
+}
+
 export class TokenStore {
   private readonly getStmt;
   private readonly putStmt;
@@ -58,10 +66,7 @@ export class TokenStore {
    * pair wins. Only a hash of the environment's pair is kept to tell them apart.
    */
   seed(channel: string, pair: TokenPair): TokenPair {
-    const seed = crypto
-      .createHash('sha256')
-      .update(`${pair.accessToken}\n${pair.refreshToken ?? ''}`)
-      .digest('hex');
+    const seed = seedHash(pair);
     const row = this.getStmt.get(channel);
     if (!row || row.seed !== seed) {
       this.putStmt.run(channel, pair.accessToken, pair.refreshToken, pair.expiresAt, seed, this.now());

@@ -1,0 +1,238 @@
+/**
+ * The channel inbox/outbox of `inbox.ts`, for several instances sharing one database
+ * (issue #17). Same rows, same states (accepted → answered → delivered | failed), same
+ * redaction before storage; what is added is who works on an event:
+ *
+ * - an event is stored once whichever instance receives each platform retry (the unique
+ *   key on channel + event id);
+ * - `claim` hands each open event to one instance for a lease (`FOR UPDATE SKIP LOCKED` on
+ *   PostgreSQL, so instances claiming at once never wait for or take each other's rows);
+ * - only the oldest open event of a citizen can be claimed (by the platform's timestamp,
+ *   then by arrival), so one citizen's messages are answered in order even when they reach
+ *   different instances at once (row ids come from a sequence, and two instances' inserts
+ *   may take them in either order);
+ * - a crashed instance's events are taken over once its lease expires, and every write after
+ *   the claim names the lease owner: an instance that lost its lease (it stalled past it)
+ *   changes nothing and is told so (`false`), instead of finishing someone else's event.
+ *
+ * Lease times come from each instance's clock: keep the lease well above the clock skew
+ * between machines (NTP keeps it under a second; the default lease is 30 s).
+ */
+import { type Kysely, type Selectable } from 'kysely';
+import type { Engine } from './engine';
+import { DEDUPE_RETENTION_MS, inboxRow, type InboxInsert, type InboxRow } from './inbox';
+import { redactOptional } from './redact';
+import type { ChannelInboxTable, StoreSchema } from './shared-schema';
+
+/** How long a claim lasts unless renewed: far longer than one turn plus its sends. */
+export const DEFAULT_LEASE_MS = 30_000;
+
+const OPEN_STATES = ['accepted', 'answered'] as const;
+
+export class SharedInbox {
+  private readonly db: Kysely<StoreSchema>;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.db = engine.db;
+  }
+
+  /**
+   * Stores new events in one transaction; returns the ids of those not seen before (a
+   * retry of an event already stored, by this instance or another, returns nothing for it).
+   */
+  async insert(events: readonly InboxInsert[]): Promise<{ id: number; event: InboxInsert }[]> {
+    if (events.length === 0) return [];
+    const now = this.now();
+    const values = (e: InboxInsert) => ({
+      channel: e.channel,
+      event_id: e.eventId,
+      user_id: e.userId,
+      text: redactOptional(e.text),
+      payload: redactOptional(e.payload),
+      tap_candidate: e.tapCandidate ? 1 : 0,
+      meta: e.meta ? JSON.stringify(e.meta) : null,
+      event_time: e.eventTime,
+      received_at: now,
+      state: 'accepted' as const,
+      updated_at: now,
+    });
+    return this.db.transaction().execute(async (trx) => {
+      const inserted: { id: number; event: InboxInsert }[] = [];
+      // New events in one statement: one round trip to the server per webhook batch.
+      const fresh = events.filter((e) => !e.edit);
+      if (fresh.length > 0) {
+        const rows = await trx
+          .insertInto('channel_inbox')
+          .values(fresh.map(values))
+          .onConflict((oc) => oc.columns(['channel', 'event_id']).doNothing())
+          .returning(['id', 'channel', 'event_id'])
+          .execute();
+        const byKey = new Map(rows.map((r) => [`${r.channel}\n${r.event_id}`, r.id]));
+        for (const e of fresh) {
+          const key = `${e.channel}\n${e.eventId}`;
+          const id = byKey.get(key);
+          if (id === undefined) continue;
+          byKey.delete(key); // the same event twice in one batch is stored (and answered) once
+          inserted.push({ id, event: e });
+        }
+      }
+      for (const e of events.filter((x) => x.edit)) {
+        // An edit replaces the stored text while nobody has answered it yet.
+        const row = await trx
+          .insertInto('channel_inbox')
+          .values(values(e))
+          .onConflict((oc) =>
+            oc
+              .columns(['channel', 'event_id'])
+              .doUpdateSet((eb) => ({
+                text: eb.ref('excluded.text'),
+                payload: eb.ref('excluded.payload'),
+                updated_at: eb.ref('excluded.updated_at'),
+              }))
+              .where('channel_inbox.state', '=', 'accepted'),
+          )
+          .returning('id')
+          .executeTakeFirst();
+        if (row) inserted.push({ id: row.id, event: e });
+      }
+      return inserted.sort((a, b) => a.id - b.id);
+    });
+  }
+
+  async get(id: number): Promise<InboxRow | undefined> {
+    const r = await this.db.selectFrom('channel_inbox').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? inboxRow(r) : undefined;
+  }
+
+  /**
+   * Claims up to `limit` open events for `owner` until now + `leaseMs`, oldest first: events
+   * nobody holds, or whose lease has expired (their instance died or stalled), and only the
+   * oldest open event of each citizen. Returns them as they are now (an answered one carries
+   * its reply: send its unsent parts, do not run the engine again).
+   */
+  async claim(owner: string, limit: number, leaseMs = DEFAULT_LEASE_MS): Promise<InboxRow[]> {
+    const now = this.now();
+    const postgres = this.engine.kind === 'postgres';
+    const rows = await this.db
+      .updateTable('channel_inbox')
+      .set({ lease_owner: owner, lease_until: now + leaseMs })
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('channel_inbox as c')
+          .select('c.id')
+          .where('c.state', 'in', OPEN_STATES)
+          .where((w) => w.or([w('c.lease_until', 'is', null), w('c.lease_until', '<=', now)]))
+          .where((w) =>
+            w.not(
+              w.exists(
+                w
+                  .selectFrom('channel_inbox as e')
+                  .select('e.id')
+                  .whereRef('e.channel', '=', 'c.channel')
+                  .whereRef('e.user_id', '=', 'c.user_id')
+                  .where('e.state', 'in', OPEN_STATES)
+                  .where((o) =>
+                    o.or([
+                      o('e.event_time', '<', o.ref('c.event_time')),
+                      o.and([o('e.event_time', '=', o.ref('c.event_time')), o('e.id', '<', o.ref('c.id'))]),
+                    ]),
+                  ),
+              ),
+            ),
+          )
+          .orderBy('c.id')
+          .limit(limit)
+          // SQLite runs one writer at a time, so the UPDATE alone is atomic there.
+          .$if(postgres, (q) => q.forUpdate().skipLocked()),
+      )
+      .returningAll()
+      .execute();
+    return rows.map(inboxRow).sort((a, b) => a.id - b.id);
+  }
+
+  /** Extends `owner`'s lease; false when it was lost (another instance took the event over). */
+  async renew(id: number, owner: string, leaseMs = DEFAULT_LEASE_MS): Promise<boolean> {
+    return this.leased(id, owner, { lease_until: this.now() + leaseMs });
+  }
+
+  /**
+   * Lets the event go until `untilMs` (a send waiting for its retry holds no instance); then
+   * any instance, this one included, may claim it again.
+   */
+  async postpone(id: number, owner: string, untilMs: number): Promise<boolean> {
+    return this.leased(id, owner, { lease_owner: null, lease_until: untilMs });
+  }
+
+  /** Stores the rendered reply (see `Inbox.markAnswered`); false when the lease was lost. */
+  async markAnswered(
+    id: number,
+    owner: string,
+    interactionId: number | null,
+    parts: unknown[],
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('channel_inbox')
+      .set({
+        state: 'answered',
+        interaction_id: interactionId,
+        parts: JSON.stringify(parts),
+        parts_sent: 0,
+        updated_at: this.now(),
+      })
+      .where('id', '=', id)
+      .where('state', '=', 'accepted')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async markPartSent(id: number, owner: string, partsSent: number): Promise<boolean> {
+    return this.leased(id, owner, { parts_sent: partsSent, updated_at: this.now() });
+  }
+
+  /**
+   * Final state: erases the text and the reply (only the dedupe key stays) and frees the
+   * citizen's next event. False when the lease was lost.
+   */
+  async finish(id: number, owner: string, state: 'delivered' | 'failed', error?: string): Promise<boolean> {
+    return this.leased(id, owner, {
+      state,
+      error: error ?? null,
+      text: null,
+      payload: null,
+      meta: null,
+      parts: null,
+      lease_owner: null,
+      lease_until: null,
+      updated_at: this.now(),
+    });
+  }
+
+  /** Deletes finished events older than the dedupe retention; returns how many. */
+  async prune(retentionMs = DEDUPE_RETENTION_MS): Promise<number> {
+    const result = await this.db
+      .deleteFrom('channel_inbox')
+      .where('state', 'in', ['delivered', 'failed'])
+      .where('updated_at', '<', this.now() - retentionMs)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  private async leased(
+    id: number,
+    owner: string,
+    set: Partial<Omit<Selectable<ChannelInboxTable>, 'id'>>,
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('channel_inbox')
+      .set(set)
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('state', 'in', OPEN_STATES)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+}

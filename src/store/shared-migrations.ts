@@ -1,0 +1,85 @@
+/**
+ * The shared store's schema history, written once for both engines with Kysely's schema
+ * builder (`engine.ts` runs it). Append a migration with the next number; never edit one that
+ * has shipped. The tables mirror those of `migrations.ts` (the SQLite store the bot runs on
+ * today), plus what several instances need: the lease columns of `channel_inbox`.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { EngineKind } from './shared-schema';
+
+export interface SharedMigration {
+  /** Sorted as text: a zero-padded number first. */
+  name: string;
+  up(db: Kysely<unknown>, kind: EngineKind): Promise<void>;
+}
+
+/** An auto-numbered primary key: SQLite's rowid alias, PostgreSQL's 64-bit identity. */
+function idType(kind: EngineKind) {
+  return kind === 'postgres' ? 'bigserial' : 'integer';
+}
+
+const OPEN_STATES = ['accepted', 'answered'];
+const DONE_STATES = ['delivered', 'failed'];
+
+export const sharedMigrations: SharedMigration[] = [
+  {
+    name: '0100-channel-inbox-and-tokens',
+    async up(db, kind) {
+      await db.schema
+        .createTable('channel_inbox')
+        .addColumn('id', idType(kind), (c) => c.primaryKey())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('text', 'text')
+        .addColumn('payload', 'text')
+        .addColumn('tap_candidate', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('meta', 'text')
+        .addColumn('event_time', 'bigint', (c) => c.notNull())
+        .addColumn('received_at', 'bigint', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('interaction_id', 'bigint')
+        .addColumn('parts', 'text')
+        .addColumn('parts_sent', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('error', 'text')
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_until', 'bigint')
+        .addCheckConstraint(
+          'channel_inbox_state',
+          sql`state IN ('accepted', 'answered', 'delivered', 'failed')`,
+        )
+        // The dedupe key: a platform's retry, whichever instance receives it, is stored once.
+        .addUniqueConstraint('channel_inbox_event', ['channel', 'event_id'])
+        .execute();
+      // What `claim` scans: open events, and per citizen the oldest open one.
+      await db.schema
+        .createIndex('channel_inbox_open')
+        .on('channel_inbox')
+        .column('id')
+        .where(sql.ref('state'), 'in', OPEN_STATES)
+        .execute();
+      await db.schema
+        .createIndex('channel_inbox_open_user')
+        .on('channel_inbox')
+        .columns(['channel', 'user_id', 'event_time'])
+        .where(sql.ref('state'), 'in', OPEN_STATES)
+        .execute();
+      await db.schema
+        .createIndex('channel_inbox_done')
+        .on('channel_inbox')
+        .column('updated_at')
+        .where(sql.ref('state'), 'in', DONE_STATES)
+        .execute();
+      await db.schema
+        .createTable('channel_tokens')
+        .addColumn('channel', 'text', (c) => c.primaryKey())
+        .addColumn('access_token', 'text', (c) => c.notNull())
+        .addColumn('refresh_token', 'text')
+        .addColumn('expires_at', 'bigint')
+        .addColumn('seed', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
+];

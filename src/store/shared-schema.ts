@@ -1,0 +1,46 @@
+/**
+ * The tables the shared store (`engine.ts`) reads and writes, as Kysely sees them. Times are
+ * milliseconds since the epoch (BIGINT on PostgreSQL, INTEGER on SQLite); JSON is stored as
+ * text, so both engines hold the same bytes.
+ */
+import type { Generated } from 'kysely';
+
+/** The engine a store runs on: the embedded SQLite file, or a shared PostgreSQL server. */
+export type EngineKind = 'sqlite' | 'postgres';
+
+export interface ChannelInboxTable {
+  id: Generated<number>;
+  channel: string;
+  event_id: string;
+  user_id: string;
+  text: string | null;
+  payload: string | null;
+  tap_candidate: number;
+  meta: string | null;
+  event_time: number;
+  received_at: number;
+  state: 'accepted' | 'answered' | 'delivered' | 'failed';
+  interaction_id: number | null;
+  parts: string | null;
+  parts_sent: Generated<number>;
+  error: string | null;
+  updated_at: number;
+  /** The instance working on the event (see `SharedInbox.claim`); null when nobody is. */
+  lease_owner: string | null;
+  /** Until when `lease_owner` holds it; after that another instance may take it over. */
+  lease_until: number | null;
+}
+
+export interface ChannelTokensTable {
+  channel: string;
+  access_token: string;
+  refresh_token: string | null;
+  expires_at: number | null;
+  seed: string;
+  updated_at: number;
+}
+
+export interface StoreSchema {
+  channel_inbox: ChannelInboxTable;
+  channel_tokens: ChannelTokensTable;
+}
