@@ -84,7 +84,7 @@ const SIBLINGS_MAX = 4;
  * bot explains, whatever procedure the words resemble.
  */
 const EVASION =
-  /\b(mua bang|bang gia|lam gia|bang lai gia|giay phep gia|so do gia|giay to gia|khong can thi|khong thi ma|chay an|lo lot|di cua sau|lam lau)\b/;
+  /\b(mua bang|mua giay|mua so do|mua ho chieu|mua can cuoc|bang gia|lam gia|bang lai gia|giay phep gia|so do gia|giay to gia|khong can thi|khong thi ma|chay an|lo lot|di cua sau|lam lau)\b/;
 
 /**
  * Topics that are not procedures: when the classifier is sure of one of these and the
@@ -119,6 +119,8 @@ export const THRESHOLDS = {
   familyCoverage: 0.8,
   familySecondCoverage: 0.7,
   familyQueryCoverage: 0.75,
+  /** A runner-up within this share of the best score, covering twice as much of its name. */
+  nearTie: 0.95,
   /** Procedures offered in a question: at least this share of the best score. */
   family: 0.6,
   /** Siblings listed beside an answer: at least this share of the best score. */
@@ -137,7 +139,7 @@ const ORDINALS: [RegExp, number][] = [
 ];
 /** "không, ý tôi là tạm trú": what follows names the procedure meant instead. */
 const CORRECTION =
-  /^(?:(?:khong|ko|k|nham|sai|khong phai)\s+)*(?:y (?:toi|em|minh|anh|chi) la|toi muon hoi|em muon hoi|ma la|nham roi|khong phai)\s+/;
+  /^(?:(?:khong|ko|k|nham|sai|khong phai|thoi|a|ay)\s+)*(?:y (?:toi|em|minh|anh|chi) la|toi muon hoi|em muon hoi|ma la|nham roi|khong phai)\s+/;
 /** "còn kết hôn thì sao", "thế còn tạm vắng": the same question about another procedure. */
 const SAME_AGAIN = /\b(con|the con|vay con)\b.*\b(thi sao|the nao|sao)\b|^(the con|vay con|con)\b/;
 
@@ -192,12 +194,14 @@ export class ProcedureAssistant {
     }
     if (EVASION.test(joined)) return { kind: 'none' };
     let facets = detectFacets(joined);
+    // "không, ý tôi là tạm trú": the same question about the procedure meant.
+    if (correction && facets.length === 0) facets = state.facets.filter(isFacet);
     const sameAgain = facets.length === 0 && SAME_AGAIN.test(joined);
     if (sameAgain) facets = state.facets.filter(isFacet);
 
     // A choice among the options last offered: by number or by the words that differ.
     if (state.options.length > 0 && !correction) {
-      const chosen = this.choose(tokens, joined, state.options);
+      const chosen = this.choose(tokens, joined, state.options, state.focus);
       if (chosen)
         return this.answer(chosen, facets.length > 0 ? facets : state.facets.filter(isFacet), [], state);
     }
@@ -210,6 +214,13 @@ export class ProcedureAssistant {
         return this.answer(sibling, facets.length > 0 ? facets : state.facets.filter(isFacet), [], state);
     }
     const ranked = this.index.rank(tokens, 12, { coverageTokens }).filter((r) => this.visible(r.code));
+    // Scores this close: the one whose name the message says more of is meant ("lĩnh lương
+    // hưu" is "Hưởng lương hưu", not a long name sharing more of the story's words).
+    const closer = ranked
+      .slice(1, 4)
+      .find((r) => r.score >= ranked[0].score * THRESHOLDS.nearTie && r.coverage > ranked[0].coverage * 2);
+    if (closer && !this.isStrong(ranked[0], ranked[1], topic))
+      ranked.unshift(...ranked.splice(ranked.indexOf(closer), 1));
     const top = ranked[0];
     const strong = top !== undefined && this.isStrong(top, ranked[1], topic);
 
@@ -294,7 +305,12 @@ export class ProcedureAssistant {
     return best && best.score >= focusScore * 0.5 ? best.code : undefined;
   }
 
-  private choose(tokens: string[], joined: string, options: string[]): string | undefined {
+  private choose(
+    tokens: string[],
+    joined: string,
+    options: string[],
+    focus: string | null,
+  ): string | undefined {
     if (tokens.length <= 8)
       for (const [pattern, index] of ORDINALS)
         if (pattern.test(joined) && options[index]) return options[index];
@@ -309,6 +325,8 @@ export class ProcedureAssistant {
     // A message naming some other procedure more strongly is a new question, not a choice. The
     // sibling word the question was about ("đăng ký lại" → "kết hôn") counts as said.
     const global = this.index.rank(tokens, 1)[0];
+    // The procedure in focus named again ("làm khai tử mất bao lâu") is a follow-up about it.
+    if (global && global.code === focus) return undefined;
     const asked = best.score / Math.pow(MARKER_PENALTY, best.missingMarkers.length);
     if (global && !options.includes(global.code) && global.score > asked * 1.5) return undefined;
     return best.score > 0 ? best.code : undefined;

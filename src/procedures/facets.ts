@@ -57,7 +57,8 @@ const CUES: Record<Facet, string[]> = {
     'giay to gi',
     'can co gi',
     'phai co gi',
-    'can giay',
+    'can giay to',
+    'can giay gi',
     'gom nhung',
     'gom gi',
     'bao gom',
@@ -150,7 +151,6 @@ const CUES: Record<Facet, string[]> = {
     'dich vu cong',
     'vneid',
     'qua app',
-    'tai nha',
     'tren app',
     'internet',
     'nop mang',
@@ -232,6 +232,8 @@ const CUES: Record<Facet, string[]> = {
 /** Cues that ask only when nothing more precise is asked ("làm online được không" is online). */
 const WEAK_CUES: Partial<Record<Facet, string[]>> = {
   documents: ['ho so'],
+  // "làm tại nhà được không" is online; "mở tiệm tại nhà" is not a question about it.
+  online: ['tai nha'],
   steps: ['the nao', 'nhu the nao', 'ra sao', 'nhu nao', 'lam gi', 'thu tuc the nao'],
   requirements: [
     'co duoc khong',

@@ -105,13 +105,16 @@ export function expandQuery(tokens: readonly string[]): string[] {
   // thẻ căn cước"; the message's words again with "lại" where the names put it.
   const text = tokens.join(' ');
   if (SIBLING_MARKERS[0].query.test(text) && !/\b(ky|cap) lai\b/.test(text)) {
+    // Only a lost paper ("mất cccd") gets the names' words without saying them: "làm lại có
+    // mất tiền không" is a follow-up, not a question about every re-issue.
     const again: string[] = [];
     tokens.forEach((t, i) => {
       again.push(t);
       const after = (t === 'ky' && tokens[i - 1] === 'dang') || t === 'cap';
       if (after && tokens[i + 1] !== 'lai') again.push('lai');
     });
-    out.push(...(again.length > tokens.length ? again : ['cap', 'lai', 'dang', 'ky', 'lai']));
+    if (again.length > tokens.length) out.push(...again);
+    else if (/\bmat\b/.test(text)) out.push('cap', 'lai', 'dang', 'ky', 'lai');
   }
   // "bố tôi mới mất hôm qua": a death is registered (khai tử); "mất cccd", "mất bao lâu" are not.
   if (DEATH.test(text) && !/\bkhai tu\b/.test(text)) out.push('khai', 'tu');
@@ -119,7 +122,8 @@ export function expandQuery(tokens: readonly string[]): string[] {
   if (SIBLING_MARKERS[FOREIGN].query.test(text) && !/\bnuoc ngoai\b/.test(text))
     out.push('co', 'yeu', 'to', 'nuoc', 'ngoai');
   // Ages tell card and passport procedures apart; elsewhere "80 tuổi" is a situation.
-  if (!tokens.includes('cuoc') && !tokens.includes('chieu')) return out;
+  // (Passport names have no age sibling: "hộ chiếu cho con 5 tuổi" is the passport.)
+  if (!tokens.includes('cuoc')) return out;
   for (let i = 0; i + 1 < tokens.length; i++) {
     if (tokens[i + 1] !== 'tuoi' || !/^\d{1,3}$/.test(tokens[i]) || tokens[i - 1] === 'duoi') continue;
     // Only the younger age is a sibling word; "40 tuổi" adding "từ đủ 14 tuổi trở lên" made
@@ -188,6 +192,18 @@ function markersIn(tokens: readonly string[], side: 'name' | 'query'): number[] 
     if (m[side].test(text) || (side === 'query' && m.loose?.test(text))) found.push(i);
   });
   return found;
+}
+
+/**
+ * A sibling word that a name lists among alternatives ("Thực hiện, điều chỉnh, thôi hưởng…",
+ * "Cấp mới/cấp lại…") does not set the procedure apart: the name covers the plain case too.
+ */
+function listed(foldedName: string, marker: number): boolean {
+  const found = SIBLING_MARKERS[marker].name.exec(foldedName);
+  if (!found) return false;
+  const before = foldedName.slice(0, found.index).trimEnd();
+  const after = foldedName.slice(found.index + found[0].length).trimStart();
+  return /[,/;]$/.test(before) || /^[,/;]/.test(after);
 }
 
 /** A local version published by a province's People's Committee ("UBND tỉnh Lạng Sơn"). */
@@ -287,7 +303,7 @@ export class ProcedureIndex {
         fields,
         category,
         prior: prior(s, fullName),
-        markers: markersIn(nameTokens, 'name'),
+        markers: markersIn(nameTokens, 'name').filter((m) => !listed(fold(fullName), m)),
       });
       for (const [tokens] of texts)
         for (const t of tokens) this.vocabulary.set(t, (this.vocabulary.get(t) ?? 0) + 1);
