@@ -53,6 +53,10 @@ export function createApp(deps: AppDeps) {
       logger,
       formUrl: (file) => `${base}${FORMS_ROUTE}/${file.split('/').map(encodeURIComponent).join('/')}`,
     });
+  // The search index is built now, not on the first citizen's message; after a reload, the
+  // new snapshot's before it goes live (a broken content/procedures/*.md rejects the reload).
+  procedures.assistantFor(knowledge.current.knowledge);
+  knowledge.prepareWith(async (next) => procedures.prepare(next));
   // One turn pipeline for every channel: the platforms, the web chat (and `npm run chat`).
   // The officers' inbox reads the runtime's log, so it is reached through a closure.
   const runtime = buildRuntime(config, {

@@ -29,11 +29,29 @@ export function missingDirs(dirs: KnowledgeDirs): ContentError[] {
   return errors;
 }
 
-/** intents/*.yaml and content/*.{md,yaml} (not the procedures/ subfolder), sorted by name. */
+/**
+ * intents/*.yaml and content/*.{md,yaml}, sorted by name. The files of content/'s sub-folders
+ * (content/procedures/) are read by their own modules, but they are content too: the version
+ * hashes them, so a save there is a new version.
+ */
 export function readKnowledgeFiles(dirs: KnowledgeDirs): KnowledgeFiles {
   const intentFiles = readDir(dirs.intentsDir, /\.ya?ml$/);
   const contentFiles = readDir(dirs.contentDir, /\.(md|ya?ml)$/);
-  return { intentFiles, contentFiles, version: hashFiles([...intentFiles, ...contentFiles]) };
+  const nestedFiles = contentSubfolders(dirs.contentDir).flatMap((dir) => readDir(dir, /\.(md|ya?ml)$/));
+  return {
+    intentFiles,
+    contentFiles,
+    version: hashFiles([...intentFiles, ...contentFiles, ...nestedFiles]),
+  };
+}
+
+/** The folders inside content/ (content/procedures/), in name order. */
+export function contentSubfolders(contentDir: string): string[] {
+  return fs
+    .readdirSync(contentDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => path.join(contentDir, entry.name))
+    .sort();
 }
 
 export function readDir(dir: string, pattern: RegExp): SourceFile[] {

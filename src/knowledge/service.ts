@@ -33,10 +33,18 @@ export type ReloadOutcome =
   | { status: 'unchanged'; version: string }
   | { status: 'rejected'; version: string; errors: ContentError[] };
 
+/**
+ * Work a new snapshot needs done before it goes live, besides the classifier (the procedure
+ * assistant's index, built from content/procedures/): the first message after a reload must
+ * not wait for it. The errors it returns reject the reload like the snapshot's own.
+ */
+export type SnapshotPreparer = (knowledge: Knowledge) => Promise<ContentError[]>;
+
 export class KnowledgeService {
   private brain: Brain;
   /** The reload in progress (or the last one): reloads run one after the other. */
   private reloading: Promise<unknown> = Promise.resolve();
+  private readonly preparers: SnapshotPreparer[] = [];
 
   /** Loads the content once; throws a `ContentError` if it is invalid. */
   constructor(
@@ -51,10 +59,15 @@ export class KnowledgeService {
     return this.brain;
   }
 
+  /** Runs `preparer` on every new snapshot of a reload, before that snapshot goes live. */
+  prepareWith(preparer: SnapshotPreparer): void {
+    this.preparers.push(preparer);
+  }
+
   /**
    * Re-reads content/ and intents/. A valid new version replaces the live one (classifier
-   * retrained if its training data changed); an invalid one is logged with file and line
-   * and the old version stays live.
+   * retrained if its training data changed, preparers run); an invalid one is logged with
+   * file and line and the old version stays live.
    * The old version keeps answering while the new classifier trains (in slices, so the
    * server stays responsive); a reload asked for meanwhile runs after this one.
    */
@@ -73,6 +86,19 @@ export class KnowledgeService {
       // A file vanished between listing and reading (an editor's atomic save): try later.
       this.logger.error({ err }, 'content reload failed; the previous version stays live');
       return { status: 'rejected', version: live, errors: [] };
+    }
+    if (check.knowledge && check.knowledge.version !== live) {
+      const errors: ContentError[] = [];
+      try {
+        for (const prepare of this.preparers) errors.push(...(await prepare(check.knowledge)));
+      } catch (err) {
+        this.logger.error(
+          { err, liveContentVersion: live },
+          'content reload failed; the previous version stays live',
+        );
+        return { status: 'rejected', version: live, errors: [] };
+      }
+      if (errors.length > 0) check = { ...check, knowledge: undefined, errors };
     }
     if (!check.knowledge) {
       for (const e of check.errors)

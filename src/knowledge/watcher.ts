@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import type { Logger } from '../logger';
-import type { KnowledgeDirs } from './loader';
+import type { KnowledgeDirs } from './types';
+import { contentSubfolders } from './read';
 import type { KnowledgeService, ReloadOutcome } from './service';
 
 export interface KnowledgeWatcher {
@@ -23,8 +24,9 @@ export interface WatchOptions {
 const CONTENT_FILE = /\.(md|ya?ml)$/;
 
 /**
- * Both folders are flat (the loader reads no sub-folders), so a plain directory watch sees
- * every save, including the rename that "safe write" editors do.
+ * The folders are flat but for content/'s sub-folders (content/procedures/), each watched
+ * too, so a plain directory watch sees every save, including the rename that "safe write"
+ * editors do. (A sub-folder created while the server runs is seen after a restart.)
  */
 export function watchKnowledge(
   service: KnowledgeService,
@@ -47,7 +49,7 @@ export function watchKnowledge(
     timer = setTimeout(reload, debounceMs);
   };
 
-  const watchers = [dirs.contentDir, dirs.intentsDir].map((dir) => {
+  const watchers = [dirs.contentDir, ...contentSubfolders(dirs.contentDir), dirs.intentsDir].map((dir) => {
     const watcher = fs.watch(dir, { persistent: false }, (_event, filename) => schedule(filename));
     watcher.on('error', (err) =>
       logger.error({ err, dir }, 'cannot watch the folder any more; restart the server to pick up edits'),
