@@ -87,6 +87,13 @@ const EVASION =
   /\b(mua bang|mua giay|mua so do|mua ho chieu|mua can cuoc|bang gia|lam gia|bang lai gia|giay phep gia|so do gia|giay to gia|khong can thi|khong thi ma|chay an|lo lot|di cua sau|lam lau)\b/;
 
 /**
+ * Look-alikes: a bank loan on a land certificate, a listing for selling land, prices. Only a
+ * procedure named nearly whole ("xác nhận độc thân để vay ngân hàng") is answered then.
+ */
+const NOT_A_PROCEDURE =
+  /\b(lai suat|vay ngan hang|vay von|vay tien|vay no|dang tin|gia vang|xo so|chung khoan|ty gia)\b/;
+
+/**
  * Topics that are not procedures: when the classifier is sure of one of these and the
  * catalogue match is not compelling, the topic answers (VNeID, the portal, 1022, greetings).
  * The proc.* and lienthong.* topics yield to the catalogue, which answers in detail.
@@ -121,10 +128,13 @@ export const THRESHOLDS = {
   familyQueryCoverage: 0.75,
   /** A runner-up within this share of the best score, covering twice as much of its name. */
   nearTie: 0.95,
+  nearTieLead: 0.15,
+  /** How much of its name a look-alike message ("vay ngân hàng…") must say. */
+  lookAlikeCoverage: 0.8,
   /** Procedures offered in a question: at least this share of the best score. */
   family: 0.6,
   /** Siblings listed beside an answer: at least this share of the best score. */
-  sibling: 0.5,
+  sibling: 0.35,
 } as const;
 
 /** "VNeID là gì", "1022 là số gì": a question about what something is. */
@@ -199,14 +209,17 @@ export class ProcedureAssistant {
     const sameAgain = facets.length === 0 && SAME_AGAIN.test(joined);
     if (sameAgain) facets = state.facets.filter(isFacet);
 
+    const coverageTokens = withoutFacetCues(joined).split(' ').filter(Boolean);
+    // "mất bao lâu thì có": facet words and nothing else, about the procedure in focus.
+    const onlyFacets = facets.length > 0 && this.index.informativeWords(coverageTokens).length === 0;
+
     // A choice among the options last offered: by number or by the words that differ.
-    if (state.options.length > 0 && !correction) {
+    if (state.options.length > 0 && !correction && !(onlyFacets && state.focus)) {
       const chosen = this.choose(tokens, joined, state.options, state.focus);
       if (chosen)
         return this.answer(chosen, facets.length > 0 ? facets : state.facets.filter(isFacet), [], state);
     }
 
-    const coverageTokens = withoutFacetCues(joined).split(' ').filter(Boolean);
     // "cái gia hạn ấy", "thế còn cấp lại": a sibling of the procedure in focus.
     if (state.focus && !correction) {
       const sibling = this.siblingOfFocus(tokens, state.focus);
@@ -216,13 +229,23 @@ export class ProcedureAssistant {
     const ranked = this.index.rank(tokens, 12, { coverageTokens }).filter((r) => this.visible(r.code));
     // Scores this close: the one whose name the message says more of is meant ("lĩnh lương
     // hưu" is "Hưởng lương hưu", not a long name sharing more of the story's words).
+    // One that also accounts for clearly more of the message wins even against a strong best
+    // ("photo công chứng sổ hộ khẩu, cccd" is the certified copy, not the card).
+    const first = ranked[0];
     const closer = ranked
       .slice(1, 4)
-      .find((r) => r.score >= ranked[0].score * THRESHOLDS.nearTie && r.coverage > ranked[0].coverage * 2);
-    if (closer && !this.isStrong(ranked[0], ranked[1], topic))
-      ranked.unshift(...ranked.splice(ranked.indexOf(closer), 1));
+      .find(
+        (r) =>
+          r.score >= first.score * THRESHOLDS.nearTie &&
+          ((r.coverage > first.coverage * 2 && !this.isStrong(first, ranked[1], topic)) ||
+            (r.coverage > first.coverage && r.queryCoverage >= first.queryCoverage + THRESHOLDS.nearTieLead)),
+      );
+    if (closer) ranked.unshift(...ranked.splice(ranked.indexOf(closer), 1));
     const top = ranked[0];
-    const strong = top !== undefined && this.isStrong(top, ranked[1], topic);
+    const strong =
+      top !== undefined &&
+      this.isStrong(top, ranked[1], topic) &&
+      (!NOT_A_PROCEDURE.test(joined) || top.coverage >= THRESHOLDS.lookAlikeCoverage);
 
     // A follow-up about the procedure in focus: facet words and nothing that names another.
     // "VNeID là gì" asks what something is: a topic, even with an online cue in it.

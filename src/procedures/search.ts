@@ -38,6 +38,8 @@ const QUESTION_WORDS = new Set(
     'thang nam tuan khoang may bay gio hom nay moi vua lai'
   ).split(' '),
 );
+/** Pairs of question words that name a paper: "sổ đỏ" (sổ as in hồ sơ, đỏ as in "đó"). */
+const NAMES_OF_QUESTION_WORDS = new Set(['so do', 'so hong']);
 /**
  * What tells siblings apart. `name` finds the marker in a procedure name (folded words in a
  * row); `query` finds it in a message, the way citizens say it ("làm lại" for "đăng ký lại",
@@ -324,7 +326,9 @@ export class ProcedureIndex {
     for (const [term, id] of this.termIds) {
       const idf = Math.log(1 + n / postings[id].length);
       const words = term.split(' ');
-      const questions = words.filter((w) => QUESTION_WORDS.has(w)).length;
+      const questions = NAMES_OF_QUESTION_WORDS.has(term)
+        ? 0
+        : words.filter((w) => QUESTION_WORDS.has(w)).length;
       // A pair with one question word ("sinh cho") says less than "khai sinh".
       const question = questions === words.length ? 0.3 : questions > 0 ? 0.5 : 1;
       this.informative[id] = questions < words.length ? 1 : 0;
@@ -345,6 +349,11 @@ export class ProcedureIndex {
 
   get size(): number {
     return this.docs.length;
+  }
+
+  /** The words of a message that may name a procedure (not "có", "thì", "bao lâu"…). */
+  informativeWords(tokens: readonly string[]): string[] {
+    return tokens.filter((t) => !QUESTION_WORDS.has(t));
   }
 
   /** The sibling words a message says ("gia hạn", "cấp lại"), by label. */
