@@ -12,13 +12,15 @@
  *   different instances at once (row ids come from a sequence, and two instances' inserts
  *   may take them in either order);
  * - a crashed instance's events are taken over once its lease expires, and every write after
- *   the claim names the lease owner: an instance that lost its lease (it stalled past it)
- *   changes nothing and is told so (`false`), instead of finishing someone else's event.
+ *   the claim names that claim's lease (a token unique to the claim, not just the instance):
+ *   a worker that lost its lease (it stalled past it) changes nothing and is told so
+ *   (`false`), instead of finishing an event another worker now holds.
  *
  * Lease times come from each instance's clock: keep the lease well above the clock skew
  * between machines (NTP keeps it under a second; the default lease is 30 s).
  */
-import { type Kysely, type Selectable } from 'kysely';
+import crypto from 'node:crypto';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Engine } from './engine';
 import { DEDUPE_RETENTION_MS, inboxRow, type InboxInsert, type InboxRow } from './inbox';
 import { redactOptional } from './redact';
@@ -28,6 +30,9 @@ import type { ChannelInboxTable, StoreSchema } from './shared-schema';
 export const DEFAULT_LEASE_MS = 30_000;
 
 const OPEN_STATES = ['accepted', 'answered'] as const;
+
+/** A claimed event and its lease: the token every later write for it must name. */
+export type ClaimedRow = InboxRow & { lease: string };
 
 export class SharedInbox {
   private readonly db: Kysely<StoreSchema>;
@@ -113,12 +118,13 @@ export class SharedInbox {
    * oldest open event of each citizen. Returns them as they are now (an answered one carries
    * its reply: send its unsent parts, do not run the engine again).
    */
-  async claim(owner: string, limit: number, leaseMs = DEFAULT_LEASE_MS): Promise<InboxRow[]> {
+  async claim(owner: string, limit: number, leaseMs = DEFAULT_LEASE_MS): Promise<ClaimedRow[]> {
     const now = this.now();
+    const claim = `${owner}/${crypto.randomUUID()}/`;
     const postgres = this.engine.kind === 'postgres';
     const rows = await this.db
       .updateTable('channel_inbox')
-      .set({ lease_owner: owner, lease_until: now + leaseMs })
+      .set({ lease_owner: sql<string>`${claim} || CAST(id AS TEXT)`, lease_until: now + leaseMs })
       .where('id', 'in', (eb) =>
         eb
           .selectFrom('channel_inbox as c')
@@ -150,26 +156,26 @@ export class SharedInbox {
       )
       .returningAll()
       .execute();
-    return rows.map(inboxRow).sort((a, b) => a.id - b.id);
+    return rows.map((r) => ({ ...inboxRow(r), lease: r.lease_owner! })).sort((a, b) => a.id - b.id);
   }
 
-  /** Extends `owner`'s lease; false when it was lost (another instance took the event over). */
-  async renew(id: number, owner: string, leaseMs = DEFAULT_LEASE_MS): Promise<boolean> {
-    return this.leased(id, owner, { lease_until: this.now() + leaseMs });
+  /** Extends a claim's lease; false when it was lost (another instance took the event over). */
+  async renew(id: number, lease: string, leaseMs = DEFAULT_LEASE_MS): Promise<boolean> {
+    return this.leased(id, lease, { lease_until: this.now() + leaseMs });
   }
 
   /**
    * Lets the event go until `untilMs` (a send waiting for its retry holds no instance); then
    * any instance, this one included, may claim it again.
    */
-  async postpone(id: number, owner: string, untilMs: number): Promise<boolean> {
-    return this.leased(id, owner, { lease_owner: null, lease_until: untilMs });
+  async postpone(id: number, lease: string, untilMs: number): Promise<boolean> {
+    return this.leased(id, lease, { lease_owner: null, lease_until: untilMs });
   }
 
   /** Stores the rendered reply (see `Inbox.markAnswered`); false when the lease was lost. */
   async markAnswered(
     id: number,
-    owner: string,
+    lease: string,
     interactionId: number | null,
     parts: unknown[],
   ): Promise<boolean> {
@@ -184,21 +190,21 @@ export class SharedInbox {
       })
       .where('id', '=', id)
       .where('state', '=', 'accepted')
-      .where('lease_owner', '=', owner)
+      .where('lease_owner', '=', lease)
       .executeTakeFirst();
     return result.numUpdatedRows === 1n;
   }
 
-  async markPartSent(id: number, owner: string, partsSent: number): Promise<boolean> {
-    return this.leased(id, owner, { parts_sent: partsSent, updated_at: this.now() });
+  async markPartSent(id: number, lease: string, partsSent: number): Promise<boolean> {
+    return this.leased(id, lease, { parts_sent: partsSent, updated_at: this.now() });
   }
 
   /**
    * Final state: erases the text and the reply (only the dedupe key stays) and frees the
    * citizen's next event. False when the lease was lost.
    */
-  async finish(id: number, owner: string, state: 'delivered' | 'failed', error?: string): Promise<boolean> {
-    return this.leased(id, owner, {
+  async finish(id: number, lease: string, state: 'delivered' | 'failed', error?: string): Promise<boolean> {
+    return this.leased(id, lease, {
       state,
       error: error ?? null,
       text: null,
@@ -223,14 +229,14 @@ export class SharedInbox {
 
   private async leased(
     id: number,
-    owner: string,
+    lease: string,
     set: Partial<Omit<Selectable<ChannelInboxTable>, 'id'>>,
   ): Promise<boolean> {
     const result = await this.db
       .updateTable('channel_inbox')
       .set(set)
       .where('id', '=', id)
-      .where('lease_owner', '=', owner)
+      .where('lease_owner', '=', lease)
       .where('state', 'in', OPEN_STATES)
       .executeTakeFirst();
     return result.numUpdatedRows === 1n;

@@ -59,7 +59,7 @@ describe.each(kinds)('shared store on %s', (kind) => {
     ]);
     expect((await a!.get(id))!.text).toBe('sửa lần 1');
     const [claimed] = await a!.claim('A', 1);
-    expect(await a!.markAnswered(claimed!.id, 'A', null, ['trả lời'])).toBe(true);
+    expect(await a!.markAnswered(claimed!.id, claimed!.lease, null, ['trả lời'])).toBe(true);
     expect(await b!.insert([event('u1', 1, { text: 'sửa lần 2', edit: true })])).toEqual([]);
     expect((await a!.get(id))!.text).toBe('sửa lần 1');
   });
@@ -89,9 +89,9 @@ describe.each(kinds)('shared store on %s', (kind) => {
             busy.add(row.userId);
             handled.push({ owner, userId: row.userId, n: Number(row.eventId.split('-').pop()) });
             await new Promise((r) => setImmediate(r));
-            expect(await inbox.markAnswered(row.id, owner, null, ['ok'])).toBe(true);
+            expect(await inbox.markAnswered(row.id, row.lease, null, ['ok'])).toBe(true);
             busy.delete(row.userId);
-            expect(await inbox.finish(row.id, owner, 'delivered')).toBe(true);
+            expect(await inbox.finish(row.id, row.lease, 'delivered')).toBe(true);
           }),
         );
       }
@@ -110,8 +110,8 @@ describe.each(kinds)('shared store on %s', (kind) => {
     await a!.insert([event('u1', 1), event('u1', 2), event('u2', 1)]);
     const first = await a!.claim('A', 10, 30_000);
     expect(first.map((r) => r.eventId)).toEqual(['u1-1', 'u2-1']); // u1-2 waits behind u1-1
-    expect(await a!.markAnswered(first[0]!.id, 'A', 7, ['phần 1', 'phần 2'])).toBe(true);
-    expect(await a!.markPartSent(first[0]!.id, 'A', 1)).toBe(true);
+    expect(await a!.markAnswered(first[0]!.id, first[0]!.lease, 7, ['phần 1', 'phần 2'])).toBe(true);
+    expect(await a!.markPartSent(first[0]!.id, first[0]!.lease, 1)).toBe(true);
     expect(await b!.claim('B', 10)).toEqual([]); // leased, and u1-2 is not u1's oldest
 
     clock.t += 30_001; // A died: its lease runs out
@@ -124,9 +124,11 @@ describe.each(kinds)('shared store on %s', (kind) => {
       partsSent: 1,
       interactionId: 7,
     });
-    expect(await a!.finish(first[0]!.id, 'A', 'delivered')).toBe(false);
-    expect(await a!.renew(first[1]!.id, 'A')).toBe(false);
-    expect(await b!.finish(taken[0]!.id, 'B', 'delivered')).toBe(true);
+    expect(await a!.finish(first[0]!.id, first[0]!.lease, 'delivered')).toBe(false);
+    // Another worker of the same instance is fenced out too: a lease belongs to one claim.
+    expect(await b!.finish(first[0]!.id, first[0]!.lease.replace(/^A/, 'B'), 'delivered')).toBe(false);
+    expect(await a!.renew(first[1]!.id, first[1]!.lease)).toBe(false);
+    expect(await b!.finish(taken[0]!.id, taken[0]!.lease, 'delivered')).toBe(true);
     expect((await b!.claim('B', 10)).map((r) => r.eventId)).toEqual(['u1-2']);
     expect(await a!.get(taken[0]!.id)).toMatchObject({ state: 'delivered', text: null, parts: [] });
   });
@@ -136,7 +138,7 @@ describe.each(kinds)('shared store on %s', (kind) => {
     const [a, b] = instances.engines.map((e) => new SharedInbox(e, now));
     await a!.insert([event('u1', 1)]);
     const [row] = await a!.claim('A', 1);
-    expect(await a!.postpone(row!.id, 'A', clock.t + 2_000)).toBe(true);
+    expect(await a!.postpone(row!.id, row!.lease, clock.t + 2_000)).toBe(true);
     expect(await b!.claim('B', 1)).toEqual([]);
     clock.t += 2_000;
     expect((await b!.claim('B', 1)).map((r) => r.id)).toEqual([row!.id]);
@@ -147,7 +149,7 @@ describe.each(kinds)('shared store on %s', (kind) => {
     const inbox = new SharedInbox(instances.engines[0]!, now);
     await inbox.insert([event('u1', 1), event('u2', 1)]);
     const [done] = await inbox.claim('A', 1);
-    await inbox.finish(done!.id, 'A', 'failed', 'blocked');
+    await inbox.finish(done!.id, done!.lease, 'failed', 'blocked');
     clock.t += 1_000;
     expect(await inbox.prune(500)).toBe(1);
     expect(await inbox.insert([event('u1', 1)])).toHaveLength(1); // its key is gone with it

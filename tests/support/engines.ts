@@ -16,16 +16,20 @@ let databases = 0;
 /** The engines to run a store test on; a skipped PostgreSQL says why once, on stderr. */
 export function engineKinds(): EngineKind[] {
   if (postgresAvailable()) {
-    afterAll(async () => {
-      if (cluster) await (await cluster).stop();
-      cluster = undefined;
-    });
+    afterAll(stopPostgres);
     return ['sqlite', 'postgres'];
   }
   process.stderr.write(
     'Store tests run on SQLite only: PostgreSQL is not installed (see tests/support/postgres.ts).\n',
   );
   return ['sqlite'];
+}
+
+/** Stops the file's PostgreSQL cluster, if one was started; call it in `afterAll`. */
+export async function stopPostgres(): Promise<void> {
+  const started = cluster;
+  cluster = undefined;
+  if (started) await (await started).stop();
 }
 
 /** A URL to a new, empty database on the file's PostgreSQL cluster (started on first use). */

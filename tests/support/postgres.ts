@@ -17,9 +17,9 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './process';
 
 export const POSTGRES_HINT =
   'The PostgreSQL store tests need the PostgreSQL server binaries (initdb, pg_ctl): install them ' +
@@ -76,17 +76,6 @@ export interface PostgresCluster {
   port: number;
   /** Stops the server at once (it holds nothing worth a clean shutdown) and deletes its files. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startPostgres(): Promise<PostgresCluster> {

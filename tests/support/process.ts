@@ -37,6 +37,8 @@ export interface StartOptions {
   nodeArgs?: string[];
   /** How long to wait for /healthz. Default 20 s. */
   startTimeoutMs?: number;
+  /** The script to run, from the repository's root. Default src/main.ts (the server). */
+  entry?: string;
 }
 
 /** Spawns the server and resolves once it accepts HTTP on /healthz. */
@@ -47,7 +49,7 @@ export async function startServer(
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', ...(options.nodeArgs ?? []), path.join('src', 'main.ts')],
+    ['--import', 'tsx', ...(options.nodeArgs ?? []), options.entry ?? path.join('src', 'main.ts')],
     {
       cwd: REPO_ROOT,
       // Tests that are not about flood control poll as one user; they get a generous limit,
