@@ -84,7 +84,7 @@ const SIBLINGS_MAX = 4;
  * bot explains, whatever procedure the words resemble.
  */
 const EVASION =
-  /\b(mua bang|mua giay|mua so do|mua ho chieu|mua can cuoc|bang gia|lam gia|bang lai gia|giay phep gia|so do gia|giay to gia|khong can thi|khong thi ma|chay an|lo lot|di cua sau|lam lau)\b/;
+  /\b(gia o dau|gia re|mua bang|mua giay|mua so do|mua ho chieu|mua can cuoc|bang gia|lam gia|bang lai gia|giay phep gia|so do gia|giay to gia|khong can thi|khong thi ma|chay an|lo lot|di cua sau|lam lau)\b/;
 
 /**
  * Look-alikes: a bank loan on a land certificate, a listing for selling land, prices. Only a

@@ -65,6 +65,14 @@ const CUES: Record<Facet, string[]> = {
     'can nhung giay',
     'can chuan bi',
     'can co nhung',
+    'dem theo',
+    'dem gi',
+    'phai dem',
+    'phai mang',
+    // Central speech: "cần chi", "mang chi".
+    'can chi',
+    'mang chi',
+    'giay chi',
   ],
   time: [
     'bao lau',
@@ -90,6 +98,8 @@ const CUES: Record<Facet, string[]> = {
     'bao nhieu lau',
     'may tuan',
     'lau qua',
+    'may bua',
+    'bao nhieu bua',
   ],
   fee: [
     'phi',
@@ -111,6 +121,8 @@ const CUES: Record<Facet, string[]> = {
     'ton phi',
     'thu phi',
     'co mat phi',
+    'may tien',
+    'nhieu tien',
   ],
   place: [
     'o dau',
@@ -142,6 +154,10 @@ const CUES: Record<Facet, string[]> = {
     'uy ban nhan dan',
     'cong an xa',
     'cong an phuong',
+    // Central speech: "ở mô rứa", "chỗ mô".
+    'o mo',
+    'cho mo',
+    'noi mo',
   ],
   online: [
     'online',
@@ -177,6 +193,7 @@ const CUES: Record<Facet, string[]> = {
     'lam the nao',
     'lam sao',
     'lam nhu nao',
+    'lam rang',
   ],
   requirements: [
     'dieu kien',
@@ -187,6 +204,10 @@ const CUES: Record<Facet, string[]> = {
     'truong hop nao',
     'doi tuong',
     'bat buoc',
+    'ai phai',
+    'ai di lam',
+    'ai lam',
+    'nguoi nao',
   ],
   legal: [
     'can cu',
