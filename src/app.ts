@@ -22,7 +22,8 @@ import type { Logger } from './logger';
 import { PACKAGE_ROOT } from './paths';
 import { rateLimit, WindowLimiter } from './rate-limit';
 import { BASE_CSP_DIRECTIVES } from './security';
-import { isDatabaseHealthy, type Db } from './store/db';
+import type { Db } from './store/db';
+import { StoreHealth } from './store/health';
 import { sharedCatalogue } from './procedures/catalogue';
 import { FORMS_ROUTE, ProcedureService } from './procedures/service';
 
@@ -97,15 +98,15 @@ export function createApp(deps: AppDeps) {
   app.set('trust proxy', config.TRUST_PROXY);
   app.use(publicSecurityHeaders());
   // Platform webhooks verify signatures over the raw bytes: mounted before the JSON parser.
-  const channels = createChannels({ config, db, logger, runtime });
+  // Whether the store can write: a full disk still reads fine (issue #13, finding 3).
+  const storeHealth = new StoreHealth(db);
+  const channels = createChannels({ config, db, logger, runtime, storeHealth });
   app.use(channels.router);
   app.use(express.json({ limit: BODY_LIMIT }));
 
   app.get('/healthz', (_req, res) => {
-    const dbOk = isDatabaseHealthy(db);
-    res
-      .status(dbOk ? 200 : 503)
-      .json({ ok: dbOk, contentVersion: knowledge.current.knowledge.version, db: dbOk ? 'ok' : 'error' });
+    const store = storeHealth.status();
+    res.status(store.ok ? 200 : 503).json({ contentVersion: knowledge.current.knowledge.version, ...store });
   });
   app.use(
     webWelcomeRouter(
@@ -164,8 +165,8 @@ export function createApp(deps: AppDeps) {
   app.use(gzipStatic(PUBLIC_DIR, { maxAgeSeconds: 3600, index: 'index.html' }));
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '1h' }));
 
-  app.use(errorHandler(logger));
-  return { app, runtime, procedures, sessions, log, reports, handoffs, retention, channels };
+  app.use(errorHandler(logger, storeHealth));
+  return { app, runtime, procedures, sessions, log, reports, handoffs, retention, channels, storeHealth };
 }
 
 /**
@@ -185,8 +186,9 @@ function publicSecurityHeaders() {
 }
 
 /** The one error middleware: 4xx with a clear message, 500 revealing nothing. */
-function errorHandler(logger: Logger): ErrorRequestHandler {
+function errorHandler(logger: Logger, storeHealth: StoreHealth): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    storeHealth.failed(err); // the web chat or the dashboard could not write: /healthz says so
     if (err instanceof BadRequestError) {
       res.status(err.status).json({ error: err.message });
       return;

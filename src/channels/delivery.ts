@@ -14,11 +14,20 @@
  * platform that fails or hangs only ever holds its own; and a send waiting to be retried
  * holds no worker at all — its event leaves the worker and comes back when its wait is over
  * (its citizen's later events still wait behind it, to stay in order).
+ *
+ * A store that cannot write (issue #13, finding 3: disk full, I/O error, a lock held too
+ * long) loses nothing and gives nothing up for good. A webhook whose events cannot be stored
+ * is refused (the platform sends it again). An event whose reply, or whose progress after a
+ * send, cannot be stored is parked — off any worker, still open in SQLite, its progress kept
+ * in memory so a part already sent is not sent again — and one probe write, with backoff,
+ * finds out when storing works again; then every parked event resumes, without a restart.
+ * The store's state is `storeHealth`, which /healthz reports.
  */
 import type { IncomingMessage } from '../core/message';
 import { ChannelError } from '../errors';
 import type { Logger } from '../logger';
 import type { Db } from '../store/db';
+import { isStorageFailure, StoreHealth } from '../store/health';
 import { FORGET_USER, Inbox, type InboxRow } from '../store/inbox';
 import type { Runtime } from '../runtime';
 import { pseudonymize } from '../privacy/pseudonym';
@@ -46,6 +55,8 @@ export interface DeliveryOptions {
   eventMaxFutureSeconds?: number;
   /** Keys the hash that replaces event ids built from a user id (PSEUDONYM_SECRET). */
   eventKeySecret: string;
+  /** Where storage failures and recoveries are reported; default: a fresh one on `db`. */
+  storeHealth?: StoreHealth;
   now?: () => number;
   random?: () => number;
 }
@@ -57,6 +68,14 @@ const BURST_PAUSE_MS = 4;
 
 /** How long `stop` lets sends already on the wire finish (main.ts exits after 10 s). */
 const STOP_GRACE_MS = 5_000;
+
+/** The first wait before probing a store that failed to write; doubles up to the next. */
+const STORE_RETRY_FIRST_MS = 50;
+/**
+ * The longest wait between two store probes: once space returns, answering resumes within
+ * it. A probe is one tiny write, so probing every second through a long outage costs nothing.
+ */
+const STORE_RETRY_MAX_MS = 1_000;
 
 /** Button payloads remembered per user, newest first: enough for a few screens of taps. */
 const OFFERS_KEPT = 30;
@@ -85,14 +104,20 @@ function inboxRows({ channel, events }: PendingAccept, secret: string) {
   }));
 }
 
-/** What one go at an event came to: finished (or stopped), or to be retried after a wait. */
-type Outcome = 'done' | { retryInMs: number };
+/**
+ * What one go at an event came to: finished (or stopped), to be retried after a wait, or
+ * parked until the store can write again.
+ */
+type Outcome = 'done' | 'parked' | { retryInMs: number };
+type Job = { id: number; key: string; channel: string };
+type FinalState = 'delivered' | 'failed';
 type SendOutcome = { ok: true } | { ok: false; detail: string } | { retryInMs: number } | 'stopped';
 
 export class Delivery {
   readonly inbox: Inbox;
+  readonly storeHealth: StoreHealth;
   private pendingAccepts: PendingAccept[] = [];
-  private readonly queue: { id: number; key: string; channel: string }[] = [];
+  private readonly queue: Job[] = [];
   private readonly queued = new Set<number>();
   private readonly busyUsers = new Set<string>();
   /** Workers in use per channel: a failing platform only ever holds its own. */
@@ -103,6 +128,17 @@ export class Delivery {
   private readonly attempts = new Map<number, number>();
   /** Events whose send timed out once: a second timeout is not retried (maybe delivered). */
   private readonly maybeDelivered = new Set<number>();
+  /** Events waiting for the store to write again, off any worker: inbox id → job. */
+  private readonly parked = new Map<number, Job>();
+  private storeTimer: NodeJS.Timeout | undefined;
+  /** Store probes failed in a row: the backoff between probes grows with it. */
+  private storeProbes = 0;
+  /**
+   * Progress made but not yet committed (the store failed right after a send): parts sent,
+   * and the final state once known. A retry starts from here, not from the stored row, so a
+   * citizen does not get a part twice. Lost on a restart (then one part may go out again).
+   */
+  private readonly unsaved = new Map<number, { partsSent: number; final?: [FinalState, string?] }>();
   private readonly inflight = new Set<Promise<void>>();
   private readonly stopController = new AbortController();
   /** Aborts sends on the wire: only when they outlast the stop grace (see `stop`). */
@@ -125,6 +161,7 @@ export class Delivery {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.inbox = new Inbox(db, this.now);
+    this.storeHealth = options.storeHealth ?? new StoreHealth(db, this.now);
   }
 
   /** The ack path: stores new events (one transaction) and queues them; duplicates are ignored. */
@@ -182,9 +219,11 @@ export class Delivery {
     batch.forEach((call, i) => {
       const inserted = stored[i];
       if (inserted instanceof Error) {
+        this.storeHealth.failed(inserted);
         call.reject(inserted);
         return;
       }
+      this.storeHealth.succeeded();
       const duplicates = call.events.length - inserted.length;
       if (duplicates > 0)
         this.logger.info({ channel: call.channel, duplicates }, 'repeated webhook delivery ignored');
@@ -210,7 +249,7 @@ export class Delivery {
   }
 
   private isIdle(): boolean {
-    return this.running === 0 && this.queue.length === 0 && this.waiting.size === 0;
+    return this.running === 0 && this.queue.length === 0 && this.waiting.size === 0 && this.parked.size === 0;
   }
 
   /**
@@ -226,6 +265,8 @@ export class Delivery {
     // Events waiting to retry stay open in SQLite: the next start resumes them.
     for (const timer of this.waiting.values()) clearTimeout(timer);
     this.waiting.clear();
+    clearTimeout(this.storeTimer);
+    this.parked.clear();
     const settled = Promise.allSettled([...this.inflight]);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
@@ -283,6 +324,15 @@ export class Delivery {
       this.running++;
       const task: Promise<void> = this.process(job.id)
         .catch((err): Outcome => {
+          if (isStorageFailure(err)) {
+            // Nothing is given up: the event stays open and resumes once storing works.
+            this.storeHealth.failed(err);
+            this.logger.error(
+              { err, inboxId: job.id },
+              'cannot store; event parked until the store writes again',
+            );
+            return 'parked';
+          }
           this.logger.error({ err, inboxId: job.id }, 'platform event processing failed');
           return 'done';
         })
@@ -290,12 +340,15 @@ export class Delivery {
           this.runningBy.set(job.channel, (this.runningBy.get(job.channel) ?? 1) - 1);
           this.inflight.delete(task);
           this.running--;
-          if (outcome !== 'done' && !this.stopping) this.retryLater(job, outcome.retryInMs);
+          if (outcome === 'parked' && !this.stopping) this.park(job);
+          else if (outcome !== 'done' && outcome !== 'parked' && !this.stopping)
+            this.retryLater(job, outcome.retryInMs);
           else {
             this.busyUsers.delete(job.key);
             this.queued.delete(job.id);
             this.attempts.delete(job.id);
             this.maybeDelivered.delete(job.id);
+            this.unsaved.delete(job.id);
           }
           this.schedulePump();
           if (this.isIdle()) {
@@ -312,7 +365,7 @@ export class Delivery {
    * Puts an event back in the queue after `ms`, holding no worker meanwhile. Its citizen
    * stays busy, so their later events keep waiting behind it (in order).
    */
-  private retryLater(job: { id: number; key: string; channel: string }, ms: number): void {
+  private retryLater(job: Job, ms: number): void {
     const timer = setTimeout(() => {
       this.waiting.delete(job.id);
       this.busyUsers.delete(job.key);
@@ -323,9 +376,52 @@ export class Delivery {
     this.waiting.set(job.id, timer);
   }
 
+  /**
+   * Holds an event that could not be stored until a probe write succeeds (one probe for all
+   * of them, not one engine run per event and retry). Its citizen stays busy meanwhile.
+   */
+  private park(job: Job): void {
+    this.parked.set(job.id, job);
+    if (this.storeTimer !== undefined) return;
+    const exp = Math.min(STORE_RETRY_MAX_MS, STORE_RETRY_FIRST_MS * 2 ** this.storeProbes);
+    this.storeTimer = setTimeout(
+      () => {
+        this.storeTimer = undefined;
+        if (this.stopping) return;
+        if (!this.storeHealth.probe()) {
+          this.storeProbes++;
+          const [first] = this.parked.values();
+          if (first) this.park(first);
+          return;
+        }
+        this.logger.info({ events: this.parked.size }, 'the store writes again; resuming parked events');
+        for (const parked of [...this.parked.values()].reverse()) {
+          this.busyUsers.delete(parked.key);
+          this.queue.unshift(parked);
+        }
+        this.parked.clear();
+        this.schedulePump();
+      },
+      Math.round(exp / 2 + (this.random() * exp) / 2),
+    );
+  }
+
+  /** A write committed: the store works, and the next failure starts its backoff afresh. */
+  private stored(): void {
+    this.storeHealth.succeeded();
+    this.storeProbes = 0;
+  }
+
   private async process(id: number): Promise<Outcome> {
     let row = this.inbox.get(id);
     if (!row || row.state === 'delivered' || row.state === 'failed') return 'done';
+    const unsaved = this.unsaved.get(id);
+    if (unsaved?.final) {
+      // Every part went out; only recording the outcome failed last time.
+      this.finish(row, ...unsaved.final);
+      return 'done';
+    }
+    if (unsaved) row.partsSent = Math.max(row.partsSent, unsaved.partsSent);
     const adapter = this.adapters.get(row.channel as PlatformChannel);
     if (!adapter) {
       this.logger.warn(
@@ -337,7 +433,11 @@ export class Delivery {
     if (row.state === 'accepted') {
       try {
         row = this.answer(row, adapter);
+        this.stored();
       } catch (err) {
+        // Nothing was committed: the event is still 'accepted' and is answered once the
+        // store writes again (parked by `pump`), never marked failed for a full disk.
+        if (isStorageFailure(err)) throw err;
         this.logger.error({ err, channel: row.channel, inboxId: id }, 'could not compute a reply');
         this.finish(row, 'failed', `could not compute a reply: ${(err as Error).message}`);
         return 'done';
@@ -365,8 +465,9 @@ export class Delivery {
       this.attempts.delete(id);
       // The last part's progress is committed with the final state: one commit fewer per reply.
       if (i + 1 < row.parts.length) {
-        this.inbox.markPartSent(row.id, i + 1);
+        this.unsaved.set(row.id, { partsSent: i + 1 });
         row.partsSent = i + 1;
+        this.inbox.markPartSent(row.id, i + 1);
       }
     }
     this.finish(row, 'delivered');
@@ -412,12 +513,16 @@ export class Delivery {
     })();
   }
 
-  private finish(row: InboxRow, state: 'delivered' | 'failed', detail?: string): void {
+  private finish(row: InboxRow, state: FinalState, detail?: string): void {
+    // Known before it is stored: if storing fails, the retry records it without sending again.
+    this.unsaved.set(row.id, { partsSent: row.partsSent, final: [state, detail] });
     this.db.transaction(() => {
       this.inbox.finish(row.id, state, detail, state === 'delivered' ? row.parts.length : undefined);
       if (row.meta[FORGET_USER]) this.inbox.forget(row.channel, row.userId);
       this.runtime.markDelivery(row.interactionId, state, detail);
     })();
+    this.unsaved.delete(row.id);
+    this.stored();
     if (state === 'failed')
       this.logger.warn({ channel: row.channel, inboxId: row.id, detail }, 'reply not delivered');
     else this.logger.debug({ channel: row.channel, inboxId: row.id }, 'reply delivered');

@@ -9,6 +9,7 @@ import { ConfigError } from '../errors';
 import type { Logger } from '../logger';
 import type { Runtime } from '../runtime';
 import type { Db } from '../store/db';
+import type { StoreHealth } from '../store/health';
 import { Delivery } from './delivery';
 import { MessengerAdapter } from './messenger/adapter';
 import { TelegramAdapter } from './telegram/adapter';
@@ -42,6 +43,8 @@ export interface ChannelsDeps {
   db: Db;
   logger: Logger;
   runtime: Pick<Runtime, 'respond' | 'markDelivery'>;
+  /** Told when the store fails to write and when it works again (read by /healthz). */
+  storeHealth?: StoreHealth;
   now?: () => number;
 }
 
@@ -136,7 +139,7 @@ export function configuredAdapters(
 }
 
 export function createChannels(deps: ChannelsDeps): Channels {
-  const { config, db, logger, runtime, now } = deps;
+  const { config, db, logger, runtime, now, storeHealth } = deps;
   const configured = configuredAdapters(config, db, logger, now);
   const adapters = new Map<PlatformChannel, ChannelAdapter>(configured.adapters.map((a) => [a.name, a]));
   const delivery = new Delivery(db, runtime, adapters, logger, {
@@ -146,6 +149,7 @@ export function createChannels(deps: ChannelsDeps): Channels {
     eventKeySecret: config.PSEUDONYM_SECRET,
     eventMaxAgeSeconds: config.EVENT_MAX_AGE_SECONDS,
     eventMaxFutureSeconds: config.EVENT_MAX_FUTURE_SECONDS,
+    storeHealth,
     now,
   });
   const router = Router();

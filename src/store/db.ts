@@ -113,12 +113,3 @@ export function migrate(db: Db, list: readonly Migration[]): void {
     })();
   }
 }
-
-/** True when the database answers a trivial query; used by /healthz. */
-export function isDatabaseHealthy(db: Db): boolean {
-  try {
-    return db.prepare('SELECT 1 AS ok').get() !== undefined;
-  } catch {
-    return false;
-  }
-}

@@ -284,4 +284,11 @@ export const migrations: Migration[] = [
       CREATE INDEX interactions_procedure ON interactions (ts, procedure) WHERE procedure IS NOT NULL;
     `,
   },
+  {
+    version: 204,
+    name: 'store probe: one row /healthz rewrites to learn whether the disk takes writes again',
+    up: `
+      CREATE TABLE store_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
+    `,
+  },
 ];

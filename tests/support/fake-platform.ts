@@ -64,6 +64,8 @@ export class FakePlatform {
   };
   /** Sends are answered after this many ms (a slow platform: sends stay in flight). */
   sendDelayMs = 0;
+  /** Called with each send about to be answered with success, before the answer goes out. */
+  onSend?: (record: Recorded) => void;
   private plan: Failure[] = [];
   private readonly held: http.ServerResponse[] = [];
   private counter = 0;
@@ -238,6 +240,7 @@ export class FakePlatform {
       const [status, body] = failureAnswer(record.platform, failure, this);
       return answer(status, body, 'failed');
     }
+    this.onSend?.(record);
     const n = ++this.counter;
     if (record.platform === 'zalo') {
       if (req.headers['access_token'] !== this.zalo.accessToken)
