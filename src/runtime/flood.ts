@@ -3,11 +3,12 @@
  * answered; the next one gets a single polite slow-down reply; the rest of the burst is
  * recorded but not answered. Other citizens are never affected.
  */
+import { countArrival, type FloodVerdict } from '../core/flood-window';
 import type { Brain } from '../knowledge/service';
 import { controlReply } from './control-reply';
 import type { Middleware } from './types';
 
-export type FloodVerdict = 'answer' | 'slow-down' | 'ignore';
+export type { FloodVerdict };
 
 export interface FloodOptions {
   /** Messages answered per user within the window. */
@@ -30,26 +31,15 @@ export class FloodGuard {
   }
 
   check(userKey: string): FloodVerdict {
-    const now = this.now();
-    const since = now - this.options.windowMs;
     let entry = this.users.get(userKey);
     if (entry) {
       this.users.delete(userKey); // re-inserted below: Map order = least recently seen first
-      while (entry.times.length > 0 && entry.times[0] <= since) entry.times.shift();
-      if (entry.times.length === 0) entry.warned = false;
     } else {
       entry = { times: [], warned: false };
       if (this.users.size >= this.maxUsers) this.users.delete(this.users.keys().next().value as string);
     }
     this.users.set(userKey, entry);
-
-    if (entry.times.length < this.options.limit) {
-      entry.times.push(now);
-      return 'answer';
-    }
-    if (entry.warned) return 'ignore';
-    entry.warned = true;
-    return 'slow-down';
+    return countArrival(entry, this.now(), this.options);
   }
 }
 

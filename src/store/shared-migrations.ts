@@ -82,4 +82,29 @@ export const sharedMigrations: SharedMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0101-sessions-and-flood-counters',
+    async up(db) {
+      // Shared, so a citizen's next message may be answered by any instance.
+      await db.schema
+        .createTable('sessions')
+        .addColumn('user_key', 'text', (c) => c.primaryKey())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sessions_expires_at').on('sessions').column('expires_at').execute();
+      await db.schema
+        .createTable('flood_counters')
+        .addColumn('user_key', 'text', (c) => c.primaryKey())
+        .addColumn('times', 'text', (c) => c.notNull())
+        .addColumn('warned', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('flood_counters_updated_at')
+        .on('flood_counters')
+        .column('updated_at')
+        .execute();
+    },
+  },
 ];

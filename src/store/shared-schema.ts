@@ -40,7 +40,24 @@ export interface ChannelTokensTable {
   updated_at: number;
 }
 
+export interface SessionsTable {
+  user_key: string;
+  /** The session state as JSON (src/store/sessions.ts). */
+  state: string;
+  expires_at: number;
+}
+
+export interface FloodCountersTable {
+  user_key: string;
+  /** Arrival times within the window, oldest first, as JSON. */
+  times: string;
+  warned: number;
+  updated_at: number;
+}
+
 export interface StoreSchema {
   channel_inbox: ChannelInboxTable;
   channel_tokens: ChannelTokensTable;
+  sessions: SessionsTable;
+  flood_counters: FloodCountersTable;
 }

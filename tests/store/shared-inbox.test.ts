@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { migrateEngine } from '../../src/store/engine';
 import type { InboxInsert } from '../../src/store/inbox';
 import { SharedInbox } from '../../src/store/shared-inbox';
+import { sharedMigrations } from '../../src/store/shared-migrations';
 import { SharedTokens } from '../../src/store/shared-tokens';
 import { engineKinds, openInstances, type Instances } from '../support/engines';
 
@@ -33,7 +34,7 @@ describe.each(kinds)('shared store on %s', (kind) => {
     const applied = await sql<{ name: string }>`SELECT name FROM store_migration`.execute(
       instances.engines[0]!.db,
     );
-    expect(applied.rows.map((r) => r.name)).toEqual(['0100-channel-inbox-and-tokens']);
+    expect(applied.rows.map((r) => r.name).sort()).toEqual(sharedMigrations.map((m) => m.name));
     const inbox = new SharedInbox(instances.engines[1]!, now);
     expect(await inbox.insert([event('u1', 1)])).toHaveLength(1);
   });
