@@ -308,10 +308,14 @@ export class Delivery {
   }
 
   private pump(): void {
-    // During a burst of webhooks answering runs on one slot per channel, so the acks keep the
-    // CPU and platforms get their 200 in time; the backlog is durable in SQLite and drains after.
-    const slots = this.inBurst() ? 1 : this.options.concurrency;
-    for (let index = 0; index < this.queue.length && !this.stopping;) {
+    // During a burst of webhooks the acks keep the CPU and platforms get their 200 in time:
+    // one slot per channel, and one turn started per pump (a pump follows a short pause), so
+    // three channels do not run three turns back to back between two acks. The backlog is
+    // durable in SQLite and drains after.
+    const burst = this.inBurst();
+    const slots = burst ? 1 : this.options.concurrency;
+    let started = 0;
+    for (let index = 0; index < this.queue.length && !this.stopping && !(burst && started > 0);) {
       const job = this.queue[index];
       const running = this.runningBy.get(job.channel) ?? 0;
       if (this.busyUsers.has(job.key) || running >= slots) {
@@ -319,6 +323,7 @@ export class Delivery {
         continue;
       }
       this.queue.splice(index, 1);
+      started++;
       this.busyUsers.add(job.key);
       this.runningBy.set(job.channel, running + 1);
       this.running++;

@@ -1,0 +1,184 @@
+/**
+ * `npm run bench:load:compare`: `npm run bench:load` on an older commit and on this tree, in
+ * the same run, alternately (base, current, current, base, …), so both see the same machine;
+ * prints each run's figures, the medians and the ratio current / base.
+ *
+ * The base commit (default d24c806, the code before the channel restructure of issue #14) is
+ * exported with `git archive` into a temp folder under the OS temp dir and installed there
+ * with `npm ci` (once: the folder is reused by later comparisons; --fresh starts over). Each
+ * tree runs its own bench:load script against its own server, so the load and the checks are
+ * the ones each commit shipped (they differ only in how lost events are matched).
+ *
+ * Options: --base <commit> (d24c806), --rounds N (2: each tree runs 2N times, ABBA order),
+ * --duration S (15 s sustained per run), --rate N (1200), --connections N (50), --ceiling S (5),
+ * --fresh. Figures are only comparable on an otherwise idle machine: the script prints the
+ * load average before it starts.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const REPO_ROOT = path.resolve(__dirname, '..');
+
+const { values } = parseArgs({
+  options: {
+    base: { type: 'string', default: 'd24c806' },
+    rounds: { type: 'string', default: '2' },
+    duration: { type: 'string', default: '15' },
+    rate: { type: 'string', default: '1200' },
+    connections: { type: 'string', default: '50' },
+    ceiling: { type: 'string', default: '5' },
+    fresh: { type: 'boolean', default: false },
+  },
+});
+
+function wholeNumber(
+  name: 'rounds' | 'duration' | 'rate' | 'connections' | 'ceiling',
+  min: number,
+  max: number,
+) {
+  const n = Number(values[name]);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`--${name}: expected a whole number from ${min} to ${max} (got "${values[name]}")`);
+    process.exit(2);
+  }
+  return n;
+}
+const ROUNDS = wholeNumber('rounds', 1, 20);
+const BENCH_ARGS = [
+  '--duration',
+  String(wholeNumber('duration', 1, 600)),
+  '--rate',
+  String(wholeNumber('rate', 1, 20_000)),
+  '--connections',
+  String(wholeNumber('connections', 1, 1000)),
+  '--ceiling',
+  String(wholeNumber('ceiling', 1, 60)),
+];
+
+function git(...args: string[]): string {
+  return execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+}
+
+/** The base commit's tree, exported and installed once under the temp dir. */
+function prepareBase(commit: string): string {
+  let sha: string;
+  try {
+    sha = git('rev-parse', '--verify', `${commit}^{commit}`);
+  } catch {
+    console.error(`--base: "${commit}" is not a commit of this repository (git rev-parse failed)`);
+    process.exit(2);
+  }
+  const dir = path.join(os.tmpdir(), `tthc-bench-base-${sha.slice(0, 12)}`);
+  const ready = path.join(dir, '.bench-ready');
+  if (values.fresh) fs.rmSync(dir, { recursive: true, force: true });
+  if (fs.existsSync(ready)) return dir;
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  console.log(`exporting ${sha.slice(0, 12)} into ${dir} and installing its dependencies (npm ci)…`);
+  execFileSync('sh', ['-c', `git archive ${sha} | tar -x -C "${dir}"`], { cwd: REPO_ROOT, stdio: 'inherit' });
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  fs.writeFileSync(ready, `${sha}\n`);
+  return dir;
+}
+
+interface Figures {
+  accepted: number;
+  p50: number;
+  p99: number;
+  ceiling: number;
+}
+
+/** Runs one tree's own bench:load and reads its figures from the report. */
+function runBench(dir: string, label: string): Promise<Figures> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', 'scripts/bench-load.ts', ...BENCH_ARGS],
+      {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('error', reject);
+    child.on('close', () => {
+      const number = (re: RegExp) => {
+        const m = re.exec(out);
+        return m ? Number(m[1]) : NaN;
+      };
+      const figures = {
+        accepted: number(/accepted messages\/s\s+(\d+(?:\.\d+)?)/),
+        p50: number(/ack latency p50 \/ p99\s+(\d+(?:\.\d+)?) ms/),
+        p99: number(/ack latency p50 \/ p99\s+\d+(?:\.\d+)? ms \/ (\d+(?:\.\d+)?) ms/),
+        ceiling: number(/full server (\d+(?:\.\d+)?)\/s/),
+      };
+      if (Number.isNaN(figures.accepted) || Number.isNaN(figures.ceiling)) {
+        reject(
+          new Error(`${label}: bench:load printed no figures; its output ended with:\n${out.slice(-2000)}`),
+        );
+        return;
+      }
+      resolve(figures);
+    });
+  });
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+async function main() {
+  const baseDir = prepareBase(values.base!);
+  const head = git('rev-parse', '--short=12', 'HEAD');
+  const dirty = git('status', '--porcelain', '--untracked-files=no') ? ' (with uncommitted changes)' : '';
+  console.log(
+    `bench:load:compare — base ${values.base} (${baseDir}) vs current ${head}${dirty}; ${ROUNDS * 2} runs each, ` +
+      `alternating; bench:load ${BENCH_ARGS.join(' ')}; ${os.cpus().length} CPUs, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+  );
+  const runs: Record<'base' | 'current', Figures[]> = { base: [], current: [] };
+  const order: ('base' | 'current')[] = [];
+  for (let r = 0; r < ROUNDS; r++) order.push(...(['base', 'current', 'current', 'base'] as const));
+  for (const [i, which] of order.entries()) {
+    const figures = await runBench(which === 'base' ? baseDir : REPO_ROOT, which);
+    runs[which].push(figures);
+    console.log(
+      `  run ${String(i + 1).padStart(2)} ${which.padEnd(7)} accepted ${figures.accepted}/s, ack p50 ${figures.p50} ms, ` +
+        `p99 ${figures.p99} ms; unthrottled ceiling ${figures.ceiling}/s`,
+    );
+  }
+  const summary = (which: 'base' | 'current') => ({
+    accepted: median(runs[which].map((f) => f.accepted)),
+    p99: median(runs[which].map((f) => f.p99)),
+    ceiling: median(runs[which].map((f) => f.ceiling)),
+  });
+  const base = summary('base');
+  const current = summary('current');
+  const pct = (a: number, b: number) => `${Math.round((a / b) * 100)} %`;
+  console.log('medians:');
+  console.log(`  base     accepted ${base.accepted}/s, ack p99 ${base.p99} ms, ceiling ${base.ceiling}/s`);
+  console.log(
+    `  current  accepted ${current.accepted}/s, ack p99 ${current.p99} ms, ceiling ${current.ceiling}/s`,
+  );
+  console.log(
+    `ratio current / base: accepted ${pct(current.accepted, base.accepted)}, ` +
+      `unthrottled ceiling ${pct(current.ceiling, base.ceiling)}, ack p99 ${pct(current.p99, base.p99)} (lower is better)`,
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
