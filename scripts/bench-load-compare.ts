@@ -159,10 +159,11 @@ async function main() {
         `p99 ${figures.p99} ms; unthrottled ceiling ${figures.ceiling}/s`,
     );
   }
+  const round = (x: number) => Math.round(x * 10) / 10;
   const summary = (which: 'base' | 'current') => ({
-    accepted: median(runs[which].map((f) => f.accepted)),
-    p99: median(runs[which].map((f) => f.p99)),
-    ceiling: median(runs[which].map((f) => f.ceiling)),
+    accepted: round(median(runs[which].map((f) => f.accepted))),
+    p99: round(median(runs[which].map((f) => f.p99))),
+    ceiling: round(median(runs[which].map((f) => f.ceiling))),
   });
   const base = summary('base');
   const current = summary('current');

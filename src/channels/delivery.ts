@@ -63,8 +63,15 @@ export interface DeliveryOptions {
 
 /** Webhooks arriving less than this many ms apart are a burst (see `pump`). */
 const BURST_GAP_MS = 20;
-/** During a burst, the pause before the next event is started. */
+/** During a burst, the shortest pause before the next event is started. */
 const BURST_PAUSE_MS = 4;
+/**
+ * During a burst, the pause after a turn is at least this many times the turn's own CPU
+ * time, so answering takes at most a quarter of the CPU however costly a turn has become
+ * (procedure ranking made turns several times dearer; a fixed pause then left the acks
+ * little). The backlog is durable and drains as soon as the burst ends.
+ */
+const BURST_PAUSE_PER_TURN = 3;
 
 /** How long `stop` lets sends already on the wire finish (main.ts exits after 10 s). */
 const STOP_GRACE_MS = 5_000;
@@ -148,6 +155,8 @@ export class Delivery {
   private pumpScheduled = false;
   /** When the ack path last ran (performance.now(): independent of the injected clock). */
   private lastAcceptAt = -Infinity;
+  /** CPU time of the last turn (engine + render + store), for the pause during a burst. */
+  private lastTurnMs = 0;
   private readonly now: () => number;
   private readonly random: () => number;
 
@@ -298,8 +307,8 @@ export class Delivery {
       this.pumpScheduled = false;
       this.pump();
     };
-    // During a burst, a short pause between events leaves the CPU to the acks.
-    if (this.inBurst()) setTimeout(run, BURST_PAUSE_MS);
+    // During a burst, a pause between events leaves the CPU to the acks.
+    if (this.inBurst()) setTimeout(run, Math.max(BURST_PAUSE_MS, this.lastTurnMs * BURST_PAUSE_PER_TURN));
     else setImmediate(run);
   }
 
@@ -436,6 +445,7 @@ export class Delivery {
       return 'done';
     }
     if (row.state === 'accepted') {
+      const startedAt = performance.now();
       try {
         row = this.answer(row, adapter);
         this.stored();
@@ -446,6 +456,8 @@ export class Delivery {
         this.logger.error({ err, channel: row.channel, inboxId: id }, 'could not compute a reply');
         this.finish(row, 'failed', `could not compute a reply: ${(err as Error).message}`);
         return 'done';
+      } finally {
+        this.lastTurnMs = performance.now() - startedAt;
       }
     }
     if (adapter.replyWindowMs !== undefined && this.now() - row.eventTime > adapter.replyWindowMs) {
