@@ -4,9 +4,10 @@
  * next to a plain token-overlap baseline (Jaccard over folded words) in the same run.
  *
  * Prints: catalogue load time and memory, index build time and memory, ranking latency
- * p50/p99 (each conversation turn of the dev and tuning files, and every procedure name), the
- * whole assistant's latency per turn (rank + decide + render), and top-1 of both rankers on
- * the answer lines of those files (where a first turn names the procedure).
+ * p50/p99 (each conversation turn of the dev and tuning files, and every procedure name; with
+ * and without candidate pruning), the whole assistant's latency per turn (rank + decide +
+ * render), and top-1 of both rankers on the answer lines of those files (where a first turn
+ * names the procedure). Per turn through HTTP: `npm run bench:chat`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -131,6 +132,7 @@ function main(): void {
     const texts = [...turns, ...summaries.slice(0, 2000).map((s) => s.name)];
     for (const q of queries.slice(0, 50)) index.rank(q); // warm-up
     const ours = timeEach(queries, (q) => index.rank(q, 12));
+    const exhaustive = timeEach(queries, (q) => index.rank(q, 12, { exhaustive: true }));
     const theirs = timeEach(texts, (q) => baseline.rank(q));
     console.log(
       `\n== ${label}: ${summaries.length} summaries, ${index.size} indexed (other provinces' versions left out)`,
@@ -141,6 +143,12 @@ function main(): void {
     console.log(
       `ranking ${queries.length} messages: p50 ${fmt(percentile(ours, 50))}, p99 ${fmt(percentile(ours, 99))}` +
         `   (baseline: p50 ${fmt(percentile(theirs, 50))}, p99 ${fmt(percentile(theirs, 99))})`,
+    );
+    // The same ranking scoring every candidate, without the upper-bound pruning: same results
+    // (tests/procedures/search-pruning.test.ts), more work.
+    console.log(
+      `  without pruning: p50 ${fmt(percentile(exhaustive, 50))}, p99 ${fmt(percentile(exhaustive, 99))}` +
+        `   (pruning is ${(percentile(exhaustive, 99) / percentile(ours, 99)).toFixed(1)}× faster at p99)`,
     );
     if (label !== 'catalogue') continue;
     // Quality on the first turn of single-turn answer lines, both rankers.

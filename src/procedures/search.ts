@@ -149,6 +149,8 @@ interface Doc {
   fields: Field[];
   /** The terms of the procedure's field (Lĩnh vực, e.g. "Hộ tịch"): weak evidence only. */
   category: Int32Array;
+  /** The sum of the category's weights. */
+  categoryTotal: number;
   /** Sibling markers present in the name, by index into SIBLING_MARKERS. */
   markers: number[];
   prior: number;
@@ -159,6 +161,8 @@ export interface RankOptions {
   restrictTo?: ReadonlySet<string>;
   /** The message without the words that ask for a facet, for `queryCoverage`. */
   coverageTokens?: string[];
+  /** Score every candidate instead of pruning by upper bound (tests and the benchmark). */
+  exhaustive?: boolean;
 }
 
 export interface Ranked {
@@ -237,6 +241,9 @@ function unsaid(markers: number[], text: string): number {
   return markers.reduce((sum, m) => sum + (SIBLING_MARKERS[m].query.test(text) ? 1 : 0.5), 0);
 }
 
+/** Candidates scored before pruning starts, per result asked for (`candidates`). */
+const PRUNE_FIRST = 3;
+
 /** How much a commune-level procedure is preferred: the bot serves a commune. */
 const COMMUNE_PRIOR = 1.5;
 
@@ -265,6 +272,8 @@ export class ProcedureIndex {
   private postings: Int32Array[] = [];
   /** Every folded word of a visible name or alias, with its count: the repair vocabulary. */
   readonly vocabulary = new Map<string, number>();
+  /** Per document, the weight of the message's terms it has (reused by every `rank`). */
+  private shared: Float64Array = new Float64Array(0);
 
   constructor(summaries: readonly ProcedureSummary[], tokenise: Tokenise, options: IndexOptions = {}) {
     const intern = (term: string) => {
@@ -340,6 +349,7 @@ export class ProcedureIndex {
         prior: d.prior,
         markers: d.markers,
         category: Int32Array.from(d.category),
+        categoryTotal: d.category.reduce((sum, id) => sum + this.weights[id], 0),
         fields: d.fields.map(({ ids, weight }) => {
           const weights = Float32Array.from(ids, (id) => this.weights[id]);
           return { ids: Int32Array.from(ids), weights, total: weights.reduce((a, b) => a + b, 0), weight };
@@ -361,6 +371,89 @@ export class ProcedureIndex {
     return markersIn(tokens, 'query').map((m) => SIBLING_MARKERS[m].label);
   }
 
+  /**
+   * Candidate generation: the documents `rank` scores, best upper bound first, stopping once
+   * no candidate left can reach the `limit`-th best score found so far (read from `scored`,
+   * which `rank` fills while it iterates). Exact: the same top `limit` as scoring every
+   * candidate (tests/procedures/search-pruning.test.ts checks it on every conversation
+   * turn), at a fraction of the work on a large catalogue, where a message's common words
+   * ("đăng ký", "cấp", "giấy") bring in most of the catalogue.
+   *
+   * Only informative terms bring candidates: a name sharing nothing but "có", "không" or
+   * "thủ tục" with the message could not win, and scoring it is most of the work.
+   */
+  private *candidates(
+    query: ReadonlySet<number>,
+    limit: number,
+    scored: readonly { score: number }[],
+    options: RankOptions,
+  ): Generator<number> {
+    if (this.shared.length !== this.docs.length) this.shared = new Float64Array(this.docs.length);
+    const shared = this.shared;
+    const touched: number[] = [];
+    for (const id of query) {
+      if (!this.informative[id]) continue;
+      for (const doc of this.postings[id]) {
+        if (shared[doc] === 0) touched.push(doc);
+        shared[doc] += this.weights[id];
+      }
+    }
+    // Terms that bring no candidate still count in a candidate's score: as if all had them.
+    let questionWords = 0;
+    for (const id of query) if (!this.informative[id]) questionWords += this.weights[id];
+    const docs: number[] = [];
+    const bounds: number[] = [];
+    for (const doc of touched) {
+      if (!options.restrictTo || options.restrictTo.has(this.docs[doc].code)) {
+        docs.push(doc);
+        bounds.push(this.upperBound(this.docs[doc], shared[doc] + questionWords));
+      }
+      shared[doc] = 0;
+    }
+    if (options.exhaustive || docs.length <= limit * PRUNE_FIRST) {
+      yield* docs;
+      return;
+    }
+    // First the best-bounded few, which set the bar; then the others that can still pass it.
+    const sorted = Float64Array.from(bounds).sort();
+    const pivot = sorted[sorted.length - limit * PRUNE_FIRST];
+    const rest: number[] = [];
+    for (let i = 0; i < docs.length; i++)
+      if (bounds[i] >= pivot) yield docs[i];
+      else rest.push(i);
+    // The `limit`-th best score so far: scores only arrive, so it only rises.
+    const best: number[] = [];
+    let seen = 0;
+    const bar = () => {
+      for (; seen < scored.length; seen++) {
+        const score = scored[seen].score;
+        if (best.length === limit && score <= best[limit - 1]) continue;
+        let at = best.findIndex((b) => b < score);
+        if (at < 0) at = best.length;
+        best.splice(at, 0, score);
+        if (best.length > limit) best.pop();
+      }
+      return best.length === limit ? best[limit - 1] : 0;
+    };
+    for (const i of rest) if (bounds[i] * (1 + 1e-9) >= bar()) yield docs[i];
+  }
+
+  /**
+   * The most `rank` can give a document sharing terms weighing `shared` with the message:
+   * a field matched by all of `shared` (or all of itself, if smaller) at full weight, the
+   * whole category, the prior, no sibling penalty. Must stay above the score `rank` computes.
+   */
+  private upperBound(doc: Doc, shared: number): number {
+    let best = 0;
+    for (const field of doc.fields) {
+      if (field.total <= 0) continue;
+      const matched = Math.min(shared, field.total);
+      const score = matched * (0.2 + (0.8 * matched) / field.total) * field.weight;
+      if (score > best) best = score;
+    }
+    return (best + 0.3 * Math.min(shared, doc.categoryTotal)) * doc.prior;
+  }
+
   /** The best `limit` candidates for already-normalised tokens, best first. */
   rank(tokens: string[], limit = 10, options: RankOptions = {}): Ranked[] {
     const { restrictTo } = options;
@@ -370,14 +463,10 @@ export class ProcedureIndex {
       const id = this.termIds.get(t);
       if (id !== undefined) query.add(id);
     }
-    // Only informative terms bring candidates: a name sharing nothing but "có", "không" or
-    // "thủ tục" with the message could not win, and scoring it is most of the work.
-    const candidates = new Set<number>();
-    for (const id of query)
-      if (this.informative[id]) for (const doc of this.postings[id]) candidates.add(doc);
+    const out: (Ranked & { index: number })[] = [];
+    const candidates = this.candidates(query, limit, out, options);
     const queryMarkers = markersIn(tokens, 'query');
     const text = tokens.join(' ');
-    const out: (Ranked & { index: number })[] = [];
     for (const index of candidates) {
       const doc = this.docs[index];
       if (restrictTo && !restrictTo.has(doc.code)) continue;
