@@ -13,17 +13,11 @@
  * pool (async), so guesses do not block the event loop either.
  */
 import crypto from 'node:crypto';
-import { promisify } from 'node:util';
 import { BUILT_IN_ADMIN, type Officer } from './officers';
+import { scrypt } from './password';
 
-/** Checks an officer account's user name and password (src/admin/officers.ts). */
-export type OfficerVerifier = (username: string, password: string) => Officer | null;
-
-const scrypt = promisify(crypto.scrypt) as (
-  password: string,
-  salt: Buffer,
-  keylen: number,
-) => Promise<Buffer>;
+/** Checks an officer account's user name and password (src/admin/officers.ts), off the event loop. */
+export type OfficerVerifier = (username: string, password: string) => Promise<Officer | null>;
 
 export const SESSION_COOKIE = 'tthc_admin';
 /** Failed logins per address within FAILURE_WINDOW_MS answered without delay. */
@@ -45,7 +39,7 @@ export class AdminAuth {
   constructor(
     password: string,
     private readonly now: () => number = Date.now,
-    private readonly verifyOfficer: OfficerVerifier = () => null,
+    private readonly verifyOfficer: OfficerVerifier = async () => null,
     /** Waits before a slowed-down failure is answered (tests pass one that records). */
     private readonly wait: (ms: number) => Promise<void> = sleep,
   ) {
@@ -68,7 +62,7 @@ export class AdminAuth {
     if (name === '' || name === BUILT_IN_ADMIN.username) {
       const candidate = await scrypt(password, this.salt, 32);
       if (crypto.timingSafeEqual(candidate, this.hash)) officer = BUILT_IN_ADMIN;
-    } else officer = this.verifyOfficer(name, password);
+    } else officer = await this.verifyOfficer(name, password);
     if (!officer) {
       const recent = [...this.recentFailures(address), this.now()];
       this.failures.set(address, recent);

@@ -80,12 +80,12 @@ export class Officers {
   }
 
   /** The account for a user name and password, or null (unknown name and wrong password alike). */
-  verify(username: string, password: string): Officer | null {
+  async verify(username: string, password: string): Promise<Officer | null> {
     const row = this.db
       .prepare('SELECT id, username, name, role, password_hash FROM officers WHERE username = ?')
       .get(username.trim().toLowerCase()) as OfficerRow | undefined;
     // Hash even for an unknown name, so the answer takes as long either way.
-    const ok = verifyPassword(password, row?.password_hash ?? UNKNOWN_USER_HASH);
+    const ok = await verifyPassword(password, row?.password_hash ?? UNKNOWN_USER_HASH);
     if (!row || !ok) return null;
     return { id: row.id, username: row.username, name: row.name, role: row.role };
   }

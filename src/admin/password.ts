@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Config } from '../config';
 import { ConfigError } from '../errors';
 
@@ -128,13 +129,24 @@ export function hashPassword(password: string): string {
   return `scrypt$${salt.toString('base64url')}$${hash.toString('base64url')}`;
 }
 
-/** Compares in constant time; false for a malformed stored value. */
-export function verifyPassword(password: string, stored: string): boolean {
+/**
+ * scrypt on libuv's thread pool: a login costs tens of milliseconds of hashing, which
+ * `scryptSync` would spend blocking every citizen's request (and a guesser could repeat).
+ */
+export const scrypt = promisify(crypto.scrypt) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+) => Promise<Buffer>;
+
+/** Compares in constant time, hashing off the event loop; false for a malformed stored value. */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const candidate = crypto.scryptSync(password, Buffer.from(salt, 'base64url'), expected.length);
-  return expected.length === SCRYPT_KEYLEN && crypto.timingSafeEqual(candidate, expected);
+  if (expected.length !== SCRYPT_KEYLEN) return false;
+  const candidate = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length);
+  return crypto.timingSafeEqual(candidate, expected);
 }
 
 export interface PrinterOptions {

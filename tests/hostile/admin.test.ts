@@ -6,9 +6,11 @@
  */
 import request from 'supertest';
 import { AdminAuth, MAX_FAILURES } from '../../src/admin/auth';
+import { BUILT_IN_ADMIN, Officers } from '../../src/admin/officers';
 import { resolveAdminPassword } from '../../src/admin/password';
 import { loadConfig } from '../../src/config';
 import { ConfigError } from '../../src/errors';
+import { openDatabase } from '../../src/store/db';
 import { csvField, toCsv } from '../../src/store/reports';
 import { buildTestApp } from '../support/app';
 
@@ -40,7 +42,7 @@ describe('login failures slow the guesser down and never lock an officer out (fi
     const auth = new AdminAuth(
       PASSWORD,
       () => clock,
-      () => null,
+      async () => null,
       async (ms) => {
         waits.push(ms);
       },
@@ -82,6 +84,24 @@ describe('login failures slow the guesser down and never lock an officer out (fi
     expect(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).TRUST_PROXY).toBe('loopback, 10.0.0.0/8');
     expect(() => loadConfig({ TRUST_PROXY: 'my-proxy' })).toThrow(/Invalid TRUST_PROXY: expected/);
+  });
+
+  it("hashes an officer's password off the event loop: other requests run while a login is checked", async () => {
+    const db = openDatabase(':memory:');
+    const officers = new Officers(db);
+    officers.add(
+      { username: 'an.nguyen', name: 'Nguyễn An', password: 'officer-password-1', role: 'officer' },
+      BUILT_IN_ADMIN,
+    );
+    const auth = new AdminAuth(PASSWORD, Date.now, (name, password) => officers.verify(name, password));
+    for (const password of ['officer-password-1', 'a-wrong-guess-123']) {
+      // scryptSync would hash inside the call and settle the login before the loop turns.
+      const order: string[] = [];
+      setImmediate(() => order.push('event loop'));
+      await auth.login('10.0.0.9', password, 'an.nguyen').then(() => order.push('login'));
+      expect(order).toEqual(['event loop', 'login']);
+    }
+    db.close();
   });
 });
 
