@@ -290,7 +290,7 @@ export class FakePlatform {
   }
 }
 
-function recipientOf(r: Recorded): string | undefined {
+export function recipientOf(r: Recorded): string | undefined {
   const body = r.body as {
     recipient?: { user_id?: string; anonymous_id?: string; id?: string };
     chat_id?: string | number;
