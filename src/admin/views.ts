@@ -3,10 +3,19 @@
  * hold citizen text goes through `esc`; scripts are files under /admin/assets (the CSP
  * forbids inline script).
  */
+import { REDACTED } from '../store/redact';
 import type { ReachReport, UnansweredGroup } from '../store/reports';
 import type { ConversationLine, HandoffEventRow, HandoffRow, HandoffStatus } from './handoffs';
 import type { ReplyWindow } from './officer-send';
 import type { Officer } from './officers';
+
+/**
+ * What the officers are told was removed from citizens' text, read from the redaction
+ * labels themselves (src/store/redact.ts) so it cannot fall behind what is redacted.
+ */
+const REDACTION_NOTE =
+  `Trước khi lưu, thông tin cá nhân nhận ra được đã được thay bằng nhãn: ${Object.values(REDACTED).join(', ')}. ` +
+  'Tên hoặc địa chỉ viết không kèm lời dẫn (như "tôi tên …", "số 15 đường …") có thể còn sót.';
 
 const ENTITIES: Record<string, string> = {
   '&': '&amp;',
@@ -265,7 +274,7 @@ export function unansweredPage(
   return page(
     'Câu hỏi chưa trả lời',
     `${flash ? `<p class="${flash.ok ? 'ok' : 'error'}" role="status">${esc(flash.text)}</p>` : ''}${rangeForm('/admin/unanswered', form)}
-<p class="muted">Gộp theo nội dung đã chuẩn hóa (không dấu). Số căn cước, số điện thoại, email đã được xóa trước khi lưu.
+<p class="muted">Gộp theo nội dung đã chuẩn hóa (không dấu). ${esc(REDACTION_NOTE)}
 Chọn chủ đề (hoặc thủ tục) rồi bấm "Thêm làm câu hỏi mẫu": câu được ghi vào tệp <code>intents/&lt;chủ đề&gt;.yaml</code>
 (hoặc vào <code>aliases</code> của <code>content/procedures/&lt;mã&gt;.md</code>) kèm tên bạn và ngày,
 được kiểm tra như <code>npm run content:check</code>, và trợ lý học lại trong vài giây.
