@@ -6,8 +6,10 @@
  * queue, which still runs on SQLite only; what it exercises is the store's part: dedupe,
  * claims, leases, order per citizen, takeover after a crash.
  *
- * Environment: DATABASE_URL, PORT, OWNER, PLATFORM_URL, LEASE_MS, WORKERS.
+ * Environment: DATABASE_URL (PostgreSQL) or DATABASE_PATH (a SQLite file), PORT, OWNER,
+ * PLATFORM_URL, LEASE_MS, WORKERS.
  */
+import Database from 'better-sqlite3';
 import express from 'express';
 import { migrateEngine, openEngine } from '../../src/store/engine';
 import type { InboxInsert } from '../../src/store/inbox';
@@ -16,7 +18,17 @@ import { SharedInbox } from '../../src/store/shared-inbox';
 const env = process.env;
 const owner = env.OWNER ?? `instance-${process.pid}`;
 const leaseMs = Number(env.LEASE_MS ?? 5_000);
-const engine = openEngine({ url: env.DATABASE_URL!, poolSize: 6 });
+const engine = env.DATABASE_URL
+  ? openEngine({ url: env.DATABASE_URL, poolSize: 6 })
+  : openEngine({ sqlite: sqliteFile(env.DATABASE_PATH!) });
+
+function sqliteFile(file: string): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
 const inbox = new SharedInbox(engine);
 
 async function work(): Promise<void> {
