@@ -10,8 +10,10 @@
  * stored) → delivered | failed. Text, payload and reply parts are erased when an event
  * reaches a final state; the row stays for a while only as the dedupe key.
  */
+import type { Selectable } from 'kysely';
 import { redactOptional } from './redact';
 import { scrubDeleted, type Db } from './db';
+import type { ChannelInboxTable } from './shared-schema';
 
 export type InboxState = 'accepted' | 'answered' | 'delivered' | 'failed';
 
@@ -51,24 +53,8 @@ export interface InboxRow {
   error: string | null;
 }
 
-/** A `channel_inbox` row as stored. */
-export interface RawRow {
-  id: number;
-  channel: string;
-  event_id: string;
-  user_id: string;
-  text: string | null;
-  payload: string | null;
-  tap_candidate: number;
-  meta: string | null;
-  event_time: number;
-  received_at: number;
-  state: InboxState;
-  interaction_id: number | null;
-  parts: string | null;
-  parts_sent: number;
-  error: string | null;
-}
+/** A `channel_inbox` row as stored (the lease columns are the shared inbox's). */
+export type RawRow = Omit<Selectable<ChannelInboxTable>, 'lease_owner' | 'lease_until'>;
 
 /** A stored row as the code sees it (JSON parsed, flags as booleans); shared with `shared-inbox.ts`. */
 export function inboxRow(r: RawRow): InboxRow {
