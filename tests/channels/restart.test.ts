@@ -34,6 +34,19 @@ function killHard(server: ServerProcess): Promise<number | null> {
   return server.exited;
 }
 
+/** Waits until every inbox row of the server's file is delivered (read through a second connection). */
+async function untilDelivered(dbPath: string): Promise<void> {
+  for (;;) {
+    const db = new Database(dbPath, { readonly: true });
+    const open =
+      (db.prepare("SELECT count(*) FROM channel_inbox WHERE state != 'delivered'").pluck().get() as number) >
+      0;
+    db.close();
+    if (!open) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('a server killed after the ack', () => {
   let fake: FakePlatform;
   let servers: ServerProcess[] = [];
@@ -79,8 +92,8 @@ describe('a server killed after the ack', () => {
     const second = await startServer(env);
     servers.push(second);
     await fake.waitFor(() => fake.delivered('messenger').length >= 1);
-    // Let the restarted process finish every part, then check nothing more arrives.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Let the restarted process finish every part (its row delivered: an event, not a time).
+    await untilDelivered(dbPath);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
 
@@ -116,8 +129,7 @@ describe('a server killed after the ack', () => {
 
     const server = await startServer(channelEnv(fake, { DATABASE_PATH: dbPath }));
     servers.push(server);
-    await fake.waitFor(() => fake.delivered('messenger').length >= 1);
-    await new Promise((r) => setTimeout(r, 500));
+    await untilDelivered(dbPath);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     const check = new Database(dbPath, { readonly: true });

@@ -34,8 +34,9 @@ describe('a platform API that is down for a while', () => {
 
     await fake.goDown();
     for (let n = 0; n < 12; n++) await send(n);
-    // Sends are failing now (connection refused) and being retried.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Sends are failing now (connection refused) and being retried: wait for a retry (an
+    // event), not for a length of time that a busy machine may not give.
+    while (!t.logs().includes('send failed; retrying')) await new Promise((r) => setTimeout(r, 20));
     expect(t.inbox().every((r) => r.state !== 'delivered')).toBe(true);
     for (let n = 12; n < 15; n++) await send(n);
     await fake.comeBack();

@@ -117,7 +117,11 @@ export class FakePlatform {
     return this.requests.filter((r) => r.kind === 'send' && (!platform || r.platform === platform));
   }
 
-  async waitFor(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+  /**
+   * Waits for an event (a predicate on what the fake has seen). No deadline unless given: a
+   * busy machine only makes it later, and jest's timeout is the clock for a regression.
+   */
+  async waitFor(predicate: () => boolean, timeoutMs = Infinity): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate()) {
       if (Date.now() > deadline) throw new Error(`timed out; requests so far: ${this.describe()}`);
