@@ -18,12 +18,9 @@ import { type ChannelApp, useChannelApp, LOAD_SECRETS } from '../channels/helper
 import { fillDisk } from '../support/disk-full';
 import type { FakePlatform, Platform } from '../support/fake-platform';
 import { checkExactlyOnce, signedCall, type SignedCall } from '../support/webhook-load';
+import { until } from '../support/until';
 
 jest.setTimeout(30_000);
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((r) => setTimeout(r, 20));
-}
 
 describe('a full disk', () => {
   let fake: FakePlatform;

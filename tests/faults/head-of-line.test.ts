@@ -10,12 +10,9 @@ import request from 'supertest';
 import { type ChannelApp, useChannelApp, LOAD_SECRETS } from '../channels/helpers';
 import type { FakePlatform } from '../support/fake-platform';
 import { signedCall } from '../support/webhook-load';
+import { until } from '../support/until';
 
 jest.setTimeout(30_000);
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((r) => setTimeout(r, 20));
-}
 
 describe('head-of-line blocking between channels', () => {
   let fake: FakePlatform;

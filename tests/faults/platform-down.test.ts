@@ -7,6 +7,7 @@ import request from 'supertest';
 import { type ChannelApp, useChannelApp, LOAD_SECRETS } from '../channels/helpers';
 import type { FakePlatform } from '../support/fake-platform';
 import { checkExactlyOnce, heldOutTexts, signedCall, type SignedCall } from '../support/webhook-load';
+import { until } from '../support/until';
 
 jest.setTimeout(30_000);
 
@@ -36,7 +37,7 @@ describe('a platform API that is down for a while', () => {
     for (let n = 0; n < 12; n++) await send(n);
     // Sends are failing now (connection refused) and being retried: wait for a retry (an
     // event), not for a length of time that a busy machine may not give.
-    while (!t.logs().includes('send failed; retrying')) await new Promise((r) => setTimeout(r, 20));
+    await until(() => t.logs().includes('send failed; retrying'));
     expect(t.inbox().every((r) => r.state !== 'delivered')).toBe(true);
     for (let n = 12; n < 15; n++) await send(n);
     await fake.comeBack();
