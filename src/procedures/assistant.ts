@@ -129,6 +129,9 @@ export const THRESHOLDS = {
   /** A runner-up within this share of the best score, covering twice as much of its name. */
   nearTie: 0.95,
   nearTieLead: 0.15,
+  /** A story the classifier places among procedures gets a question when its best match is weak. */
+  storyConfidence: 0.8,
+  storyCoverage: 0.25,
   /** How much of its name a look-alike message ("vay ngân hàng…") must say. */
   lookAlikeCoverage: 0.8,
   /** Procedures offered in a question: at least this share of the best score. */
@@ -258,9 +261,28 @@ export class ProcedureAssistant {
       (!strong || top.code === state.focus || this.followUpOnly(top))
     )
       return this.answer(state.focus, facets, [], state);
-    if (!strong) return { kind: 'none' };
-
     const family = ranked.filter((r) => r.score >= top.score * THRESHOLDS.family).slice(0, OPTIONS_MAX);
+    if (!strong) {
+      // A long story the classifier is sure is about procedures, whose words match no name well
+      // enough to answer: ask which of the closest it is rather than give up.
+      const story =
+        top !== undefined &&
+        topic?.intent &&
+        PROCEDURE_TOPIC.test(topic.intent) &&
+        topic.confidence >= THRESHOLDS.storyConfidence &&
+        top.score >= THRESHOLDS.lowScore &&
+        top.coverage >= THRESHOLDS.storyCoverage &&
+        family.length >= 2 &&
+        !NOT_A_PROCEDURE.test(joined);
+      return story
+        ? this.clarify(
+            family.map((r) => r.code),
+            facets,
+            state,
+          )
+        : { kind: 'none' };
+    }
+
     const siblings = ranked.filter((r) => r.score >= top.score * THRESHOLDS.sibling);
     const second = ranked[1];
     const ambiguous =

@@ -61,7 +61,7 @@ const SIBLING_MARKERS: {
     name: /\b(dang ky|cap|lam) lai\b/,
     // A lost, burnt or torn paper is re-issued: "mất cccd", "sổ đỏ bị cháy mất", "rách".
     query: new RegExp(
-      `\\b(dang ky|dk|cap|lam|xin|di|ky) lai\\b|\\b(bi|lam|danh|roi|chay|that lac|trom) mat\\b|\\bmat (${PAPERS})\\b`,
+      `\\b(dang ky|dk|cap|lam|xin|di|ky) lai\\b|\\b(bi|lam|danh|danh roi|chay|that lac|trom) mat\\b|\\bmat (${PAPERS})\\b`,
     ),
     label: 'đăng ký lại / cấp lại',
   },
@@ -91,7 +91,9 @@ const SIBLING_MARKERS: {
 const RELATIVES =
   'bo|me|cha|ong|ba|vo|chong|con|anh|chi|em|chu|bac|co|di|cau|mo|thim|cu|nguoi than|nguoi nha';
 const DEATH = new RegExp(
-  '\\b(qua doi|tu tran|tu vong|chet|ta the)\\b|' +
+  '\\b(qua doi|tu tran|tu vong|chet|ta the|chung tu|bao tu|tang le|dam tang)\\b|' +
+    // "nằm viện một thời gian rồi mất tại nhà": "rồi/đã mất" and where or when.
+    '\\b(roi|da|vua|moi) mat (tai|o|hom|ngay|luc|vao|sau|nam|thang|tuan)\\b|' +
     `\\b(${RELATIVES})( (toi|em|minh|tui|noi|ngoai|ruot|de|ay|no|nha))*( (moi|vua|da|bi benh|dot ngot))? mat` +
     '(?= (hom|roi|nam|tu|luc|vi|do|ngay|sang|chieu|toi|dem|thang|tuan|o|tai|khi|duoc|gia dinh)\\b|$)',
 );
