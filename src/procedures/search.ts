@@ -264,6 +264,39 @@ function prior(s: ProcedureSummary, name: string): number {
   return p;
 }
 
+/**
+ * A set of term ids as flags over every id: membership is an array read, where a Set's
+ * hashing was most of the time of scoring a candidate. Cleared by `reset`, id by id.
+ */
+class TermSet implements Iterable<number> {
+  private readonly flags: Uint8Array;
+  private readonly ids: number[] = [];
+
+  constructor(size: number) {
+    this.flags = new Uint8Array(size);
+  }
+
+  reset(): this {
+    for (const id of this.ids) this.flags[id] = 0;
+    this.ids.length = 0;
+    return this;
+  }
+
+  add(id: number): void {
+    if (this.flags[id] === 1) return;
+    this.flags[id] = 1;
+    this.ids.push(id);
+  }
+
+  has(id: number): boolean {
+    return this.flags[id] === 1;
+  }
+
+  [Symbol.iterator](): Iterator<number> {
+    return this.ids[Symbol.iterator]();
+  }
+}
+
 export class ProcedureIndex {
   private readonly docs: Doc[] = [];
   private readonly termIds = new Map<string, number>();
@@ -276,6 +309,8 @@ export class ProcedureIndex {
   readonly vocabulary = new Map<string, number>();
   /** Per document, the weight of the message's terms it has (reused by every `rank`). */
   private shared: Float64Array = new Float64Array(0);
+  /** The message's terms (reused by every `rank`: ranking is synchronous, never nested). */
+  private queryTerms = new TermSet(0);
 
   constructor(summaries: readonly ProcedureSummary[], tokenise: Tokenise, options: IndexOptions = {}) {
     const intern = (term: string) => {
@@ -345,6 +380,7 @@ export class ProcedureIndex {
       this.informative[id] = questions < words.length ? 1 : 0;
       this.weights[id] = idf * (words.length > 1 ? 1.5 : 1) * question;
     }
+    this.queryTerms = new TermSet(this.termIds.size);
     for (const d of raw)
       this.docs.push({
         code: d.code,
@@ -385,7 +421,7 @@ export class ProcedureIndex {
    * "thủ tục" with the message could not win, and scoring it is most of the work.
    */
   private *candidates(
-    query: ReadonlySet<number>,
+    query: TermSet,
     limit: number,
     scored: readonly { score: number }[],
     options: RankOptions,
@@ -460,7 +496,7 @@ export class ProcedureIndex {
   rank(tokens: string[], limit = 10, options: RankOptions = {}): Ranked[] {
     const { restrictTo } = options;
     tokens = expandQuery(tokens);
-    const query = new Set<number>();
+    const query = this.queryTerms.reset();
     for (const t of termsOf(tokens)) {
       const id = this.termIds.get(t);
       if (id !== undefined) query.add(id);
