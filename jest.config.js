@@ -18,5 +18,8 @@ module.exports = {
       },
     ],
   },
-  testTimeout: 30000,
+  // A hang guard, not a speed budget (benchmarks measure speed): the suite must also pass on
+  // a 2-core machine while another CPU-heavy process runs, where one server start alone can
+  // take 20 s.
+  testTimeout: 120_000,
 };

@@ -12,8 +12,6 @@ import { FakePlatform } from '../support/fake-platform';
 import { startServer, type ServerProcess } from '../support/process';
 import { channelEnv, fixtureWith, messengerSignature } from './helpers';
 
-jest.setTimeout(90_000);
-
 /**
  * SIGKILL for the server itself: `tsx` runs it as a child node process and cannot relay a
  * SIGKILL, so the server (and then the wrapper) are killed by pid.

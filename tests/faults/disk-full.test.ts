@@ -20,8 +20,6 @@ import type { FakePlatform, Platform } from '../support/fake-platform';
 import { checkExactlyOnce, signedCall, type SignedCall } from '../support/webhook-load';
 import { until } from '../support/until';
 
-jest.setTimeout(30_000);
-
 describe('a full disk', () => {
   let fake: FakePlatform;
   let t: ChannelApp;

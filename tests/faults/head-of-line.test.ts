@@ -12,8 +12,6 @@ import type { FakePlatform } from '../support/fake-platform';
 import { signedCall } from '../support/webhook-load';
 import { until } from '../support/until';
 
-jest.setTimeout(30_000);
-
 describe('head-of-line blocking between channels', () => {
   let fake: FakePlatform;
   let t: ChannelApp;

@@ -9,8 +9,6 @@ import type { FakePlatform } from '../support/fake-platform';
 import { checkExactlyOnce, heldOutTexts, signedCall, type SignedCall } from '../support/webhook-load';
 import { until } from '../support/until';
 
-jest.setTimeout(30_000);
-
 describe('a platform API that is down for a while', () => {
   let fake: FakePlatform;
   let t: ChannelApp;

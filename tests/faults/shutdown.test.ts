@@ -16,8 +16,6 @@ import {
   type SignedCall,
 } from '../support/webhook-load';
 
-jest.setTimeout(90_000);
-
 const CONCURRENCY = 4;
 /** Zalo, Messenger and Telegram each have CONCURRENCY workers (src/channels/delivery.ts). */
 const WORKERS = CONCURRENCY * 3;

@@ -12,8 +12,6 @@ import { FakePlatform } from '../support/fake-platform';
 import { startServer, type ServerProcess } from '../support/process';
 import { checkExactlyOnce, heldOutTexts, signedCall, type SignedCall } from '../support/webhook-load';
 
-jest.setTimeout(60_000);
-
 const LOCK_MS = 1000;
 
 describe('SQLite locked by another process for a second', () => {

@@ -13,8 +13,6 @@ import { isObject, topLevelFields } from '../../src/channels/json';
 import { buildChannelApp, channelEnv, fixture, fixtureWith, SECRETS } from '../channels/helpers';
 import { FakePlatform } from '../support/fake-platform';
 
-jest.setTimeout(120_000);
-
 type Channel = 'zalo' | 'messenger' | 'telegram';
 const CHANNELS: Channel[] = ['zalo', 'messenger', 'telegram'];
 const FIXTURES: Record<Channel, string[]> = {

@@ -16,8 +16,6 @@ import { freshPostgresUrl, stopPostgres } from '../support/engines';
 import { describePostgres } from '../support/postgres';
 import { startServer, type ServerProcess } from '../support/process';
 
-jest.setTimeout(120_000);
-
 const INSTANCES = 3;
 const WORKERS = 3;
 const CITIZENS = 15;

@@ -35,7 +35,7 @@ export const REPO_ROOT = path.join(__dirname, '..', '..');
 export interface StartOptions {
   /** Extra node flags (e.g. --cpu-prof), after tsx's `--import` so they may name .ts files. */
   nodeArgs?: string[];
-  /** How long to wait for /healthz. Default 20 s. */
+  /** How long to wait for /healthz before giving up. Default 100 s: a hang guard, not a speed budget. */
   startTimeoutMs?: number;
   /** The script to run, from the repository's root. Default src/main.ts (the server). */
   entry?: string;
@@ -75,7 +75,7 @@ export async function startServer(
     return exited;
   };
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
+  const deadline = Date.now() + (options.startTimeoutMs ?? 100_000);
   for (;;) {
     try {
       const res = await fetch(`${baseUrl}/healthz`);
