@@ -212,9 +212,10 @@ export class Delivery {
     this.pendingAccepts = [];
     let stored: (ReturnType<Inbox['insert']> | Error)[];
     try {
-      stored = this.db.transaction(() =>
+      const insertAll = this.db.transaction(() =>
         batch.map((call) => this.inbox.insert(inboxRows(call, this.options.eventKeySecret))),
-      )();
+      );
+      stored = insertAll.immediate();
     } catch {
       // One bad call must not fail the others: store each on its own.
       stored = batch.map((call) => {
@@ -491,9 +492,15 @@ export class Delivery {
     return 'done';
   }
 
-  /** Runs the engine and stores the rendered reply in one transaction (see the module comment). */
+  /**
+   * Runs the engine and stores the rendered reply in one transaction (see the module comment).
+   * Every transaction here writes, so each takes the write lock first (BEGIN IMMEDIATE): one
+   * that read first and then found another process had committed (a report, an erase, a
+   * backup holding the lock) would get SQLITE_BUSY at once, without waiting (busy_timeout
+   * does not apply to a stale read snapshot), and the event would be parked for nothing.
+   */
   private answer(row: InboxRow, adapter: ChannelAdapter): InboxRow {
-    return this.db.transaction(() => {
+    const answer = this.db.transaction(() => {
       let text = row.text ?? undefined;
       let payload = row.payload ?? undefined;
       if (row.tapCandidate && text !== undefined) {
@@ -527,17 +534,19 @@ export class Delivery {
       }
       this.inbox.markAnswered(row.id, responded.interactionId, parts, erased);
       return this.inbox.get(row.id)!;
-    })();
+    });
+    return answer.immediate();
   }
 
   private finish(row: InboxRow, state: FinalState, detail?: string): void {
     // Known before it is stored: if storing fails, the retry records it without sending again.
     this.unsaved.set(row.id, { partsSent: row.partsSent, final: [state, detail] });
-    this.db.transaction(() => {
+    const record = this.db.transaction(() => {
       this.inbox.finish(row.id, state, detail, state === 'delivered' ? row.parts.length : undefined);
       if (row.meta[FORGET_USER]) this.inbox.forget(row.channel, row.userId);
       this.runtime.markDelivery(row.interactionId, state, detail);
-    })();
+    });
+    record.immediate();
     this.unsaved.delete(row.id);
     this.stored();
     if (state === 'failed')
