@@ -16,12 +16,12 @@
  *
  *   npm run bench:chat [-- --passes 3]
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli } from './cli-support';
-import { freePort, REPO_ROOT } from '../tests/support/process';
+import { REPO_ROOT } from '../tests/support/process';
+import { spawnServer } from './support/spawn-server';
 
 const FIXTURES = path.join(REPO_ROOT, 'tests', 'fixtures', 'procedures');
 /** The held-out set is kept out of everything but its own evaluation. */
@@ -59,39 +59,21 @@ void runCli(async () => {
       .map((l) => (JSON.parse(l) as { turns: string[] }).turns),
   );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-chat-'));
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  // What `npm start` runs (it compiles first when dist/ is stale), in its own process group.
-  const child = spawn(process.execPath, ['scripts/launch.cjs', 'start', 'src/main.ts'], {
-    cwd: REPO_ROOT,
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
+  // What `npm start` runs (it compiles first when dist/ is stale).
+  const server = await spawnServer({
     env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
       ADMIN_PASSWORD: 'bench-chat-password',
       DATABASE_PATH: path.join(dir, 'bench.sqlite'),
       FLOOD_MAX_MESSAGES: '1000000',
       CHAT_RATE_PER_ADDRESS: '1000000',
       CHAT_RATE_TOTAL: '1000000',
     },
+  }).catch((error: unknown) => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
   });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const { baseUrl, child } = server;
   try {
-    for (;;) {
-      try {
-        if ((await fetch(`${baseUrl}/healthz`)).ok) break;
-      } catch {
-        /* not listening yet */
-      }
-      if (child.exitCode !== null) throw new Error(`the server exited before answering:\n${stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
     const rssStart = rssMb(child.pid!);
 
     const post = async (userId: string, text: string) => {
@@ -152,8 +134,7 @@ void runCli(async () => {
       '  flood control and /api/chat rate limits set to 1,000,000 for the run (one client sends every turn)',
     );
   } finally {
-    process.kill(-child.pid!, 'SIGTERM');
-    await exited;
+    await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -17,7 +17,6 @@
  * The platforms are the fake on 127.0.0.1 the tests use (tests/support/fake-platform.ts).
  * Usage: npm run bench:hostile [-- --seconds 10 --outage 60 --only 2]
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -30,10 +29,10 @@ import { openDatabase } from '../src/store/db';
 import { channelEnv, LOAD_SECRETS } from '../tests/channels/helpers';
 import { fillDisk } from '../tests/support/disk-full';
 import { FakePlatform, recipientOf, type Platform } from '../tests/support/fake-platform';
-import { freePort, startServer } from '../tests/support/process';
+import { startServer } from '../tests/support/process';
 import { checkExactlyOnce, signedCall, type SignedCall } from '../tests/support/webhook-load';
+import { spawnServer } from './support/spawn-server';
 
-const ROOT = path.join(__dirname, '..');
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
@@ -56,32 +55,18 @@ interface Figure {
 }
 
 async function healthzUnderAttack(): Promise<Figure> {
-  const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-hostile-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join('src', 'main.ts')], {
-    cwd: ROOT,
+  const server = await spawnServer({
+    args: ['--import', 'tsx', path.join('src', 'main.ts')],
     env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
       DATABASE_PATH: path.join(dir, 'bot.sqlite'),
       ADMIN_PASSWORD: 'bench-hostile-password-0123',
       CHAT_RATE_PER_ADDRESS: '1000000',
       CHAT_RATE_TOTAL: '1000000',
     },
-    stdio: 'ignore',
   });
-  const base = `http://127.0.0.1:${port}`;
+  const base = server.baseUrl;
   try {
-    for (;;) {
-      try {
-        if ((await fetch(`${base}/healthz`)).ok) break;
-      } catch {
-        /* starting */
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
     // Warm up first (JIT, lazy indexes): the figure is the server under attack, not its start.
     for (let i = 0; i < 20; i++)
       await fetch(`${base}/api/chat`, {
@@ -132,7 +117,7 @@ async function healthzUnderAttack(): Promise<Figure> {
       ],
     };
   } finally {
-    child.kill('SIGTERM');
+    await server.stop();
   }
 }
 

@@ -16,7 +16,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli } from './cli-support';
-import { freePort, REPO_ROOT } from '../tests/support/process';
+import { REPO_ROOT } from '../tests/support/process';
+import { spawnServer } from './support/spawn-server';
 
 interface Variant {
   name: string;
@@ -39,42 +40,22 @@ const VARIANTS: Variant[] = [
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+let coldStarts = 0;
+
 /** Milliseconds from spawn to the first 200 from /healthz; the server is stopped afterwards. */
 async function coldStart(variant: Variant, dir: string): Promise<number> {
-  const port = await freePort();
-  const started = performance.now();
-  // Its own process group, so that the tsx CLI's grandchild is stopped with it.
-  const child = spawn(variant.command, variant.args, {
-    cwd: REPO_ROOT,
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const server = await spawnServer({
+    name: variant.name,
+    command: variant.command,
+    args: variant.args,
     env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
       ADMIN_PASSWORD: 'bench-start-password',
-      DATABASE_PATH: path.join(dir, `start-${port}.sqlite`),
+      DATABASE_PATH: path.join(dir, `start-${++coldStarts}.sqlite`),
     },
+    pollMs: 5,
   });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  try {
-    for (;;) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return performance.now() - started;
-      } catch {
-        /* not listening yet */
-      }
-      if (child.exitCode !== null) throw new Error(`${variant.name} exited before answering:\n${stderr}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  } finally {
-    process.kill(-child.pid!, 'SIGTERM');
-    await exited;
-  }
+  await server.stop();
+  return server.readyMs;
 }
 
 void runCli(async () => {
