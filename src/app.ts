@@ -23,6 +23,7 @@ import { PACKAGE_ROOT } from './paths';
 import { rateLimit, WindowLimiter } from './rate-limit';
 import { BASE_CSP_DIRECTIVES } from './security';
 import type { Db } from './store/db';
+import type { Store } from './store/store';
 import { StoreHealth } from './store/health';
 import { sharedCatalogue } from './procedures/catalogue';
 import { FORMS_ROUTE, ProcedureService } from './procedures/service';
@@ -30,6 +31,8 @@ import { FORMS_ROUTE, ProcedureService } from './procedures/service';
 export interface AppDeps {
   config: Config;
   db: Db;
+  /** The store chosen by DATABASE_URL (src/store/store.ts); its `db` is `db`. */
+  store?: Store;
   knowledge: KnowledgeService;
   logger: Logger;
   /** The procedure assistant; default: the catalogue in data/procedures. */

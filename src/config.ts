@@ -61,6 +61,19 @@ export const configSchema = z.object({
     error: 'expected one of: fatal, error, warn, info, debug, trace, silent',
   }),
   DATABASE_PATH: z.string().min(1, 'expected a file path such as data/bot.sqlite'),
+  /**
+   * A PostgreSQL server shared by several instances (src/store/store.ts); unset: the SQLite
+   * file at DATABASE_PATH holds everything, as always.
+   */
+  DATABASE_URL: z
+    .string()
+    .regex(
+      /^postgres(ql)?:\/\/[^/]+/i,
+      'expected a PostgreSQL URL such as postgres://bot:secret@db.internal:5432/tthc, or nothing for the SQLite file',
+    )
+    .optional(),
+  /** Connections each instance opens to DATABASE_URL's server. */
+  DATABASE_POOL_SIZE: positiveInt('a whole number of connections, e.g. 10'),
   CONTENT_DIR: z.string().min(1),
   INTENTS_DIR: z.string().min(1),
   /** Minutes of silence after which a citizen's dialogue state (guide step) is forgotten. */
@@ -152,6 +165,7 @@ const defaults: Partial<Record<keyof Config, string>> = {
   HOST: '0.0.0.0',
   LOG_LEVEL: 'info',
   DATABASE_PATH: 'data/bot.sqlite',
+  DATABASE_POOL_SIZE: '10',
   CONTENT_DIR: 'content',
   INTENTS_DIR: 'intents',
   SESSION_TTL_MINUTES: '30',
@@ -203,7 +217,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!result.success) {
     const issue = result.error.issues[0];
     const variable = String(issue.path[0]);
-    const given = /SECRET|TOKEN|PASSWORD|KEY/.test(variable) ? '' : ` (got "${input[variable]}")`;
+    // DATABASE_URL may carry the database password: never echoed either.
+    const secret = /SECRET|TOKEN|PASSWORD|KEY/.test(variable) || variable === 'DATABASE_URL';
+    const given = secret ? '' : ` (got "${input[variable]}")`;
     throw new ConfigError(
       `Invalid ${variable}: ${issue.message}${given}. Fix it in .env or the environment.`,
       variable,

@@ -10,11 +10,11 @@ import { KnowledgeService } from './knowledge/service';
 import { watchKnowledge } from './knowledge/watcher';
 import { createLogger } from './logger';
 import { startBackgroundCheckpoints } from './store/checkpointer';
-import { openDatabase } from './store/db';
+import { openStore, redactUrl } from './store/store';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
-function main(): void {
+async function main(): Promise<void> {
   if (fs.existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
@@ -28,14 +28,15 @@ function main(): void {
       log: (message) => logger.warn(message),
     }),
   );
-  const db = openDatabase(config.DATABASE_PATH);
+  const store = await openStore(config);
+  const { db } = store;
   const checkpoints = startBackgroundCheckpoints(db, logger);
   const knowledge = new KnowledgeService(
     { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },
     { threshold: config.NLU_THRESHOLD },
     logger,
   );
-  const { app, channels } = createApp({ config, db, knowledge, logger });
+  const { app, channels } = createApp({ config, db, store, knowledge, logger });
   // Editors' saves under content/ and intents/ go live without a restart.
   const contentWatcher = watchKnowledge(
     knowledge,
@@ -53,6 +54,7 @@ function main(): void {
         port,
         publicBaseUrl: publicUrl,
         database: config.DATABASE_PATH,
+        ...(config.DATABASE_URL && { sharedDatabase: redactUrl(config.DATABASE_URL) }),
         contentVersion: knowledge.current.knowledge.version,
       },
       `Trợ lý TTHC is listening on ${listening}` +
@@ -79,7 +81,7 @@ function main(): void {
     logger.info({ signal }, 'stopping: no new requests, finishing the ones in flight');
     const force = setTimeout(() => {
       logger.warn('in-flight work did not finish in time; exiting');
-      db.close();
+      db.close(); // the PostgreSQL pool needs no goodbye: the server drops its connections
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
@@ -88,8 +90,8 @@ function main(): void {
     server.close(() => {
       void channelsStopped
         .then(() => checkpoints.stop())
+        .then(() => store.close())
         .then(() => {
-          db.close();
           logger.info('stopped');
           process.exit(0);
         });
@@ -99,12 +101,10 @@ function main(): void {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-try {
-  main();
-} catch (err) {
+main().catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof ContentError || err instanceof StoreError) {
     console.error(err.message);
     process.exit(1);
   }
   throw err;
-}
+});

@@ -40,6 +40,23 @@ describe('loadConfig', () => {
     );
   });
 
+  it('takes a PostgreSQL DATABASE_URL, and never echoes a bad one (it may hold a password)', () => {
+    expect(loadConfig({}).DATABASE_URL).toBeUndefined();
+    const url = 'postgres://bot:s3cret@db.internal:5432/tthc';
+    expect(loadConfig({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://bot:s3cret@db/tthc' })).toThrow(
+      expect.objectContaining({
+        variable: 'DATABASE_URL',
+        message: expect.stringMatching(
+          /^Invalid DATABASE_URL: expected a PostgreSQL URL such as postgres:\/\/[^\n]*$/,
+        ),
+      }),
+    );
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://bot:s3cret@db/tthc' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('s3cret') }),
+    );
+  });
+
   it('never echoes a secret value in the error', () => {
     expect(() => loadConfig({ PSEUDONYM_SECRET: 'short-secret' })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('short-secret') }),

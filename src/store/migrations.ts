@@ -291,4 +291,21 @@ export const migrations: Migration[] = [
       CREATE TABLE store_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
     `,
   },
+  {
+    version: 205,
+    name: 'the shared store (src/store/store.ts) on this file: inbox leases, flood counters',
+    up: `
+      -- Who works on an open event, until when (src/store/shared-inbox.ts); unused by one process.
+      ALTER TABLE channel_inbox ADD COLUMN lease_owner TEXT;
+      ALTER TABLE channel_inbox ADD COLUMN lease_until INTEGER;
+      -- Flood windows kept in the store (src/store/shared-sessions.ts), as on PostgreSQL.
+      CREATE TABLE flood_counters (
+        user_key   TEXT PRIMARY KEY,
+        times      TEXT NOT NULL,
+        warned     INTEGER NOT NULL DEFAULT 0,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX flood_counters_updated_at ON flood_counters (updated_at);
+    `,
+  },
 ];

@@ -107,4 +107,18 @@ export const sharedMigrations: SharedMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0102-channel-offers',
+    async up(db) {
+      // The payloads of the buttons last shown to a citizen: Zalo taps come back as plain text.
+      await db.schema
+        .createTable('channel_offers')
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('payloads', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('channel_offers_pk', ['channel', 'user_id'])
+        .execute();
+    },
+  },
 ];

@@ -55,8 +55,17 @@ export interface FloodCountersTable {
   updated_at: number;
 }
 
+export interface ChannelOffersTable {
+  channel: string;
+  user_id: string;
+  /** The payloads as a JSON array, newest first. */
+  payloads: string;
+  updated_at: number;
+}
+
 export interface StoreSchema {
   channel_inbox: ChannelInboxTable;
+  channel_offers: ChannelOffersTable;
   channel_tokens: ChannelTokensTable;
   sessions: SessionsTable;
   flood_counters: FloodCountersTable;

@@ -1,0 +1,107 @@
+/**
+ * The store the bot runs on, chosen once at start-up (issue #17):
+ *
+ * - no DATABASE_URL: the SQLite file at DATABASE_PATH holds every table, as always;
+ * - DATABASE_URL=postgres://…: the tables several instances must share live on that server
+ *   (migrated on start, under an advisory lock), the rest still in the SQLite file.
+ *
+ * `Store` is the one place that lists the repositories: add a ported table's here, built on
+ * `engine`, so that every caller gets it from the same object whichever engine is in use.
+ */
+import type { Config } from '../config';
+import { StoreError } from '../errors';
+import { openDatabase, type Db } from './db';
+import { migrateEngine, openEngine, type Engine, type EngineKind } from './engine';
+import { SharedInbox } from './shared-inbox';
+import { SharedFlood, SharedSessions } from './shared-sessions';
+import { SharedTokens } from './shared-tokens';
+
+export interface Store {
+  readonly kind: EngineKind;
+  /**
+   * The SQLite file at DATABASE_PATH. On SQLite it holds every table. With DATABASE_URL it
+   * holds the tables not moved to `engine` yet (interaction log, feedback, links, handoffs,
+   * officers, rollups): each instance its own, until they are ported.
+   */
+  readonly db: Db;
+  /** Where the shared tables live: the PostgreSQL server, or the same SQLite file. */
+  readonly engine: Engine;
+  readonly inbox: SharedInbox;
+  readonly sessions: SharedSessions;
+  readonly flood: SharedFlood;
+  readonly tokens: SharedTokens;
+  close(): Promise<void>;
+}
+
+type StoreConfig = Pick<
+  Config,
+  | 'DATABASE_PATH'
+  | 'DATABASE_URL'
+  | 'DATABASE_POOL_SIZE'
+  | 'SESSION_TTL_MINUTES'
+  | 'FLOOD_MAX_MESSAGES'
+  | 'FLOOD_WINDOW_SECONDS'
+>;
+
+/**
+ * Opens the store `config` names and brings its schema up to date. `db`: an SQLite database
+ * already open (tests), instead of opening DATABASE_PATH.
+ */
+export async function openStore(
+  config: StoreConfig,
+  options: { db?: Db; now?: () => number } = {},
+): Promise<Store> {
+  const db = options.db ?? openDatabase(config.DATABASE_PATH);
+  const shared = config.DATABASE_URL !== undefined;
+  // On SQLite the file's own migrations (migrations.ts) built the shared tables; the engine's
+  // run creates only its bookkeeping (its lock row serialises `withSharedLock`).
+  const engine = shared
+    ? openEngine({ url: config.DATABASE_URL!, poolSize: config.DATABASE_POOL_SIZE })
+    : openEngine({ sqlite: db });
+  try {
+    await migrateEngine(engine, shared ? undefined : []);
+  } catch (err) {
+    await engine.close().catch(() => undefined);
+    if (!shared) throw err;
+    db.close();
+    const where = redactUrl(config.DATABASE_URL!);
+    throw new StoreError(
+      where,
+      `Cannot use the PostgreSQL database at ${where}: ${errorText(err)}. Check DATABASE_URL (host, port, ` +
+        'user, password, database name) and that the server accepts connections from this machine.',
+      { cause: err },
+    );
+  }
+  const now = options.now ?? Date.now;
+  return {
+    kind: engine.kind,
+    db,
+    engine,
+    inbox: new SharedInbox(engine, now),
+    sessions: new SharedSessions(engine, config.SESSION_TTL_MINUTES * 60_000, now),
+    flood: new SharedFlood(
+      engine,
+      { limit: config.FLOOD_MAX_MESSAGES, windowMs: config.FLOOD_WINDOW_SECONDS * 1000 },
+      now,
+    ),
+    tokens: new SharedTokens(engine, now),
+    async close() {
+      // Closing the SQLite engine closes the file it was given.
+      await engine.close();
+      if (shared && db.open) db.close();
+    },
+  };
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:…@');
+}
+
+/** The innermost reason (the migrator wraps the driver's error; a refused connection is an AggregateError). */
+function errorText(err: unknown): string {
+  let inner = err as { cause?: unknown; errors?: unknown[]; message?: string; code?: string } | undefined;
+  while (inner?.cause !== undefined || inner?.errors?.length)
+    inner = (inner.cause ?? inner.errors![0]) as typeof inner;
+  return inner?.message || inner?.code || String(inner);
+}
