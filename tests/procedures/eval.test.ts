@@ -18,6 +18,9 @@ import { buildTestApp, listenOnLoopback } from '../support/app';
 
 const ROOT = path.join(__dirname, '..', '..');
 
+/** Issue #12's acceptance thresholds (shares of the lines each measure applies to). */
+const MINIMUM = { top1: 0.8, top5: 0.9, clarify: 0.6, refusal: 0.9, facets: 0.9 } as const;
+
 describe('the procedure assistant on the held-out conversations', () => {
   const built = buildTestApp({ FLOOD_MAX_MESSAGES: '1000000' });
   let server: Server;
@@ -35,8 +38,11 @@ describe('the procedure assistant on the held-out conversations', () => {
       path.join(ROOT, 'tests', 'fixtures', 'procedures', 'heldout.jsonl'),
     );
     evaluation = await evaluateConversations(conversations, httpChatDriver(listening.baseUrl), sources);
-    // The figures and every miss, for whoever reads a failing run.
-    console.log(formatProcedureEvaluation(evaluation, true));
+    const failing = (Object.keys(MINIMUM) as (keyof typeof MINIMUM)[]).some(
+      (k) => (evaluation[k].rate ?? 0) < MINIMUM[k],
+    );
+    // The figures; with every miss when a threshold fails, for whoever reads the run.
+    console.log(formatProcedureEvaluation(evaluation, failing || evaluation.invented.length > 0));
   }, 120_000);
 
   afterAll(() => {
@@ -45,23 +51,23 @@ describe('the procedure assistant on the held-out conversations', () => {
   });
 
   it('answers the right procedure at least 80% of the time', () => {
-    expect(evaluation.top1.rate).toBeGreaterThanOrEqual(0.8);
+    expect(evaluation.top1.rate).toBeGreaterThanOrEqual(MINIMUM.top1);
   });
 
   it('offers the right procedure among the first five at least 90% of the time', () => {
-    expect(evaluation.top5.rate).toBeGreaterThanOrEqual(0.9);
+    expect(evaluation.top5.rate).toBeGreaterThanOrEqual(MINIMUM.top5);
   });
 
   it('asks which one, offering the family, for at least 60% of ambiguous questions', () => {
-    expect(evaluation.clarify.rate).toBeGreaterThanOrEqual(0.6);
+    expect(evaluation.clarify.rate).toBeGreaterThanOrEqual(MINIMUM.clarify);
   });
 
   it('names no procedure for at least 90% of small talk and off-topic messages', () => {
-    expect(evaluation.refusal.rate).toBeGreaterThanOrEqual(0.9);
+    expect(evaluation.refusal.rate).toBeGreaterThanOrEqual(MINIMUM.refusal);
   });
 
   it('covers every facet asked at least 90% of the time', () => {
-    expect(evaluation.facets.rate).toBeGreaterThanOrEqual(0.9);
+    expect(evaluation.facets.rate).toBeGreaterThanOrEqual(MINIMUM.facets);
   });
 
   it('states no amount or duration that its record or sourced content does not', () => {
