@@ -215,6 +215,16 @@ export class ProcedureAssistant {
     const coverageTokens = withoutFacetCues(joined).split(' ').filter(Boolean);
     // "mất bao lâu thì có": facet words and nothing else, about the procedure in focus.
     const onlyFacets = facets.length > 0 && this.index.informativeWords(coverageTokens).length === 0;
+    // "bao lâu thì được cấp" about a building permit: facet words and words of the focus's own
+    // name are a follow-up about it, whatever sibling listed under it shares those words.
+    if (
+      state.focus &&
+      facets.length > 0 &&
+      !correction &&
+      !onlyFacets &&
+      this.saysOnly(coverageTokens, state.focus)
+    )
+      return this.answer(state.focus, facets, [], state);
 
     // A choice among the options last offered: by number or by the words that differ.
     if (state.options.length > 0 && !correction && !(onlyFacets && state.focus)) {
@@ -222,6 +232,10 @@ export class ProcedureAssistant {
       if (chosen)
         return this.answer(chosen, facets.length > 0 ? facets : state.facets.filter(isFacet), [], state);
     }
+
+    // "phí bao nhiêu" right after "which one?": the first choice offered, the others beside it.
+    if (state.options.length > 0 && !state.focus && onlyFacets && !correction)
+      return this.answer(state.options[0], facets, state.options.slice(1, SIBLINGS_MAX + 1), state);
 
     // "cái gia hạn ấy", "thế còn cấp lại": a sibling of the procedure in focus.
     if (state.focus && !correction) {
@@ -327,6 +341,15 @@ export class ProcedureAssistant {
     return true;
   }
 
+  /** Whether every informative word of the message is a word of the procedure's name. */
+  private saysOnly(tokens: string[], code: string): boolean {
+    const summary = this.deps.catalogue.summary(code);
+    if (!summary) return false;
+    const title = this.deps.content.get(code)?.title ?? '';
+    const own = new Set(this.tokeniseName(`${summary.name} ${title}`));
+    return this.index.informativeWords(tokens).every((w) => own.has(w));
+  }
+
   /** A candidate that only matched question words (a weak match) does not replace the focus. */
   private followUpOnly(top: Ranked): boolean {
     return top.queryCoverage < 0.6;
@@ -360,7 +383,12 @@ export class ProcedureAssistant {
       for (const [pattern, index] of ORDINALS)
         if (pattern.test(joined) && options[index]) return options[index];
     if (/\b(cai cuoi|cuoi cung)\b/.test(joined)) return options[options.length - 1];
-    const within = this.index.rank(tokens, OPTIONS_MAX, { restrictTo: new Set(options) });
+    // The procedure in focus ranks with its siblings: "bao lâu thì được cấp" after an answer
+    // about the building permit is about that permit, not about the options listed under it.
+    const pool = new Set(focus ? [...options, focus] : options);
+    const ranked = this.index.rank(tokens, OPTIONS_MAX + 1, { restrictTo: pool });
+    if (ranked[0]?.code === focus) return undefined;
+    const within = ranked.filter((r) => r.code !== focus);
     if (within.length === 0) return undefined;
     // "cái gia hạn", "cấp lại": the one option whose name has the sibling word said.
     const said = within.filter((r) => r.unmatchedMarkers.length === 0);

@@ -40,6 +40,13 @@ export const FACET_LABELS: Record<Facet, { button: string; heading: string; ask:
  * the normalised message, so "bn tiền", "bao nhiu" and "mấy ngày" arrive here already folded
  * and expanded.
  */
+/**
+ * "có cần sổ hộ khẩu không" asks for a document; "có cần giấy phép xây dựng không" whether
+ * the procedure is required at all. Both facets are answered.
+ */
+const NEEDS_PAPER =
+  'co can (mang |nop |co |phai co )?(so|giay|ban|the|can cuoc|anh|hop dong|chung minh|ho khau)';
+
 const CUES: Record<Facet, string[]> = {
   documents: [
     'giay to',
@@ -73,6 +80,10 @@ const CUES: Record<Facet, string[]> = {
     'can chi',
     'mang chi',
     'giay chi',
+    NEEDS_PAPER,
+    'mang (can cuoc|the|so|giay|ban chinh|ban sao)',
+    'nop kem',
+    'kem theo',
   ],
   time: [
     'bao lau',
@@ -100,6 +111,13 @@ const CUES: Record<Facet, string[]> = {
     'lau qua',
     'may bua',
     'bao nhieu bua',
+    // "lấy trong ngày được không", "có lấy liền không".
+    'trong ngay',
+    'lay ngay',
+    'lay lien',
+    'lay luon',
+    'co lien',
+    'co ngay',
   ],
   fee: [
     'phi',
@@ -123,6 +141,9 @@ const CUES: Record<Facet, string[]> = {
     'co mat phi',
     'may tien',
     'nhieu tien',
+    // "phải đóng bao nhiêu", "mất bao nhiêu" (not "mất bao nhiêu ngày": that is the time).
+    '(dong|mat|tra|nop|ton) bao nhieu(?! (ngay|lau|thoi gian|tuan|thang|buoi|bua|hom|gio))',
+    'ton kem',
   ],
   place: [
     'o dau',
@@ -158,6 +179,10 @@ const CUES: Record<Facet, string[]> = {
     'o mo',
     'cho mo',
     'noi mo',
+    'mot cua',
+    'nop tai',
+    'trung tam phuc vu',
+    'hanh chinh cong',
   ],
   online: [
     'online',
@@ -178,6 +203,11 @@ const CUES: Record<Facet, string[]> = {
     'cong dich vu',
     'buu dien',
     'buu chinh',
+    // "làm trên điện thoại được không", "không cần ra công an", "ngồi nhà làm được không".
+    '(tren|bang|qua) (dien thoai|may tinh|dt)',
+    'khong (can|phai) (ra|len|toi|xuong)',
+    'ngoi nha',
+    'o nha lam',
   ],
   steps: [
     'cac buoc',
@@ -208,6 +238,12 @@ const CUES: Record<Facet, string[]> = {
     'ai di lam',
     'ai lam',
     'nguoi nao',
+    NEEDS_PAPER,
+    // "bao nhiêu tuổi thì được hưởng", "đủ tuổi chưa".
+    'bao nhieu tuoi',
+    'may tuoi',
+    'du tuoi',
+    'ai duoc huong',
   ],
   legal: [
     'can cu',
@@ -247,6 +283,10 @@ const CUES: Record<Facet, string[]> = {
     'nhan gi',
     'cap cho gi',
     'duoc gi',
+    // "nhận được giấy gì", "được cấp cái gì", "xong thì cầm về cái gì".
+    '(nhan|cap|duoc|cam ve|lay ve|mang ve)( duoc| lai| ve| cho)? (cai|giay|thu|nhung giay) gi',
+    'cam ve',
+    'nhan ve',
   ],
 };
 

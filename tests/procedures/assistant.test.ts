@@ -43,6 +43,14 @@ describe('detectFacets', () => {
     ['dang ky ket hon lam online duoc khong', ['online']],
     ['to khai tai o dau', ['place', 'forms']],
     ['thu tuc dang ky ket hon', []],
+    ['xong thi nhan duoc giay gi', ['result']],
+    ['lam tren dien thoai duoc khong', ['online']],
+    ['phai dong bao nhieu', ['fee']],
+    ['mat bao nhieu ngay', ['time']],
+    ['co lay trong ngay duoc khong', ['time']],
+    ['nop tai bo phan mot cua a', ['place']],
+    ['bao nhieu tuoi thi duoc huong', ['requirements']],
+    ['co can so ho khau khong', ['documents', 'requirements']],
   ])('%s → %j', (text, facets) => expect(detectFacets(text)).toEqual(facets));
 });
 
@@ -72,6 +80,21 @@ describe('ProcedureAssistant', () => {
       converse('tôi muốn đăng ký lại giấy tờ hộ tịch').state.options[1],
     );
     expect(code(converse('giấy phép xây dựng', 'cái gia hạn ấy, cần giấy tờ gì').decision)).toBe('1.013227');
+    // A follow-up that fits the procedure in focus is not a pick among the siblings listed.
+    const permit = converse('xin giấy phép xây dựng');
+    expect(permit.state.options.length).toBeGreaterThan(0);
+    expect(code(converse('xin giấy phép xây dựng', 'bao lâu thì được cấp').decision)).toBe(
+      code(permit.decision),
+    );
+  });
+
+  it('answers a facet asked right after "which one?" about the first choice, offering the others', () => {
+    const asked = converse('tôi muốn đăng ký lại giấy tờ hộ tịch');
+    const { decision } = converse('tôi muốn đăng ký lại giấy tờ hộ tịch', 'mất bao lâu');
+    expect(decision.kind).toBe('answer');
+    expect(code(decision)).toBe(asked.state.options[0]);
+    expect(decision.kind !== 'none' && decision.reply.facets).toEqual(['time']);
+    expect(options(decision)).toEqual(asked.state.options.slice(1, 5));
   });
 
   it('follows a correction and a new procedure, and gives small talk back to the topics', () => {
