@@ -111,6 +111,39 @@ export interface InteractionRow {
   intent: string | null;
 }
 
+/**
+ * The message's text as stored: redacted, and folded for grouping. The engine's fold is
+ * reused when there was nothing to redact (the common case: one redaction per message);
+ * otherwise the redacted text is folded with the caller's fold.
+ */
+export function loggedText(
+  message: IncomingMessage,
+  result: LoggedResult,
+): { text: string | null; normalised: string | null } {
+  const raw = message.text;
+  const text = raw === undefined ? null : redact(raw);
+  const engineFold = result.normalisedText;
+  const normalised =
+    text === null
+      ? null
+      : text === raw && engineFold !== null && !/[\d@]/.test(text)
+        ? engineFold
+        : result.fold
+          ? redact(result.fold(text))
+          : engineFold === null
+            ? null
+            : redact(engineFold);
+  return { text, normalised };
+}
+
+/** The facets column: comma-separated, null for none. */
+export const facetsColumn = (facets: readonly string[] | undefined): string | null =>
+  facets && facets.length > 0 ? facets.join(',') : null;
+
+/** A delivery error as stored: redacted (it may quote the message) and at most 500 characters. */
+export const statusDetail = (detail: string | undefined): string | null =>
+  detail === undefined ? null : redact(detail).slice(0, 500);
+
 export class InteractionLog implements InteractionSink {
   private readonly insert;
   private readonly lastTs;
@@ -211,21 +244,7 @@ export class InteractionLog implements InteractionSink {
       this.checkDataVersion();
       const ts = Number.isFinite(message.timestamp) && message.timestamp > 0 ? message.timestamp : this.now();
       const userKey = result.userKey;
-      const raw = message.text;
-      const text = raw === undefined ? null : redact(raw);
-      // The engine's fold is reused when there was nothing to redact (the common case: one
-      // redaction per message); otherwise the redacted text is folded with the caller's fold.
-      const engineFold = result.normalisedText;
-      const normalised =
-        text === null
-          ? null
-          : text === raw && engineFold !== null && !/[\d@]/.test(text)
-            ? engineFold
-            : result.fold
-              ? redact(result.fold(text))
-              : engineFold === null
-                ? null
-                : redact(engineFold);
+      const { text, normalised } = loggedText(message, result);
 
       const cached = this.lastSeen.get(userKey);
       const previous =
@@ -251,7 +270,7 @@ export class InteractionLog implements InteractionSink {
           convStart ? 1 : 0,
           status,
           result.procedure?.code ?? null,
-          result.facets && result.facets.length > 0 ? result.facets.join(',') : null,
+          facetsColumn(result.facets),
         ).lastInsertRowid,
       );
       if (cached === undefined) {
@@ -359,11 +378,7 @@ export class InteractionLog implements InteractionSink {
 
   markDelivery(interactionId: number, status: Exclude<DeliveryStatus, 'pending'>, detail?: string): void {
     try {
-      this.deliveryStmt.run(
-        status,
-        detail === undefined ? null : redact(detail).slice(0, 500),
-        interactionId,
-      );
+      this.deliveryStmt.run(status, statusDetail(detail), interactionId);
     } catch (err) {
       this.logger?.error({ err, interactionId }, 'could not update the delivery status');
     }

@@ -5,6 +5,7 @@
  * today), plus what several instances need: the lease columns of `channel_inbox`.
  */
 import { sql, type Kysely } from 'kysely';
+import { logMigrations } from './log-migrations';
 import type { EngineKind } from './shared-schema';
 
 export interface SharedMigration {
@@ -121,4 +122,6 @@ export const sharedMigrations: SharedMigration[] = [
         .execute();
     },
   },
+  // The interaction log, feedback, links, the officers' inbox and the rollups.
+  ...logMigrations,
 ];

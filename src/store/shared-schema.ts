@@ -4,6 +4,7 @@
  * text, so both engines hold the same bytes.
  */
 import type { Generated } from 'kysely';
+import type { LogSchema } from './log-schema';
 
 /** The engine a store runs on: the embedded SQLite file, or a shared PostgreSQL server. */
 export type EngineKind = 'sqlite' | 'postgres';
@@ -63,7 +64,7 @@ export interface ChannelOffersTable {
   updated_at: number;
 }
 
-export interface StoreSchema {
+export interface StoreSchema extends LogSchema {
   channel_inbox: ChannelInboxTable;
   channel_offers: ChannelOffersTable;
   channel_tokens: ChannelTokensTable;
