@@ -6,15 +6,7 @@
  * the status and the officer's name are recorded, and the reports count the replies.
  */
 import request from 'supertest';
-import type { FakePlatform } from '../support/fake-platform';
-import {
-  type ChannelApp,
-  fixtureWith,
-  messengerSignature,
-  SECRETS,
-  useChannelApp,
-  zaloSignature,
-} from '../channels/helpers';
+import { fixtureWith, messengerSignature, SECRETS, useChannelApp, zaloSignature } from '../channels/helpers';
 
 const ADMIN_PASSWORD = 'inbox-admin-password';
 const ZALO_USER = '2468458835296117922';
@@ -23,16 +15,8 @@ const TELEGRAM_CHAT = '5012345678';
 const DAY_MS = 86_400_000;
 
 describe("officers' inbox", () => {
-  let fake: FakePlatform;
-  let t: ChannelApp;
   let seq = 0;
-  useChannelApp(
-    (f, app) => {
-      fake = f;
-      t = app;
-    },
-    { ADMIN_PASSWORD },
-  );
+  const t = useChannelApp({ ADMIN_PASSWORD });
 
   async function login(username: string, password: string): Promise<string> {
     const res = await request(t.app).post('/admin/login').type('form').send({ username, password });
@@ -161,15 +145,15 @@ describe("officers' inbox", () => {
     expect(other.body.messages).toEqual([]);
 
     // Platforms: each reply reached the fake API, addressed to the citizen's platform id.
-    const zalo = fake.sendsTo('zalo', ZALO_USER).map((r) => JSON.stringify(r.body));
+    const zalo = t.fake.sendsTo('zalo', ZALO_USER).map((r) => JSON.stringify(r.body));
     expect(zalo.some((b) => b.includes(texts.zalo))).toBe(true);
-    const messenger = fake
+    const messenger = t.fake
       .sendsTo('messenger', MESSENGER_USER)
       .find((r) => JSON.stringify(r.body).includes(texts.messenger))!;
     expect(messenger.body).toMatchObject({ messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' });
     // The bot's own answers stay standard responses.
-    expect(fake.sendsTo('messenger', MESSENGER_USER)[0].body).toMatchObject({ messaging_type: 'RESPONSE' });
-    const telegram = fake.sendsTo('telegram', TELEGRAM_CHAT).map((r) => JSON.stringify(r.body));
+    expect(t.fake.sendsTo('messenger', MESSENGER_USER)[0].body).toMatchObject({ messaging_type: 'RESPONSE' });
+    const telegram = t.fake.sendsTo('telegram', TELEGRAM_CHAT).map((r) => JSON.stringify(r.body));
     expect(telegram.some((b) => b.includes(texts.telegram))).toBe(true);
     const statuses = t.db.prepare('SELECT channel, status FROM officer_messages ORDER BY id').all();
     expect(statuses).toEqual([
@@ -196,10 +180,10 @@ describe("officers' inbox", () => {
     const admin = await login('admin', ADMIN_PASSWORD);
     const view = await request(t.app).get(`/admin/handoffs/${h.id}`).set('cookie', admin);
     expect(view.text).toContain('Đã quá 7 ngày');
-    const before = fake.sends('zalo').length;
+    const before = t.fake.sends('zalo').length;
     const res = await reply(admin, h.id, 'Chào bạn');
     expect(res.text).toContain('Không gửi được');
-    expect(fake.sends('zalo').length).toBe(before);
+    expect(t.fake.sends('zalo').length).toBe(before);
     expect(t.db.prepare('SELECT status FROM officer_messages').pluck().get()).toBe('outside_window');
   });
 

@@ -7,15 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import type { FakePlatform } from '../support/fake-platform';
-import {
-  fixtureWith,
-  messengerSignature,
-  SECRETS,
-  useChannelApp,
-  zaloSignature,
-  type ChannelApp,
-} from './helpers';
+import { fixtureWith, messengerSignature, SECRETS, useChannelApp, zaloSignature } from './helpers';
 
 const CHANNELS = ['zalo', 'messenger', 'telegram'] as const;
 const names = (channel: string) =>
@@ -25,15 +17,7 @@ const names = (channel: string) =>
     .map((f) => f.replace(/\.json$/, ''));
 
 describe.each(CHANNELS)('%s fixtures through the webhook', (channel) => {
-  let fake: FakePlatform;
-  let t: ChannelApp;
-  useChannelApp(
-    (f, app) => {
-      fake = f;
-      t = app;
-    },
-    { FEEDBACK_EVERY: '1' },
-  );
+  const t = useChannelApp({ FEEDBACK_EVERY: '1' });
 
   it.each(names(channel))('%s: 200, and every platform request accepted', async (name) => {
     const body = fixtureWith(channel, name);
@@ -44,7 +28,7 @@ describe.each(CHANNELS)('%s fixtures through the webhook', (channel) => {
     const res = await req.send(body);
     expect(res.status).toBe(200);
     await t.channels.delivery.idle();
-    const refused = fake.requests.filter((r) => r.outcome !== 'ok').map((r) => `${r.path} ${r.text}`);
+    const refused = t.fake.requests.filter((r) => r.outcome !== 'ok').map((r) => `${r.path} ${r.text}`);
     expect(refused).toEqual([]);
     expect(t.inbox().filter((r) => r.state !== 'delivered')).toEqual([]);
   });

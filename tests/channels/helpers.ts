@@ -94,25 +94,29 @@ export function buildChannelApp(env: Record<string, string>) {
 
 export type ChannelApp = ReturnType<typeof buildChannelApp>;
 
+/** A test's app on the fake platform, as `useChannelApp` hands it over. */
+export type ChannelTest = ChannelApp & { fake: FakePlatform };
+
 /**
  * Before each test: a fresh fake platform and a fresh app on it (env `extra` on top of
- * `channelEnv`), handed to `use` so a suite keeps its own names; after each: both closed.
+ * `channelEnv`); after each: both closed. The object returned is filled anew before every
+ * test, so a suite holds it once (`const t = useChannelApp()`) and reads `t.app`, `t.db`,
+ * `t.fake` … inside its tests, never at collection time.
  */
-export function useChannelApp(
-  use: (fake: FakePlatform, app: ChannelApp) => void,
-  extra: Record<string, string> = {},
-): void {
-  let fake: FakePlatform | undefined;
-  let app: ChannelApp | undefined;
+export function useChannelApp(extra: Record<string, string> = {}): ChannelTest {
+  const current = {} as ChannelTest;
   beforeEach(async () => {
-    fake = await FakePlatform.start();
-    app = buildChannelApp(channelEnv(fake, extra));
-    use(fake, app);
+    current.fake = await FakePlatform.start();
+    Object.assign(current, buildChannelApp(channelEnv(current.fake, extra)));
   });
   afterEach(async () => {
-    await app?.close();
-    await fake?.close();
+    const opened: Partial<ChannelTest> = current;
+    await opened.close?.();
+    await opened.fake?.close();
+    // Emptied, so that a test whose start failed never closes the previous test's parts again.
+    for (const key of Object.keys(current)) delete (current as Record<string, unknown>)[key];
   });
+  return current;
 }
 
 export function fixture(channel: 'zalo' | 'messenger' | 'telegram', name: string): string {

@@ -1,6 +1,5 @@
 import request from 'supertest';
-import type { FakePlatform } from '../support/fake-platform';
-import { type ChannelApp, useChannelApp, fixtureWith, messengerSignature, SECRETS } from './helpers';
+import { useChannelApp, fixtureWith, messengerSignature, SECRETS } from './helpers';
 
 const PSID = '6912345678901234';
 
@@ -11,13 +10,8 @@ interface SentMessage {
 }
 
 describe('Facebook Messenger channel', () => {
-  let fake: FakePlatform;
-  let t: ChannelApp;
   let seq = 0;
-  useChannelApp((f, app) => {
-    fake = f;
-    t = app;
-  });
+  const t = useChannelApp();
 
   async function post(name: string, replace: Record<string, string> = {}, fresh = true) {
     const ids: Record<string, string> = fresh ? { m_: `m_${++seq}_` } : {};
@@ -54,7 +48,7 @@ describe('Facebook Messenger channel', () => {
   it('answers a signed text message through the Send API, with quick replies within the limits', async () => {
     const res = await post('text');
     expect(res.status).toBe(200);
-    const sent = fake.delivered('messenger');
+    const sent = t.fake.delivered('messenger');
     expect(sent.length).toBeGreaterThanOrEqual(1);
     for (const r of sent) {
       expect(r.query.get('access_token')).toBe(SECRETS.messengerPageToken);
@@ -85,7 +79,7 @@ describe('Facebook Messenger channel', () => {
     for (let i = 0; i < 3; i++) expect((await post('text', {}, false)).status).toBe(200);
     expect(t.respond).toHaveBeenCalledTimes(1);
     const parts = t.channels.adapters.get('messenger')!.render(t.respond.mock.results[0].value.reply).length;
-    expect(fake.sends('messenger')).toHaveLength(parts);
+    expect(t.fake.sends('messenger')).toHaveLength(parts);
   });
 
   it('keeps no raw sender id in the dedupe key of a postback without mid, and still dedupes its retry', async () => {
@@ -113,23 +107,25 @@ describe('Facebook Messenger channel', () => {
   it('answers every event of a batched delivery and skips the read receipt inside it', async () => {
     await post('batched', {}, false);
     expect(t.respond).toHaveBeenCalledTimes(2);
-    const recipients = new Set(fake.delivered('messenger').map((r) => (r.body as SentMessage).recipient.id));
+    const recipients = new Set(
+      t.fake.delivered('messenger').map((r) => (r.body as SentMessage).recipient.id),
+    );
     expect(recipients).toEqual(new Set([PSID, '6987654321098765']));
   });
 
   it('retries a 5xx and a rate limit (613), then delivers once', async () => {
-    fake.failNext('5xx', 'rate-limit');
+    t.fake.failNext('5xx', 'rate-limit');
     await post('text');
     const parts = t.channels.adapters.get('messenger')!.render(t.respond.mock.results[0].value.reply).length;
-    expect(fake.delivered('messenger')).toHaveLength(parts);
-    expect(fake.sends('messenger')).toHaveLength(parts + 2);
+    expect(t.fake.delivered('messenger')).toHaveLength(parts);
+    expect(t.fake.sends('messenger')).toHaveLength(parts + 2);
     expect(t.inbox()[0].state).toBe('delivered');
   });
 
   it('records "outside the 24-hour window" as failed and does not retry', async () => {
-    fake.failNext('permanent');
+    t.fake.failNext('permanent');
     await post('text');
-    expect(fake.sends('messenger')).toHaveLength(1);
+    expect(t.fake.sends('messenger')).toHaveLength(1);
     expect(t.inbox()[0]).toMatchObject({ state: 'failed', error: expect.stringContaining('10/2018278') });
     expect(t.markDelivery).toHaveBeenCalledWith(
       expect.anything(),
@@ -140,9 +136,9 @@ describe('Facebook Messenger channel', () => {
 
   it('gives up after SEND_MAX_ATTEMPTS transient failures and records the failure', async () => {
     const attempts = t.config.SEND_MAX_ATTEMPTS;
-    fake.failNext(...Array<'5xx'>(attempts + 1).fill('5xx'));
+    t.fake.failNext(...Array<'5xx'>(attempts + 1).fill('5xx'));
     await post('text');
-    expect(fake.sends('messenger')).toHaveLength(attempts);
+    expect(t.fake.sends('messenger')).toHaveLength(attempts);
     expect(t.inbox()[0]).toMatchObject({
       state: 'failed',
       error: expect.stringMatching(new RegExp(`gave up after ${attempts} attempts`)),
@@ -150,9 +146,9 @@ describe('Facebook Messenger channel', () => {
   });
 
   it('retries a timeout', async () => {
-    fake.failNext('timeout');
+    t.fake.failNext('timeout');
     await post('text');
-    expect(fake.requests.filter((r) => r.outcome === 'held')).toHaveLength(1);
+    expect(t.fake.requests.filter((r) => r.outcome === 'held')).toHaveLength(1);
     expect(t.inbox()[0].state).toBe('delivered');
   });
 
@@ -163,13 +159,13 @@ describe('Facebook Messenger channel', () => {
       '#unsupported',
       '#unsupported',
     ]);
-    expect((fake.delivered('messenger')[0].body as SentMessage).message.text).toMatch(/chỉ đọc được/);
+    expect((t.fake.delivered('messenger')[0].body as SentMessage).message.text).toMatch(/chỉ đọc được/);
   });
 
   it('ignores echoes, delivery and read events', async () => {
     for (const name of ['echo', 'delivery', 'read']) expect((await post(name)).status).toBe(200);
     expect(t.inbox()).toHaveLength(0);
-    expect(fake.requests).toHaveLength(0);
+    expect(t.fake.requests).toHaveLength(0);
   });
 
   it.each([
@@ -185,7 +181,7 @@ describe('Facebook Messenger channel', () => {
       const res = await req.send(body);
       expect(res.status).toBe(status);
       expect(t.inbox()).toHaveLength(0);
-      expect(fake.requests).toHaveLength(0);
+      expect(t.fake.requests).toHaveLength(0);
       expect(t.logs()).toContain('webhook call rejected');
       for (const secret of Object.values(SECRETS)) expect(t.logs()).not.toContain(secret);
     },

@@ -1,6 +1,5 @@
 import request from 'supertest';
-import type { FakePlatform } from '../support/fake-platform';
-import { type ChannelApp, useChannelApp, fixtureWith, SECRETS } from './helpers';
+import { useChannelApp, fixtureWith, SECRETS } from './helpers';
 
 const CHAT = '5012345678';
 
@@ -11,13 +10,8 @@ interface SentMessage {
 }
 
 describe('Telegram channel (webhook mode)', () => {
-  let fake: FakePlatform;
-  let t: ChannelApp;
   let seq = 0;
-  useChannelApp((f, app) => {
-    fake = f;
-    t = app;
-  });
+  const t = useChannelApp();
 
   async function post(name: string, replace: Record<string, string> = {}, fresh = true) {
     // A fresh update and message id each time (messages dedupe on chat + message id).
@@ -48,7 +42,7 @@ describe('Telegram channel (webhook mode)', () => {
   it('answers a text message with sendMessage and an inline keyboard within the limits', async () => {
     const res = await post('text');
     expect(res.status).toBe(200);
-    const sent = fake.delivered('telegram');
+    const sent = t.fake.delivered('telegram');
     expect(sent.length).toBeGreaterThanOrEqual(1);
     expect(sent[0].path).toBe(`/bot${SECRETS.telegramToken}/sendMessage`);
     for (const r of sent) {
@@ -61,7 +55,7 @@ describe('Telegram channel (webhook mode)', () => {
     for (const button of keyboard)
       if (button.callback_data) expect(Buffer.byteLength(button.callback_data)).toBeLessThanOrEqual(64);
     expect(t.respond.mock.results[0].value.intent).toBe('proc.id_card');
-    expect(fake.requests.some((r) => r.kind === 'getMe')).toBe(false);
+    expect(t.fake.requests.some((r) => r.kind === 'getMe')).toBe(false);
   });
 
   it('acknowledges a 30-day-old and a future-dated update but neither answers nor logs them', async () => {
@@ -81,7 +75,7 @@ describe('Telegram channel (webhook mode)', () => {
     await t.channels.delivery.idle();
     expect(t.inbox()).toHaveLength(0);
     expect(t.respond).not.toHaveBeenCalled();
-    expect(fake.requests).toHaveLength(0);
+    expect(t.fake.requests).toHaveLength(0);
     expect(t.db.prepare('SELECT count(*) AS n FROM interactions').get()).toEqual({ n: 0 });
     // A current one is still answered.
     expect((await post('text')).status).toBe(200);
@@ -91,11 +85,11 @@ describe('Telegram channel (webhook mode)', () => {
   it('treats a button tap as a payload and stops its spinner with answerCallbackQuery', async () => {
     await post('callback_query');
     expect(t.respond.mock.calls[0][0]).toMatchObject({ payload: 'proc.id_card', text: undefined });
-    const kinds = fake.requests.map((r) => r.kind);
+    const kinds = t.fake.requests.map((r) => r.kind);
     expect(kinds[0]).toBe('answerCallbackQuery');
     // The fake answers 404 to a method the Bot API does not have: this one was accepted.
-    expect(fake.requests[0].outcome).toBe('ok');
-    expect(fake.requests[0].body).toEqual({ callback_query_id: '4382bfdwdsb323b2d9' });
+    expect(t.fake.requests[0].outcome).toBe('ok');
+    expect(t.fake.requests[0].body).toEqual({ callback_query_id: '4382bfdwdsb323b2d9' });
     expect(kinds).toContain('send');
   });
 
@@ -113,7 +107,7 @@ describe('Telegram channel (webhook mode)', () => {
   it('ignores group chats (the officers group)', async () => {
     expect((await post('group_message')).status).toBe(200);
     expect(t.inbox()).toHaveLength(0);
-    expect(fake.requests).toHaveLength(0);
+    expect(t.fake.requests).toHaveLength(0);
   });
 
   it('answers an edited message it never answered, and ignores the edit of one already answered', async () => {
@@ -131,23 +125,23 @@ describe('Telegram channel (webhook mode)', () => {
     for (let i = 0; i < 3; i++) expect((await post('text', {}, false)).status).toBe(200);
     expect(t.respond).toHaveBeenCalledTimes(1);
     const parts = t.channels.adapters.get('telegram')!.render(t.respond.mock.results[0].value.reply).length;
-    expect(fake.sends('telegram')).toHaveLength(parts);
+    expect(t.fake.sends('telegram')).toHaveLength(parts);
   });
 
   it('waits retry_after on 429, retries a 5xx, then delivers once', async () => {
-    fake.failNext('rate-limit', '5xx');
+    t.fake.failNext('rate-limit', '5xx');
     const started = Date.now();
     await post('text');
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     const parts = t.channels.adapters.get('telegram')!.render(t.respond.mock.results[0].value.reply).length;
-    expect(fake.delivered('telegram')).toHaveLength(parts);
-    expect(fake.sends('telegram')).toHaveLength(parts + 2);
+    expect(t.fake.delivered('telegram')).toHaveLength(parts);
+    expect(t.fake.sends('telegram')).toHaveLength(parts + 2);
   });
 
   it('records "blocked by the user" as failed without retrying', async () => {
-    fake.failNext('permanent');
+    t.fake.failNext('permanent');
     await post('text');
-    expect(fake.sends('telegram')).toHaveLength(1);
+    expect(t.fake.sends('telegram')).toHaveLength(1);
     expect(t.inbox()[0]).toMatchObject({ state: 'failed', error: expect.stringContaining('403') });
   });
 
@@ -163,7 +157,7 @@ describe('Telegram channel (webhook mode)', () => {
       expect(res.status).toBe(status);
       await t.channels.delivery.idle();
       expect(t.inbox()).toHaveLength(0);
-      expect(fake.requests).toHaveLength(0);
+      expect(t.fake.requests).toHaveLength(0);
       expect(t.logs()).toContain('webhook call rejected');
       for (const secret of Object.values(SECRETS)) expect(t.logs()).not.toContain(secret);
     },

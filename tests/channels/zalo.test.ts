@@ -1,5 +1,4 @@
 import request from 'supertest';
-import type { FakePlatform } from '../support/fake-platform';
 import { type ChannelApp, useChannelApp, fixture, fixtureWith, SECRETS, zaloSignature } from './helpers';
 
 const BIG_ID = '2468458835296117922';
@@ -17,20 +16,15 @@ async function postFixture(t: ChannelApp, name: string, msgId: string, replace: 
 }
 
 describe('Zalo OA channel', () => {
-  let fake: FakePlatform;
-  let t: ChannelApp;
   let seq = 0;
-  useChannelApp((f, app) => {
-    fake = f;
-    t = app;
-  });
+  const t = useChannelApp();
 
   /** Posts a signed fixture (with a fresh msg_id unless told otherwise) and waits for processing. */
   const post = (name: string, replace: Record<string, string> = {}, msgId?: string) =>
     postFixture(t, name, msgId ?? `msg-${++seq}-${Date.now()}`, replace);
 
   const repliesTo = (userId: string) =>
-    fake
+    t.fake
       .delivered('zalo')
       .filter((r) => (r.body as { recipient: { user_id: string } }).recipient.user_id === userId);
 
@@ -40,7 +34,7 @@ describe('Zalo OA channel', () => {
     const res = await post('user_send_text');
     expect(res.status).toBe(200);
 
-    const sent = fake.delivered('zalo');
+    const sent = t.fake.delivered('zalo');
     expect(sent.length).toBeGreaterThanOrEqual(1);
     for (const r of sent) {
       expect(r.headers['access_token']).toBe('zalo-access-0');
@@ -62,7 +56,7 @@ describe('Zalo OA channel', () => {
 
   it('renders quick replies as at most 5 oa.query.hide buttons and recognises a tap only if it was offered', async () => {
     await post('user_send_text', { 'làm căn cước cần giấy tờ gì': 'giá vàng hôm nay' });
-    const last = fake.delivered('zalo').at(-1)!.body as {
+    const last = t.fake.delivered('zalo').at(-1)!.body as {
       message: {
         attachment: {
           type: string;
@@ -93,25 +87,25 @@ describe('Zalo OA channel', () => {
     for (let i = 0; i < 3; i++) expect((await post('user_send_text', {}, 'same-msg-id')).status).toBe(200);
     expect(t.respond).toHaveBeenCalledTimes(1);
     const parts = t.channels.adapters.get('zalo')!.render(t.respond.mock.results[0].value.reply).length;
-    expect(fake.sends('zalo')).toHaveLength(parts);
+    expect(t.fake.sends('zalo')).toHaveLength(parts);
     expect(t.inbox()).toHaveLength(1);
     expect(t.logs()).toContain('repeated webhook delivery ignored');
   });
 
   it('retries a 5xx and a rate limit, then delivers once', async () => {
-    fake.failNext('5xx', 'rate-limit');
+    t.fake.failNext('5xx', 'rate-limit');
     await post('user_send_text');
     const parts = t.channels.adapters.get('zalo')!.render(t.respond.mock.results[0].value.reply).length;
-    expect(fake.delivered('zalo')).toHaveLength(parts);
-    expect(fake.sends('zalo')).toHaveLength(parts + 2);
+    expect(t.fake.delivered('zalo')).toHaveLength(parts);
+    expect(t.fake.sends('zalo')).toHaveLength(parts + 2);
     expect(t.inbox()[0].state).toBe('delivered');
     expect(t.markDelivery).toHaveBeenLastCalledWith(expect.anything(), 'delivered', undefined);
   });
 
   it('records a permanent refusal (outside the 7-day window) as failed without retrying', async () => {
-    fake.failNext('permanent');
+    t.fake.failNext('permanent');
     await post('user_send_text');
-    expect(fake.sends('zalo')).toHaveLength(1);
+    expect(t.fake.sends('zalo')).toHaveLength(1);
     expect(t.inbox()[0]).toMatchObject({ state: 'failed', error: expect.stringContaining('-230') });
     expect(t.markDelivery).toHaveBeenCalledWith(expect.anything(), 'failed', expect.stringContaining('-230'));
   });
@@ -125,23 +119,23 @@ describe('Zalo OA channel', () => {
       .send(body);
     expect(res.status).toBe(200);
     await t.channels.delivery.idle();
-    expect(fake.sends('zalo')).toHaveLength(0);
+    expect(t.fake.sends('zalo')).toHaveLength(0);
     expect(t.inbox()).toHaveLength(0);
     expect(t.logs()).toContain('stale or future-dated events ignored');
   });
 
   it('refreshes an expired token once, stores the new pair, and resends', async () => {
-    fake.failNext('expired-token');
+    t.fake.failNext('expired-token');
     await post('user_send_text');
-    expect(fake.requests.filter((r) => r.kind === 'refresh')).toHaveLength(1);
-    const refresh = fake.requests.find((r) => r.kind === 'refresh')!;
+    expect(t.fake.requests.filter((r) => r.kind === 'refresh')).toHaveLength(1);
+    const refresh = t.fake.requests.find((r) => r.kind === 'refresh')!;
     expect(refresh.headers['secret_key']).toBe(SECRETS.zaloAppSecret);
     expect(refresh.body).toEqual({
       refresh_token: 'zalo-refresh-0',
       app_id: '1234567890123456789',
       grant_type: 'refresh_token',
     });
-    expect(fake.delivered('zalo').every((r) => r.headers['access_token'] === 'zalo-access-1')).toBe(true);
+    expect(t.fake.delivered('zalo').every((r) => r.headers['access_token'] === 'zalo-access-1')).toBe(true);
     expect(t.inbox()[0].state).toBe('delivered');
     expect(
       t.db.prepare("SELECT access_token, refresh_token FROM channel_tokens WHERE channel = 'zalo'").get(),
@@ -154,8 +148,8 @@ describe('Zalo OA channel', () => {
   });
 
   it('serialises refreshes: two sends hitting -216 together use one single-use refresh token', async () => {
-    fake.zalo.accessToken = 'rotated-by-zalo';
-    fake.zalo.refreshDelayMs = 150;
+    t.fake.zalo.accessToken = 'rotated-by-zalo';
+    t.fake.zalo.refreshDelayMs = 150;
     const first = fixtureWith('zalo', 'user_send_text', { a3f1c0d6e2b94a57b8e1: 'c1' });
     const second = fixtureWith('zalo', 'user_send_text', {
       a3f1c0d6e2b94a57b8e1: 'c2',
@@ -171,8 +165,8 @@ describe('Zalo OA channel', () => {
       ),
     );
     await t.channels.delivery.idle();
-    expect(fake.zalo.refreshes).toBe(1);
-    expect(fake.requests.filter((r) => r.kind === 'refresh')).toHaveLength(1);
+    expect(t.fake.zalo.refreshes).toBe(1);
+    expect(t.fake.requests.filter((r) => r.kind === 'refresh')).toHaveLength(1);
     expect(repliesTo(BIG_ID).length).toBeGreaterThan(0);
     expect(repliesTo('1111111111111111111').length).toBeGreaterThan(0);
     expect(t.inbox().map((r) => r.state)).toEqual(['delivered', 'delivered']);
@@ -194,7 +188,7 @@ describe('Zalo OA channel', () => {
       expect(res.status).toBe(status);
       await t.channels.delivery.idle();
       expect(t.inbox()).toHaveLength(0);
-      expect(fake.requests).toHaveLength(0);
+      expect(t.fake.requests).toHaveLength(0);
       expect(t.logs()).toContain('webhook call rejected');
       for (const secret of Object.values(SECRETS)) expect(t.logs()).not.toContain(secret);
       expect(t.logs()).not.toContain(zaloSignature(body));
@@ -245,7 +239,7 @@ describe('Zalo OA channel', () => {
 
   it('answers a sticker with the polite "text only" message', async () => {
     await post('user_send_sticker');
-    const text = (fake.delivered('zalo')[0].body as { message: { text: string } }).message.text;
+    const text = (t.fake.delivered('zalo')[0].body as { message: { text: string } }).message.text;
     expect(text).toMatch(/chỉ đọc được tin nhắn dạng chữ/);
   });
 
@@ -259,27 +253,19 @@ describe('Zalo OA channel', () => {
     ])
       expect((await post(name)).status).toBe(200);
     expect(t.inbox()).toHaveLength(0);
-    expect(fake.requests).toHaveLength(0);
+    expect(t.fake.requests).toHaveLength(0);
   });
 });
 
 describe('Zalo OA channel, asking for feedback after every answer', () => {
-  let fake: FakePlatform;
-  let t: ChannelApp;
-  useChannelApp(
-    (f, app) => {
-      fake = f;
-      t = app;
-    },
-    { FEEDBACK_EVERY: '1' },
-  );
+  const t = useChannelApp({ FEEDBACK_EVERY: '1' });
 
   async function ask(text: string) {
     const res = await postFixture(t, 'user_send_text', `msg-fb-${text}`, {
       'làm căn cước cần giấy tờ gì': text,
     });
     expect(res.status).toBe(200);
-    return fake.delivered('zalo').at(-1)!.body as {
+    return t.fake.delivered('zalo').at(-1)!.body as {
       message: { text: string; attachment: { payload: { buttons: { payload: string }[] } } };
     };
   }
@@ -301,7 +287,7 @@ describe('Zalo OA channel, asking for feedback after every answer', () => {
       'proc.id_card',
       'vneid.documents',
     ]);
-    expect(JSON.stringify(fake.delivered('zalo'))).not.toContain('#fb:');
+    expect(JSON.stringify(t.fake.delivered('zalo'))).not.toContain('#fb:');
     expect(skips()).toEqual([
       expect.objectContaining({ channel: 'zalo', answer: 'vneid.level2', buttons: 5 }),
     ]);

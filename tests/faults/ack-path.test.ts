@@ -3,16 +3,10 @@
  * later turn of the event loop, so a webhook's 200 never waits for them.
  */
 import type { InboundEvent } from '../../src/channels/types';
-import { type ChannelApp, useChannelApp } from '../channels/helpers';
-import type { FakePlatform } from '../support/fake-platform';
+import { useChannelApp } from '../channels/helpers';
 
 describe('the webhook ack path', () => {
-  let fake: FakePlatform;
-  let t: ChannelApp;
-  useChannelApp((f, app) => {
-    fake = f;
-    t = app;
-  });
+  const t = useChannelApp();
 
   const event = (n: number): InboundEvent => ({
     userId: `69000000000${n}`,
@@ -36,7 +30,7 @@ describe('the webhook ack path', () => {
     await t.channels.delivery.idle();
     const [row] = t.inbox();
     expect(row.state).toBe('delivered');
-    expect(fake.delivered('messenger').length).toBeGreaterThan(0);
-    expect(row.parts_sent).toBe(fake.delivered('messenger').length);
+    expect(t.fake.delivered('messenger').length).toBeGreaterThan(0);
+    expect(row.parts_sent).toBe(t.fake.delivered('messenger').length);
   });
 });

@@ -14,19 +14,14 @@
  * Waits are on events (log lines, the queue going idle); the only clock is jest's timeout.
  */
 import request from 'supertest';
-import { type ChannelApp, useChannelApp, LOAD_SECRETS } from '../channels/helpers';
+import { useChannelApp, LOAD_SECRETS } from '../channels/helpers';
 import { fillDisk } from '../support/disk-full';
-import type { FakePlatform, Platform } from '../support/fake-platform';
+import type { Platform } from '../support/fake-platform';
 import { checkExactlyOnce, signedCall, type SignedCall } from '../support/webhook-load';
 import { until } from '../support/until';
 
 describe('a full disk', () => {
-  let fake: FakePlatform;
-  let t: ChannelApp;
-  useChannelApp((f, app) => {
-    fake = f;
-    t = app;
-  });
+  const t = useChannelApp();
 
   /** Events whose processing ended in a storage failure: parked (or, before the fix, given up). */
   const parkedCount = () =>
@@ -41,7 +36,7 @@ describe('a full disk', () => {
       t.config.DATABASE_PATH,
       accepted,
       (channel, recipient) =>
-        fake.sendsTo(channel as Platform, recipient).filter((r) => r.outcome === 'ok').length,
+        t.fake.sendsTo(channel as Platform, recipient).filter((r) => r.outcome === 'ok').length,
     );
 
   it('refuses new webhooks, reports unwritable, and answers every event accepted before, once, when space returns', async () => {
@@ -63,7 +58,7 @@ describe('a full disk', () => {
     // Every reply step fails to store: each event is parked, none given up.
     await until(() => parkedCount() >= accepted.length);
     expect(t.inbox().map((r) => r.state)).toEqual(accepted.map(() => 'accepted'));
-    expect(fake.sends()).toHaveLength(0);
+    expect(t.fake.sends()).toHaveLength(0);
     const sick = await health();
     expect(sick.status).toBe(503);
     expect(sick.body).toMatchObject({ ok: false, db: 'unwritable' });
@@ -82,7 +77,7 @@ describe('a full disk', () => {
       loggedWrongly: [],
       partsMismatch: [],
     });
-    expect(fake.sends().every((r) => r.outcome === 'ok')).toBe(true);
+    expect(t.fake.sends().every((r) => r.outcome === 'ok')).toBe(true);
 
     // The platform's retry of the refused webhook is stored and answered; /healthz is well.
     expect((await post(late)).status).toBe(200);
@@ -102,14 +97,14 @@ describe('a full disk', () => {
   it('records a reply sent just as the disk filled once space returns, without sending it again', async () => {
     let freeDisk: (() => void) | undefined;
     // The platform takes the message; the disk fills before its answer reaches the bot.
-    fake.onSend = () => {
+    t.fake.onSend = () => {
       freeDisk ??= fillDisk(t.db);
     };
     const call = signedCall(2, 'disk-sent', 'làm căn cước ở đâu', LOAD_SECRETS);
     expect((await post(call)).status).toBe(200);
 
     await until(() => parkedCount() >= 1);
-    const sent = fake.sends().length;
+    const sent = t.fake.sends().length;
     expect(sent).toBeGreaterThanOrEqual(1);
     expect(t.inbox().map((r) => r.state)).toEqual(['answered']);
     expect((await health()).status).toBe(503);
@@ -122,7 +117,7 @@ describe('a full disk', () => {
       loggedWrongly: [],
       partsMismatch: [],
     });
-    expect(fake.sends().every((r) => r.outcome === 'ok')).toBe(true);
+    expect(t.fake.sends().every((r) => r.outcome === 'ok')).toBe(true);
     expect((await health()).status).toBe(200);
   });
 });

@@ -7,27 +7,18 @@
  * clock is jest's timeout, which a regression hits.
  */
 import request from 'supertest';
-import { type ChannelApp, useChannelApp, LOAD_SECRETS } from '../channels/helpers';
-import type { FakePlatform } from '../support/fake-platform';
+import { useChannelApp, LOAD_SECRETS } from '../channels/helpers';
 import { signedCall } from '../support/webhook-load';
 import { until } from '../support/until';
 
 describe('head-of-line blocking between channels', () => {
-  let fake: FakePlatform;
-  let t: ChannelApp;
-  useChannelApp(
-    (f, app) => {
-      fake = f;
-      t = app;
-    },
-    // The defaults: 8 tries starting at 1 s (about 2 minutes of retries), 4 workers.
-    {
-      SEND_RETRY_BASE_MS: '1000',
-      SEND_MAX_ATTEMPTS: '8',
-      CHANNEL_CONCURRENCY: '4',
-      SEND_TIMEOUT_MS: '10000',
-    },
-  );
+  // The defaults: 8 tries starting at 1 s (about 2 minutes of retries), 4 workers.
+  const t = useChannelApp({
+    SEND_RETRY_BASE_MS: '1000',
+    SEND_MAX_ATTEMPTS: '8',
+    CHANNEL_CONCURRENCY: '4',
+    SEND_TIMEOUT_MS: '10000',
+  });
 
   const post = async (n: number) => {
     const call = signedCall(n, 'hol', 'làm căn cước ở đâu', LOAD_SECRETS);
@@ -36,28 +27,28 @@ describe('head-of-line blocking between channels', () => {
   };
 
   it('answers Telegram while every Zalo send is failing and being retried', async () => {
-    fake.failing.set('zalo', '5xx');
+    t.fake.failing.set('zalo', '5xx');
     const zalo = [0, 3, 6, 9, 12, 15, 18, 21]; // eight Zalo citizens (signedCall: n % 3 === 0)
     for (const n of zalo) await post(n);
     // Every Zalo event has been tried and is now waiting to retry.
-    await until(() => new Set(fake.sends('zalo').map((r) => JSON.stringify(r.body))).size >= zalo.length);
+    await until(() => new Set(t.fake.sends('zalo').map((r) => JSON.stringify(r.body))).size >= zalo.length);
 
     await post(2); // a Telegram citizen
-    await until(() => fake.delivered('telegram').length === 1);
+    await until(() => t.fake.delivered('telegram').length === 1);
 
     const zaloRows = t.inbox().filter((r) => r.channel === 'zalo');
     expect(zaloRows).toHaveLength(zalo.length);
     expect(zaloRows.every((r) => r.state === 'answered')).toBe(true); // none given up yet
-    expect(fake.delivered('zalo')).toHaveLength(0);
+    expect(t.fake.delivered('zalo')).toHaveLength(0);
   });
 
   it('delivers the Zalo replies, each once, when the platform recovers', async () => {
-    fake.failing.set('zalo', '5xx');
+    t.fake.failing.set('zalo', '5xx');
     for (const n of [0, 3]) await post(n);
-    await until(() => fake.sends('zalo').length >= 2);
-    fake.recover('zalo');
+    await until(() => t.fake.sends('zalo').length >= 2);
+    t.fake.recover('zalo');
     await t.channels.delivery.idle();
     expect(t.inbox().map((r) => r.state)).toEqual(['delivered', 'delivered']);
-    expect(fake.delivered('zalo')).toHaveLength(2);
+    expect(t.fake.delivered('zalo')).toHaveLength(2);
   });
 });

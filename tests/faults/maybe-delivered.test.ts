@@ -4,20 +4,11 @@
  * tried at most once more, then recorded as failed "maybe delivered", never resent blindly.
  */
 import request from 'supertest';
-import { type ChannelApp, useChannelApp, LOAD_SECRETS } from '../channels/helpers';
-import type { FakePlatform } from '../support/fake-platform';
+import { useChannelApp, LOAD_SECRETS } from '../channels/helpers';
 import { signedCall } from '../support/webhook-load';
 
 describe('a platform that hangs', () => {
-  let fake: FakePlatform;
-  let t: ChannelApp;
-  useChannelApp(
-    (f, app) => {
-      fake = f;
-      t = app;
-    },
-    { SEND_TIMEOUT_MS: '200', SEND_MAX_ATTEMPTS: '8', SEND_RETRY_BASE_MS: '10' },
-  );
+  const t = useChannelApp({ SEND_TIMEOUT_MS: '200', SEND_MAX_ATTEMPTS: '8', SEND_RETRY_BASE_MS: '10' });
 
   it.each([
     ['zalo', 0],
@@ -26,15 +17,15 @@ describe('a platform that hangs', () => {
   ] as const)(
     '%s: a timed-out send is tried at most twice, then recorded as maybe delivered',
     async (platform, n) => {
-      fake.failing.set(platform, 'timeout');
+      t.fake.failing.set(platform, 'timeout');
       const call = signedCall(n, 'hang', 'làm căn cước ở đâu', LOAD_SECRETS);
       expect((await request(t.app).post(call.path).set(call.headers).send(call.body)).status).toBe(200);
       await t.channels.delivery.idle();
-      expect(fake.sends(platform)).toHaveLength(2);
+      expect(t.fake.sends(platform)).toHaveLength(2);
       const [row] = t.inbox();
       expect(row.state).toBe('failed');
       expect(row.error).toMatch(/maybe delivered/);
-      fake.recover(platform);
+      t.fake.recover(platform);
     },
   );
 });

@@ -4,22 +4,13 @@
  * reply has been delivered exactly once.
  */
 import request from 'supertest';
-import { type ChannelApp, useChannelApp, LOAD_SECRETS } from '../channels/helpers';
-import type { FakePlatform } from '../support/fake-platform';
+import { useChannelApp, LOAD_SECRETS } from '../channels/helpers';
 import { checkExactlyOnce, heldOutTexts, signedCall, type SignedCall } from '../support/webhook-load';
 import { until } from '../support/until';
 
 describe('a platform API that is down for a while', () => {
-  let fake: FakePlatform;
-  let t: ChannelApp;
   // Retries spread over ≥ 3 s (100 ms doubling, 7 waits, half of each random): longer than the outage.
-  useChannelApp(
-    (f, app) => {
-      fake = f;
-      t = app;
-    },
-    { SEND_RETRY_BASE_MS: '100', SEND_MAX_ATTEMPTS: '8' },
-  );
+  const t = useChannelApp({ SEND_RETRY_BASE_MS: '100', SEND_MAX_ATTEMPTS: '8' });
 
   it('delivers every reply once it is back, and acknowledges webhooks meanwhile', async () => {
     const texts = heldOutTexts();
@@ -31,20 +22,20 @@ describe('a platform API that is down for a while', () => {
       calls.push(call);
     };
 
-    await fake.goDown();
+    await t.fake.goDown();
     for (let n = 0; n < 12; n++) await send(n);
     // Sends are failing now (connection refused) and being retried: wait for a retry (an
     // event), not for a length of time that a busy machine may not give.
     await until(() => t.logs().includes('send failed; retrying'));
     expect(t.inbox().every((r) => r.state !== 'delivered')).toBe(true);
     for (let n = 12; n < 15; n++) await send(n);
-    await fake.comeBack();
+    await t.fake.comeBack();
     await t.channels.delivery.idle();
 
     const check = checkExactlyOnce(
       t.config.DATABASE_PATH,
       calls,
-      (channel, recipient) => fake.sendsTo(channel, recipient).filter((r) => r.outcome === 'ok').length,
+      (channel, recipient) => t.fake.sendsTo(channel, recipient).filter((r) => r.outcome === 'ok').length,
     );
     expect(check).toEqual({ stored: 15, lost: [], notDelivered: [], loggedWrongly: [], partsMismatch: [] });
     expect(t.logs()).toContain('send failed; retrying');

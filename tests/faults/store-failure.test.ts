@@ -5,14 +5,11 @@
  * and answered once.
  */
 import request from 'supertest';
-import { type ChannelApp, useChannelApp, LOAD_SECRETS } from '../channels/helpers';
+import { useChannelApp, LOAD_SECRETS } from '../channels/helpers';
 import { LOAD_CHANNELS, signedCall } from '../support/webhook-load';
 
 describe('events that cannot be stored', () => {
-  let bot: ChannelApp;
-  useChannelApp((_fake, app) => {
-    bot = app;
-  });
+  const bot = useChannelApp();
 
   it.each(LOAD_CHANNELS.map((channel, n) => [channel, n]))(
     '%s: answered 500 while storing fails, then stored and answered once when it is sent again',

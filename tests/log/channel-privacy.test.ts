@@ -7,8 +7,7 @@ import request from 'supertest';
 import { eraseCitizen } from '../../src/privacy/erase';
 import { pseudonymize } from '../../src/privacy/pseudonym';
 import { Reports } from '../../src/store/reports';
-import { type ChannelApp, useChannelApp, SECRETS as CHANNEL_SECRETS } from '../channels/helpers';
-import type { FakePlatform } from '../support/fake-platform';
+import { useChannelApp, SECRETS as CHANNEL_SECRETS } from '../channels/helpers';
 import {
   cellsContaining,
   forbiddenIn,
@@ -21,16 +20,8 @@ import {
 const ERASE_DONE = 'Đã xóa toàn bộ dữ liệu trao đổi của bạn.';
 
 describe('personal data and erasure through the Telegram webhook', () => {
-  let fake: FakePlatform;
-  let t: ChannelApp;
   let update = 0;
-  useChannelApp(
-    (f, app) => {
-      fake = f;
-      t = app;
-    },
-    { FEEDBACK_EVERY: '1', FLOOD_MAX_MESSAGES: '1000' },
-  );
+  const t = useChannelApp({ FEEDBACK_EVERY: '1', FLOOD_MAX_MESSAGES: '1000' });
 
   const person = (chat: string) => ({
     id: Number(chat),
@@ -82,7 +73,7 @@ describe('personal data and erasure through the Telegram webhook', () => {
 
   /** Texts the fake Telegram received for one chat, in order. */
   const sentTo = (chat: string) =>
-    fake
+    t.fake
       .delivered('telegram')
       .map((r) => r.body as { chat_id: string; text: string; reply_markup?: unknown })
       .filter((b) => String(b.chat_id) === chat);
@@ -93,7 +84,7 @@ describe('personal data and erasure through the Telegram webhook', () => {
       allCells(t.db).flatMap((c) => forbiddenIn(c.value).map((what) => `${c.where}: ${what} in ${c.value}`));
     // While the platform is slow to take the reply, the event is open in the inbox: even
     // then it holds no personal number.
-    fake.failNext('timeout');
+    t.fake.failNext('timeout');
     await say(chat, PERSONAL_MESSAGES[5], false);
     expect(t.inbox()).toHaveLength(1);
     expect(['accepted', 'answered']).toContain(t.inbox()[0].state);
