@@ -169,7 +169,8 @@ export class Handoffs {
 
   /**
    * Records a request unless the citizen already has an open one; returns its id. The
-   * Telegram post runs in the background: the citizen's answer never waits for it.
+   * Telegram post runs in the background: the citizen's answer never waits for it. It goes
+   * out once the request is committed (see `post`).
    */
   request(userKey: string, channel: ChannelName): number {
     const open = this.db
@@ -199,7 +200,32 @@ export class Handoffs {
     return id;
   }
 
+  /**
+   * The request is filed inside the reply step's transaction (src/channels/delivery.ts),
+   * which may still roll back — a full disk at its last write — and run again later, filing
+   * the request anew. So the post waits until no transaction is open (better-sqlite3's
+   * transactions are synchronous: the next turn of the event loop), then claims the row: a
+   * rolled-back request is not there, and a row already claimed was posted by another try.
+   */
   private async post(id: number, userKey: string, channel: string, messages: string[]): Promise<void> {
+    do await new Promise((resolve) => setImmediate(resolve));
+    while (this.db.inTransaction);
+    let claimed: boolean;
+    try {
+      claimed =
+        this.db
+          .prepare(
+            "UPDATE handoffs SET notified = 'sending' WHERE id = ? AND user_key = ? AND notified IS NULL",
+          )
+          .run(id, userKey).changes === 1;
+    } catch (err) {
+      this.logger.error(
+        { err: { message: (err as Error).message }, handoffId: id },
+        'could not record the handoff post; not posted to Telegram: the request is on the dashboard',
+      );
+      return;
+    }
+    if (!claimed) return;
     const text = [
       `🙋 Yêu cầu gặp cán bộ #${id}`,
       `Kênh: ${CHANNEL_LABEL[channel] ?? channel} · Mã người dân: ${userKey.slice(0, 12)}`,

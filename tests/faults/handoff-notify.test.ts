@@ -1,0 +1,47 @@
+/**
+ * A citizen asks for an officer, and the disk fills as the reply step commits: the step rolls
+ * back, the request with it, and runs again once storing works (src/channels/delivery.ts).
+ * The officers' Telegram group must hear of the request once, after it is committed — it was
+ * posted by every try, before the commit, and so once more for each retry.
+ */
+import Database from 'better-sqlite3';
+import request from 'supertest';
+import { useChannelApp, LOAD_SECRETS } from '../channels/helpers';
+import { signedCall } from '../support/webhook-load';
+import { until } from '../support/until';
+
+const OFFICERS = '-100987654321';
+
+describe("the officers' notification of a handoff", () => {
+  const t = useChannelApp({ OFFICER_TELEGRAM_CHAT_ID: OFFICERS });
+
+  it('is posted once, after the request is committed, when the reply step is retried', async () => {
+    // Only the reply step's last write fails (as on a full disk), after the request is filed.
+    t.db.function('disk_full_for_test', () => {
+      throw new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
+    });
+    t.db.exec(`CREATE TEMP TRIGGER full_on_answer BEFORE UPDATE ON main.channel_inbox
+               WHEN NEW.state = 'answered' BEGIN SELECT disk_full_for_test(); END`);
+    const call = signedCall(0, 'handoff', 'tôi muốn gặp cán bộ', LOAD_SECRETS);
+    expect((await request(t.app).post(call.path).set(call.headers).send(call.body)).status).toBe(200);
+
+    await until(() => t.logs().includes('event parked'));
+    await t.handoffs.settled();
+    expect(t.respond).toHaveBeenCalled();
+    expect(t.db.prepare('SELECT count(*) FROM handoffs').pluck().get()).toBe(0);
+    expect(t.fake.sendsTo('telegram', OFFICERS)).toHaveLength(0);
+
+    t.db.exec('DROP TRIGGER temp.full_on_answer');
+    await t.channels.delivery.idle();
+    await t.handoffs.settled();
+    expect(t.inbox().map((row) => row.state)).toEqual(['delivered']);
+    const rows = t.db.prepare('SELECT id, notified FROM handoffs').all() as {
+      id: number;
+      notified: string;
+    }[];
+    expect(rows).toEqual([{ id: expect.any(Number), notified: 'sent' }]);
+    const posts = t.fake.sendsTo('telegram', OFFICERS);
+    expect(posts).toHaveLength(1);
+    expect(JSON.stringify(posts[0].body)).toContain(`#${rows[0].id}`);
+  });
+});
