@@ -91,7 +91,7 @@ const EVASION =
  * procedure named nearly whole ("xác nhận độc thân để vay ngân hàng") is answered then.
  */
 const NOT_A_PROCEDURE =
-  /\b(lai suat|vay ngan hang|vay von|vay tien|vay no|dang tin|gia vang|xo so|chung khoan|ty gia)\b/;
+  /\b(lai suat|vay ngan hang|vay von|vay tien|vay no|vay \d+ (trieu|ty|tr|cu)|dang tin|gia vang|xo so|chung khoan|ty gia|cam do)\b/;
 
 /**
  * Topics that are not procedures: when the classifier is sure of one of these and the
@@ -206,7 +206,12 @@ export class ProcedureAssistant {
       tokens = joined.split(' ').filter(Boolean);
     }
     if (EVASION.test(joined)) return { kind: 'none' };
-    let facets = detectFacets(joined);
+    // The clauses of a story, each normalised alone, for the facets its question asks.
+    const clauses =
+      correction || !/[,.;?!\n]/.test(text)
+        ? []
+        : text.split(/[,.;?!\n]+/).map((c) => this.normaliser.normalise(c).tokens.join(' '));
+    let facets = detectFacets(joined, clauses);
     // "không, ý tôi là tạm trú": the same question about the procedure meant.
     if (correction && facets.length === 0) facets = state.facets.filter(isFacet);
     const sameAgain = facets.length === 0 && SAME_AGAIN.test(joined);

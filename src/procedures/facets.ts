@@ -314,15 +314,27 @@ const pattern = (cues: string[]) => new RegExp(`(?:^| )(?:${cues.join('|')})(?= 
 const STRONG: [Facet, RegExp][] = FACETS.map((f) => [f, pattern(CUES[f])]);
 const WEAK: [Facet, RegExp][] = FACETS.filter((f) => WEAK_CUES[f]).map((f) => [f, pattern(WEAK_CUES[f]!)]);
 
-/** The facets a message asks for, in the order of FACETS; [] for "tell me about it". */
-export function detectFacets(folded: string): Facet[] {
-  // "chưa bao giờ có giấy khai sinh" (never had one) does not ask "bao giờ có" (when).
-  const text = folded
+// "chưa bao giờ có giấy khai sinh" (never had one) does not ask "bao giờ có" (when).
+const clean = (folded: string) =>
+  folded
     .replace(/\s+/g, ' ')
     .replace(/\b(chua|khong|chang) bao gio\b/g, '$1 tung')
     .trim();
-  let found = STRONG.filter(([, p]) => p.test(text)).map(([facet]) => facet);
-  if (found.length === 0) found = WEAK.filter(([, p]) => p.test(text)).map(([facet]) => facet);
+
+/**
+ * The facets a message asks for, in the order of FACETS; [] for "tell me about it".
+ * `clauses`: the message's clauses (split at its punctuation), when it has several: a weak
+ * cue counts in a clause that has no precise one ("khách ở nhờ mấy hôm, có cần thông báo
+ * lưu trú không" asks whether it is required, whatever "mấy hôm" seems to ask).
+ */
+export function detectFacets(folded: string, clauses: readonly string[] = []): Facet[] {
+  const text = clean(folded);
+  const strongIn = (t: string) => STRONG.filter(([, p]) => p.test(t)).map(([facet]) => facet);
+  const weakIn = (t: string) => WEAK.filter(([, p]) => p.test(t)).map(([facet]) => facet);
+  let found = strongIn(text);
+  if (found.length === 0) found = weakIn(text);
+  else
+    for (const clause of clauses.map(clean)) if (strongIn(clause).length === 0) found.push(...weakIn(clause));
   // "nộp online ở đâu": the place is the portal.
   if (found.includes('online') && found.includes('place') && /\b(online|truc tuyen)\b.*\bo dau\b/.test(text))
     found = found.filter((f) => f !== 'place');

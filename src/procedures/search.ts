@@ -71,8 +71,9 @@ const SIBLING_MARKERS: {
   {
     name: /\b(yeu to nuoc ngoai|nguoi nuoc ngoai)\b/,
     // "lấy chồng Đài Loan", "vợ người Hàn Quốc"; not "đi du lịch Hàn Quốc".
+    // Born or living there: "con sinh ở Nhật Bản", "chồng đang ở Hàn Quốc".
     query: new RegExp(
-      `\\b(nuoc ngoai|ngoai quoc|viet kieu|tay|quoc tich khac)\\b|\\b(nguoi|chong|vo|lay|cuoi|quoc tich|ban trai|ban gai) (nguoi )?(${COUNTRIES})\\b`,
+      `\\b(nuoc ngoai|ngoai quoc|viet kieu|tay|quoc tich khac)\\b|\\b(nguoi|chong|vo|lay|cuoi|quoc tich|ban trai|ban gai) (nguoi )?(${COUNTRIES})\\b|\\b(sinh|song|dinh cu|dang o|hien o) (o |tai |ben )?(${COUNTRIES})\\b`,
     ),
     label: 'có yếu tố nước ngoài',
   },
