@@ -7,7 +7,15 @@
 import { Normaliser, type NormalisedText } from '../nlu/normalise';
 import type { ProcedureCatalogue } from './catalogue';
 import type { ProcedureContent } from './content';
-import { detectFacets, FACET_LABELS, FACETS, isFacet, withoutFacetCues, type Facet } from './facets';
+import {
+  asksQuestion,
+  detectFacets,
+  FACET_LABELS,
+  FACETS,
+  isFacet,
+  withoutFacetCues,
+  type Facet,
+} from './facets';
 import type { Agency } from './locality';
 import { clip, displayTitle, renderProcedure, type RenderedBlock } from './render';
 import { MARKER_PENALTY, ProcedureIndex, type Ranked } from './search';
@@ -293,6 +301,14 @@ export class ProcedureAssistant {
         top.coverage >= THRESHOLDS.storyCoverage &&
         family.length >= 2 &&
         !NOT_A_PROCEDURE.test(joined);
+      // A story asking a facet: the closest answered, the others offered beside it.
+      if (story && facets.length > 0)
+        return this.answer(
+          top.code,
+          facets,
+          family.slice(1).map((r) => r.code),
+          state,
+        );
       return story
         ? this.clarify(
             family.map((r) => r.code),
@@ -311,16 +327,19 @@ export class ProcedureAssistant {
       second.coverage >= top.coverage * THRESHOLDS.familySecondCoverage &&
       // A runner-up that accounts for much less of the message is a sibling, not the question.
       second.queryCoverage >= top.queryCoverage * THRESHOLDS.familyQueryCoverage;
-    if (ambiguous)
+    // A family asked a question about: the most likely answered, the family offered beside
+    // it; named only ("đăng ký lại giấy tờ hộ tịch"): which one?
+    if (ambiguous && !(facets.length > 0 && asksQuestion(joined)))
       return this.clarify(
         family.map((r) => r.code),
         facets,
         state,
       );
+    const beside = ambiguous ? family : siblings;
     return this.answer(
       top.code,
       facets,
-      siblings.slice(1, SIBLINGS_MAX + 1).map((r) => r.code),
+      beside.slice(1, SIBLINGS_MAX + 1).map((r) => r.code),
       state,
     );
   }

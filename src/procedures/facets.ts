@@ -49,7 +49,9 @@ const NEEDS_PAPER =
 
 const CUES: Record<Facet, string[]> = {
   documents: [
-    'giay to',
+    // "giấy tờ gì", "những giấy tờ"; not "đăng ký lại giấy tờ hộ tịch", which names papers.
+    '(can|mang|nop|nhung|chuan bi|cac|loai|phai co|bo|may|ho so) giay to',
+    'giay to (gi|nao|can|gom|the|ra sao|nhu|chi|ca nhan gi)',
     'can gi',
     'can nhung gi',
     'can nhung',
@@ -292,7 +294,7 @@ const CUES: Record<Facet, string[]> = {
 
 /** Cues that ask only when nothing more precise is asked ("làm online được không" is online). */
 const WEAK_CUES: Partial<Record<Facet, string[]>> = {
-  documents: ['ho so'],
+  documents: ['ho so', 'giay to'],
   // "làm tại nhà được không" is online; "mở tiệm tại nhà" is not a question about it.
   online: ['tai nha'],
   steps: ['the nao', 'nhu the nao', 'ra sao', 'nhu nao', 'lam gi', 'thu tuc the nao'],
@@ -312,6 +314,7 @@ const WEAK_CUES: Partial<Record<Facet, string[]>> = {
 
 const pattern = (cues: string[]) => new RegExp(`(?:^| )(?:${cues.join('|')})(?= |$)`);
 const STRONG: [Facet, RegExp][] = FACETS.map((f) => [f, pattern(CUES[f])]);
+const STRONG_DOCUMENTS = pattern(CUES.documents);
 const WEAK: [Facet, RegExp][] = FACETS.filter((f) => WEAK_CUES[f]).map((f) => [f, pattern(WEAK_CUES[f]!)]);
 
 // "chưa bao giờ có giấy khai sinh" (never had one) does not ask "bao giờ có" (when).
@@ -339,6 +342,15 @@ export function detectFacets(folded: string, clauses: readonly string[] = []): F
   if (found.includes('online') && found.includes('place') && /\b(online|truc tuyen)\b.*\bo dau\b/.test(text))
     found = found.filter((f) => f !== 'place');
   return FACETS.filter((f) => found.includes(f));
+}
+
+/**
+ * Whether the message asks something, not only names papers: "hồ sơ", "giấy tờ" alone are
+ * also words of a name ("đăng ký lại giấy tờ hộ tịch"); every other cue is a question.
+ */
+export function asksQuestion(folded: string): boolean {
+  const text = clean(folded);
+  return [...STRONG, ...WEAK].some(([facet, p]) => (facet === 'documents' ? STRONG_DOCUMENTS : p).test(text));
 }
 
 const ALL_CUES = new RegExp(

@@ -74,6 +74,23 @@ describe('ProcedureAssistant', () => {
     expect(options(decision)).toEqual(expect.arrayContaining(['1.004884', '1.005461', '1.004746']));
   });
 
+  it('answers the likeliest of a family asked a question about, offering the family beside it', () => {
+    const { decision } = converse('tôi muốn đăng ký lại giấy tờ hộ tịch, cần giấy tờ gì');
+    expect(decision.kind).toBe('answer');
+    expect(decision.kind !== 'none' && decision.reply.facets).toEqual(['documents']);
+    expect([code(decision), ...options(decision)]).toEqual(
+      expect.arrayContaining(['1.004884', '1.005461', '1.004746']),
+    );
+  });
+
+  it("hears the question a story's last clause asks", () => {
+    const { decision } = converse(
+      'nhà tôi có khách ở quê lên ở nhờ mấy hôm, có cần thông báo lưu trú với công an không',
+    );
+    expect(code(decision)).toBe('2.001159');
+    expect(decision.kind !== 'none' && decision.reply.facets).toContain('requirements');
+  });
+
   it('keeps the procedure for follow-ups, and takes a choice by number or by words', () => {
     expect(code(converse('đăng ký kết hôn', 'thế mất bao lâu').decision)).toBe('1.000894');
     expect(code(converse('tôi muốn đăng ký lại giấy tờ hộ tịch', 'cái thứ hai').decision)).toBe(
