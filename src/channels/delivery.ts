@@ -23,6 +23,7 @@
  * finds out when storing works again; then every parked event resumes, without a restart.
  * The store's state is `storeHealth`, which /healthz reports.
  */
+import { performance } from 'node:perf_hooks';
 import type { IncomingMessage } from '../core/message';
 import { ChannelError } from '../errors';
 import type { Logger } from '../logger';
@@ -64,14 +65,19 @@ export interface DeliveryOptions {
 /** Webhooks arriving less than this many ms apart are a burst (see `pump`). */
 const BURST_GAP_MS = 20;
 /** During a burst, the shortest pause before the next event is started. */
-const BURST_PAUSE_MS = 4;
+const BURST_PAUSE_MS = 1;
 /**
- * During a burst, the pause after a turn is at least this many times the turn's own CPU
- * time, so answering takes at most a quarter of the CPU however costly a turn has become
- * (procedure ranking made turns several times dearer; a fixed pause then left the acks
- * little). The backlog is durable and drains as soon as the burst ends.
+ * During a burst, replies run in the main thread's idle time, less this share of it kept
+ * free for the acks: a platform's 200 must not wait for a reply (procedure ranking made a
+ * turn several milliseconds of CPU), and the event loop needs slack to absorb GC pauses
+ * and uneven arrivals. The share replies get follows the acks' own load (`replyShare`):
+ * most of the thread at a trickle, little of it at the accept ceiling.
  */
-const BURST_PAUSE_PER_TURN = 3;
+const ACK_HEADROOM = 0.3;
+/** The smallest share of the main thread replies keep during a burst, so they progress. */
+const MIN_REPLY_SHARE = 0.05;
+/** How often (ms of wall time) the acks' load is measured for `replyShare`. */
+const LOAD_WINDOW_MS = 100;
 
 /** How long `stop` lets sends already on the wire finish (main.ts exits after 10 s). */
 const STOP_GRACE_MS = 5_000;
@@ -155,8 +161,14 @@ export class Delivery {
   private pumpScheduled = false;
   /** When the ack path last ran (performance.now(): independent of the injected clock). */
   private lastAcceptAt = -Infinity;
-  /** CPU time of the last turn (engine + render + store), for the pause during a burst. */
+  /** Time of the last turn (engine + render + store), for the pause during a burst. */
   private lastTurnMs = 0;
+  /** Time spent in turns since the load window opened (`replyShare`). */
+  private turnMsInWindow = 0;
+  /** The event loop's utilisation when the load window opened. */
+  private windowStart = performance.eventLoopUtilization();
+  /** The share of the main thread replies may take during a burst (see `replyShare`). */
+  private burstShare = MIN_REPLY_SHARE;
   private readonly now: () => number;
   private readonly random: () => number;
 
@@ -299,7 +311,8 @@ export class Delivery {
   /**
    * Starts queued work on a later turn of the event loop, never inside the caller: `accept`
    * runs on the ack path, and the engine must not run before the platform has its 200. In
-   * the check phase, after pending I/O, so webhooks waiting to be acknowledged go first.
+   * the check phase, after pending I/O, so webhooks waiting to be acknowledged go first
+   * (also after a burst's pause: a timer fires before the loop polls for I/O).
    */
   private schedulePump(): void {
     if (this.pumpScheduled) return;
@@ -308,9 +321,30 @@ export class Delivery {
       this.pumpScheduled = false;
       this.pump();
     };
-    // During a burst, a pause between events leaves the CPU to the acks.
-    if (this.inBurst()) setTimeout(run, Math.max(BURST_PAUSE_MS, this.lastTurnMs * BURST_PAUSE_PER_TURN));
-    else setImmediate(run);
+    if (!this.inBurst()) {
+      setImmediate(run);
+      return;
+    }
+    // During a burst, the pause after a turn keeps replies within their share of the thread.
+    const share = this.replyShare();
+    const pause = Math.max(BURST_PAUSE_MS, (this.lastTurnMs * (1 - share)) / share);
+    setTimeout(() => setImmediate(run), pause);
+  }
+
+  /**
+   * The share of the main thread replies may take during a burst: what the acks leave idle
+   * minus `ACK_HEADROOM`, at least `MIN_REPLY_SHARE`. The acks' load is the event loop's
+   * utilisation without the turns' own time, measured over windows of `LOAD_WINDOW_MS`.
+   */
+  private replyShare(): number {
+    const used = performance.eventLoopUtilization(this.windowStart);
+    const windowMs = used.active + used.idle;
+    if (windowMs < LOAD_WINDOW_MS) return this.burstShare;
+    const ackLoad = Math.max(0, used.active - this.turnMsInWindow) / windowMs;
+    this.burstShare = Math.max(MIN_REPLY_SHARE, 1 - ACK_HEADROOM - ackLoad);
+    this.windowStart = performance.eventLoopUtilization();
+    this.turnMsInWindow = 0;
+    return this.burstShare;
   }
 
   private inBurst(): boolean {
@@ -325,9 +359,16 @@ export class Delivery {
     const burst = this.inBurst();
     const slots = burst ? 1 : this.options.concurrency;
     let started = 0;
+    // Channels whose workers are all taken: once every channel's are, the rest of the queue
+    // (a burst's backlog: tens of thousands) has nothing to start and is not scanned.
+    const full = new Set<string>();
     for (let index = 0; index < this.queue.length && !this.stopping && !(burst && started > 0);) {
       const job = this.queue[index];
       const running = this.runningBy.get(job.channel) ?? 0;
+      if (running >= slots && this.adapters.has(job.channel as PlatformChannel)) {
+        full.add(job.channel);
+        if (full.size === this.adapters.size) break;
+      }
       if (this.busyUsers.has(job.key) || running >= slots) {
         index++;
         continue;
@@ -459,6 +500,7 @@ export class Delivery {
         return 'done';
       } finally {
         this.lastTurnMs = performance.now() - startedAt;
+        this.turnMsInWindow += this.lastTurnMs;
       }
     }
     if (adapter.replyWindowMs !== undefined && this.now() - row.eventTime > adapter.replyWindowMs) {
