@@ -49,7 +49,7 @@ const NAMES_OF_QUESTION_WORDS = new Set(['so do', 'so hong']);
 const PAPERS = 'can cuoc|the|giay|so|bang|ho chieu|chung minh|ca vet|cavet|bien so|dang ky|hop dong|phieu';
 /** Countries a foreign spouse or parent comes from, as citizens name them. */
 const COUNTRIES =
-  'dai loan|han quoc|trung quoc|nhat ban|nhat|my|uc|phap|duc|anh quoc|lao|campuchia|cam pu chia|thai lan|singapore|malaysia|nga|canada';
+  'dai loan|han quoc|trung quoc|nhat ban|nhat|my|uc|phap|duc|anh quoc|lao|campuchia|cam pu chia|thai lan|singapore|malaysia|nga|canada|tay';
 const SIBLING_MARKERS: {
   name: RegExp;
   query: RegExp;
@@ -73,7 +73,7 @@ const SIBLING_MARKERS: {
     // "lấy chồng Đài Loan", "vợ người Hàn Quốc"; not "đi du lịch Hàn Quốc".
     // Born or living there: "con sinh ở Nhật Bản", "chồng đang ở Hàn Quốc".
     query: new RegExp(
-      `\\b(nuoc ngoai|ngoai quoc|viet kieu|tay|quoc tich khac)\\b|\\b(nguoi|chong|vo|lay|cuoi|quoc tich|ban trai|ban gai) (nguoi )?(${COUNTRIES})\\b|\\b(sinh|song|dinh cu|dang o|hien o) (o |tai |ben )?(${COUNTRIES})\\b`,
+      `\\b(nuoc ngoai|ngoai quoc|viet kieu|quoc tich khac)\\b|\\b(nguoi|chong|vo|lay|cuoi|quoc tich|ban trai|ban gai) (nguoi )?(${COUNTRIES})\\b|\\b(sinh|song|dinh cu|dang o|hien o) (o |tai |ben )?(${COUNTRIES})\\b`,
     ),
     label: 'có yếu tố nước ngoài',
   },

@@ -119,6 +119,18 @@ describe('ProcedureAssistant', () => {
     expect(code(converse('đăng ký khai sinh cần gì', 'còn kết hôn thì sao').decision)).toBe('1.000894');
     expect(converse('cấp lại thẻ căn cước', 'hôm nay trời mưa to quá').decision.kind).toBe('none');
     expect(converse('cho tôi hỏi giá vàng hôm nay').decision.kind).toBe('none');
+    expect(converse('làm sổ đỏ lần đầu', 'giá vàng hôm nay thế nào').decision.kind).toBe('none');
+  });
+
+  it('names no procedure for look-alikes: loans, listings, forged papers, a break-up', () => {
+    for (const text of [
+      'sổ đỏ nhà tôi đang thế chấp ngân hàng, muốn vay thêm 200 triệu được không',
+      'tôi cần bán gấp mảnh đất 100m2, ai mua liên hệ',
+      'tôi muốn làm giấy khai sinh giả cho con để đi học sớm',
+      'tôi buồn quá, chia tay người yêu rồi',
+    ])
+      expect([text, converse(text).decision.kind]).toEqual([text, 'none']);
+    expect(code(converse('làm sổ đỏ hết bao nhiêu, có phải trả thêm tiền không').decision)).toBe('1.013978');
   });
 
   it('answers a tap on a facet button of a procedure', () => {
