@@ -1,7 +1,9 @@
 /**
  * `npm run bench:load:compare`: `npm run bench:load` on an older commit and on this tree, in
  * the same run, alternately (base, current, current, base, …), so both see the same machine;
- * prints each run's figures, the medians and the ratio current / base.
+ * prints each run's figures, the medians and the ratio current / base: accepted/s, ack p99 and
+ * the unthrottled ceiling (the ack path), and the time until every reply of the sustained phase
+ * reached the fake platform (where the reply work went), with each run's PASS or FAIL.
  *
  * The base commit (default d24c806, the code before the channel restructure of issue #14) is
  * exported with `git archive` into a temp folder under the OS temp dir and installed there
@@ -92,6 +94,10 @@ interface Figures {
   p50: number;
   p99: number;
   ceiling: number;
+  /** Seconds from the sustained phase's first request until its last reply reached the platform. */
+  replies: number;
+  /** bench:load's verdict line (PASS: …, or FAIL: and why). */
+  verdict: string;
 }
 
 /** Runs one tree's own bench:load and reads its figures from the report. */
@@ -119,6 +125,8 @@ function runBench(dir: string, label: string): Promise<Figures> {
         p50: number(/ack latency p50 \/ p99\s+(\d+(?:\.\d+)?) ms/),
         p99: number(/ack latency p50 \/ p99\s+\d+(?:\.\d+)? ms \/ (\d+(?:\.\d+)?) ms/),
         ceiling: number(/full server (\d+(?:\.\d+)?)\/s/),
+        replies: number(/every reply at the fake platform (\d+(?:\.\d+)?) s/),
+        verdict: /^(PASS|FAIL):.*$/m.exec(out)?.[0] ?? 'no verdict printed',
       };
       if (Number.isNaN(figures.accepted) || Number.isNaN(figures.ceiling)) {
         reject(
@@ -156,7 +164,10 @@ async function main() {
     runs[which].push(figures);
     console.log(
       `  run ${String(i + 1).padStart(2)} ${which.padEnd(7)} accepted ${figures.accepted}/s, ack p50 ${figures.p50} ms, ` +
-        `p99 ${figures.p99} ms; unthrottled ceiling ${figures.ceiling}/s`,
+        `p99 ${figures.p99} ms; unthrottled ceiling ${figures.ceiling}/s; every reply after ${figures.replies} s`,
+    );
+    console.log(
+      `         ${figures.verdict.length > 160 ? `${figures.verdict.slice(0, 160)}…` : figures.verdict}`,
     );
   }
   const round = (x: number) => Math.round(x * 10) / 10;
@@ -164,18 +175,29 @@ async function main() {
     accepted: round(median(runs[which].map((f) => f.accepted))),
     p99: round(median(runs[which].map((f) => f.p99))),
     ceiling: round(median(runs[which].map((f) => f.ceiling))),
+    replies: round(median(runs[which].map((f) => f.replies))),
   });
   const base = summary('base');
   const current = summary('current');
   const pct = (a: number, b: number) => `${Math.round((a / b) * 100)} %`;
   console.log('medians:');
-  console.log(`  base     accepted ${base.accepted}/s, ack p99 ${base.p99} ms, ceiling ${base.ceiling}/s`);
-  console.log(
-    `  current  accepted ${current.accepted}/s, ack p99 ${current.p99} ms, ceiling ${current.ceiling}/s`,
-  );
+  for (const [name, m] of [
+    ['base   ', base],
+    ['current', current],
+  ] as const)
+    console.log(
+      `  ${name}  accepted ${m.accepted}/s, ack p99 ${m.p99} ms, ceiling ${m.ceiling}/s, every reply after ${m.replies} s`,
+    );
   console.log(
     `ratio current / base: accepted ${pct(current.accepted, base.accepted)}, ` +
-      `unthrottled ceiling ${pct(current.ceiling, base.ceiling)}, ack p99 ${pct(current.p99, base.p99)} (lower is better)`,
+      `unthrottled ceiling ${pct(current.ceiling, base.ceiling)}, ack p99 ${pct(current.p99, base.p99)} (lower is better); ` +
+      `time until every reply reached the platform ${pct(current.replies, base.replies)} (lower is better)`,
+  );
+  console.log(
+    `load average at the end ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
   );
 }
 

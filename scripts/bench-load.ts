@@ -15,8 +15,9 @@
  *
  * Targets (issue #7): ≥ 1,000 accepted messages/s sustained for 30 s, ack p99 < 50 ms.
  * Options: --duration S (30), --rate N (1200 requests/s offered), --connections N (50),
- * --ceiling S (5, the unthrottled comparison with bare Express), --drain S (120, longest wait
- * for the replies). Exits 1 on FAIL.
+ * --ceiling S (5, the unthrottled comparison with bare Express), --drain S (120, the longest
+ * wait for the replies while none is being answered: a hang guard, not a budget; the time
+ * every reply took is printed). Exits 1 on FAIL.
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -363,17 +364,26 @@ async function startBareExpress(): Promise<{ baseUrl: string; stop: () => Promis
   };
 }
 
-/** Waits until the server has finished every event (no inbox row accepted or answered). */
-async function drain(dbPath: string, timeoutMs: number): Promise<number> {
+/**
+ * Waits until the server has finished every event (no inbox row accepted or answered), for
+ * as long as events keep being finished: it gives up only after `stallMs` without progress.
+ * Returns how many are still open.
+ */
+async function drain(dbPath: string, stallMs: number): Promise<number> {
   const db = new Database(dbPath, { readonly: true });
   const open = db.prepare<[], number>(
     "SELECT count(*) FROM channel_inbox WHERE state IN ('accepted', 'answered')",
   );
   try {
-    const deadline = performance.now() + timeoutMs;
+    let last = Infinity;
+    let progressAt = performance.now();
     for (;;) {
       const n = open.pluck().get() ?? 0;
-      if (n === 0 || performance.now() > deadline) return n;
+      if (n < last) {
+        last = n;
+        progressAt = performance.now();
+      }
+      if (n === 0 || performance.now() - progressAt > stallMs) return n;
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
@@ -518,7 +528,7 @@ async function main(): Promise<void> {
     console.log(`  ack latency p50 / p99   ${ms(sustained.p50)} / ${ms(sustained.p99)}`);
     console.log(
       `  every reply at the fake platform ${repliesDoneS.toFixed(1)} s after the first request` +
-        ` (${fake.total - fakeBefore} parts${left > 0 ? `; ${left} events still open after ${DRAIN_S} s` : ''})`,
+        ` (${fake.total - fakeBefore} parts${left > 0 ? `; ${left} events still open after ${DRAIN_S} s without progress` : ''})`,
     );
     printSlowSeconds(sustained.slowestBySecond ?? []);
     printLoops(loops);
