@@ -23,7 +23,8 @@ import { PACKAGE_ROOT } from './paths';
 import { rateLimit, WindowLimiter } from './rate-limit';
 import { BASE_CSP_DIRECTIVES } from './security';
 import type { Db } from './store/db';
-import type { Store } from './store/store';
+import { logRepositories, type Store } from './store/store';
+import { openEngine } from './store/engine';
 import { StoreHealth } from './store/health';
 import { sharedCatalogue } from './procedures/catalogue';
 import { FORMS_ROUTE, ProcedureService } from './procedures/service';
@@ -83,8 +84,11 @@ export function createApp(deps: AppDeps) {
           new WindowLimiter({ limit: config.OFFICER_NOTIFY_MAX, windowMs: 10 * 60_000 }),
         )
       : null;
+  // The officers' inbox and accounts: shared by every instance on PostgreSQL. The citizen's
+  // exchanges are read from the log the runtime writes.
+  const repositories = deps.store ?? logRepositories(openEngine({ sqlite: db }));
   const handoffs = new Handoffs(
-    db,
+    repositories.handoffs,
     log,
     logger,
     officers,
@@ -115,10 +119,10 @@ export function createApp(deps: AppDeps) {
     webWelcomeRouter(
       () => knowledge.current,
       config.RETENTION_DAYS,
-      (userId, after) =>
-        handoffs
-          .webMessagesFor(pseudonymize(config.PSEUDONYM_SECRET, 'web', userId), after)
-          .map((m) => ({ id: m.id, text: m.text, officer: m.officer_name })),
+      async (userId, after) =>
+        (await handoffs.webMessagesFor(pseudonymize(config.PSEUDONYM_SECRET, 'web', userId), after)).map(
+          (m) => ({ id: m.id, text: m.text, officer: m.officer_name }),
+        ),
     ),
   );
   // The official forms (tờ khai) a procedure answer links to, for citizens to download.
@@ -148,7 +152,7 @@ export function createApp(deps: AppDeps) {
       db,
       reports,
       handoffs,
-      officers: new Officers(db),
+      officers: new Officers(repositories.officers),
       sender: adapterSender(db, channels.adapters, logger),
       answers: () => knowledge.current.knowledge.answers,
       contentDirs: { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },

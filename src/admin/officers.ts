@@ -4,18 +4,13 @@
  * scrypt, src/admin/password.ts). Every reply and status change in the inbox records the
  * officer who made it.
  */
-import type { Db } from '../store/db';
+import type { OfficerAccount, OfficerRole, OfficerStore } from '../store/shared-officers';
 import { hashPassword, MIN_OFFICER_PASSWORD, verifyPassword } from './password';
 
-export type OfficerRole = 'admin' | 'officer';
+export type { OfficerRole };
 
-export interface Officer {
-  /** 0 for the built-in admin (ADMIN_PASSWORD). */
-  id: number;
-  username: string;
-  name: string;
-  role: OfficerRole;
-}
+/** An account that can sign in: an officer's, or the built-in admin (id 0). */
+export type Officer = OfficerAccount;
 
 export const BUILT_IN_ADMIN: Officer = { id: 0, username: 'admin', name: 'Quản trị viên', role: 'admin' };
 
@@ -29,27 +24,23 @@ export class OfficerInputError extends Error {
   }
 }
 
-interface OfficerRow extends Officer {
-  password_hash: string;
-}
-
+/** Accounts in the shared store (`OfficerStore`): one added on any instance signs in on all. */
 export class Officers {
-  constructor(
-    private readonly db: Db,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(private readonly store: OfficerStore) {}
 
-  list(): Officer[] {
-    return this.db.prepare('SELECT id, username, name, role FROM officers ORDER BY name').all() as Officer[];
+  list(): Promise<Officer[]> {
+    return this.store.list();
   }
 
-  get(id: number): Officer | undefined {
+  async get(id: number): Promise<Officer | undefined> {
     if (id === BUILT_IN_ADMIN.id) return BUILT_IN_ADMIN;
-    return this.db.prepare('SELECT id, username, name, role FROM officers WHERE id = ?').get(id) as
-      Officer | undefined;
+    return this.store.get(id);
   }
 
-  add(input: { username: string; name: string; password: string; role: OfficerRole }, by: Officer): Officer {
+  async add(
+    input: { username: string; name: string; password: string; role: OfficerRole },
+    by: Officer,
+  ): Promise<Officer> {
     const username = input.username.trim().toLowerCase();
     const name = input.name.trim();
     if (!USERNAME.test(username) || username === BUILT_IN_ADMIN.username)
@@ -58,32 +49,22 @@ export class Officers {
       );
     if (name.length < 2 || name.length > 60) throw new OfficerInputError('Họ tên: từ 2 đến 60 ký tự.');
     this.checkPassword(input.password);
-    const exists = this.db.prepare('SELECT 1 FROM officers WHERE username = ?').get(username);
-    if (exists) throw new OfficerInputError(`Tên đăng nhập "${username}" đã có.`);
-    const id = Number(
-      this.db
-        .prepare(
-          'INSERT INTO officers (username, name, password_hash, role, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)',
-        )
-        .run(username, name, hashPassword(input.password), input.role, this.now(), by.username)
-        .lastInsertRowid,
-    );
-    return { id, username, name, role: input.role };
+    const taken = () => new OfficerInputError(`Tên đăng nhập "${username}" đã có.`);
+    if (await this.store.byUsername(username)) throw taken();
+    const account = { username, name, role: input.role };
+    const id = await this.store.add(account, hashPassword(input.password), by.username);
+    if (id === null) throw taken(); // added meanwhile (another instance)
+    return { id, ...account };
   }
 
-  setPassword(id: number, password: string): boolean {
+  async setPassword(id: number, password: string): Promise<boolean> {
     this.checkPassword(password);
-    return (
-      this.db.prepare('UPDATE officers SET password_hash = ? WHERE id = ?').run(hashPassword(password), id)
-        .changes === 1
-    );
+    return this.store.setPasswordHash(id, hashPassword(password));
   }
 
   /** The account for a user name and password, or null (unknown name and wrong password alike). */
   async verify(username: string, password: string): Promise<Officer | null> {
-    const row = this.db
-      .prepare('SELECT id, username, name, role, password_hash FROM officers WHERE username = ?')
-      .get(username.trim().toLowerCase()) as OfficerRow | undefined;
+    const row = await this.store.byUsername(username.trim().toLowerCase());
     // Hash even for an unknown name, so the answer takes as long either way.
     const ok = await verifyPassword(password, row?.password_hash ?? UNKNOWN_USER_HASH);
     if (!row || !ok) return null;

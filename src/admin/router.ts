@@ -171,7 +171,7 @@ export function adminRouter(deps: AdminDeps): Router {
     next();
   });
 
-  router.get('/login', (_req, res) => {
+  router.get('/login', async (_req, res) => {
     res.type('html').send(views.loginPage());
   });
   router.post('/login', async (req, res) => {
@@ -217,18 +217,18 @@ export function adminRouter(deps: AdminDeps): Router {
     res.redirect(303, '/admin/login');
   });
 
-  router.post('/logout', (req, res) => {
+  router.post('/logout', async (req, res) => {
     auth.logout(readCookie(req.headers.cookie, SESSION_COOKIE));
     res.clearCookie(SESSION_COOKIE, { path: '/admin' });
     res.redirect(303, '/admin/login');
   });
 
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     const s = selection(req.query, now());
-    html(res, views.overviewPage(reports.reach(s.range, s.channel), s.form, s.query, deps.titleOf));
+    await html(res, views.overviewPage(reports.reach(s.range, s.channel), s.form, s.query, deps.titleOf));
   });
 
-  router.get('/api/overview', (req, res) => {
+  router.get('/api/overview', async (req, res) => {
     const s = selection(req.query, now());
     const report = reports.reach(s.range, s.channel);
     const past = upToToday(s.range, now());
@@ -237,7 +237,7 @@ export function adminRouter(deps: AdminDeps): Router {
     res.json({ report, daily, titles });
   });
 
-  router.get('/report', (req, res) => {
+  router.get('/report', async (req, res) => {
     const quick = PERIOD_PRESETS.map(([preset, label]) => ({
       period: periodOf(presetRange(preset, now())),
       label,
@@ -247,7 +247,7 @@ export function adminRouter(deps: AdminDeps): Router {
     const range = periodRange(period);
     const total = reports.reach(range, null, 10);
     const perChannel = CHANNEL_SHEETS.map((ch) => reports.reach(range, ch, 0));
-    html(
+    await html(
       res,
       views.periodicReportPage(
         { period, label: views.periodLabel(period), total, perChannel },
@@ -257,7 +257,7 @@ export function adminRouter(deps: AdminDeps): Router {
     );
   });
 
-  router.get('/review', (_req, res) => {
+  router.get('/review', async (_req, res) => {
     const today = vnToday(now());
     const items = [...deps.answers().values()]
       .map((a) => ({
@@ -270,16 +270,20 @@ export function adminRouter(deps: AdminDeps): Router {
       }))
       .filter((i) => i.needsReview || i.overdue)
       .sort((a, b) => a.reviewed.localeCompare(b.reviewed) || a.title.localeCompare(b.title, 'vi'));
-    html(res, views.reviewPage(items, REVIEW_MAX_AGE_DAYS));
+    await html(res, views.reviewPage(items, REVIEW_MAX_AGE_DAYS));
   });
 
   const topics = () =>
     [...deps.answers().values()]
       .map((a) => ({ id: a.intent, title: a.title }))
       .sort((a, b) => a.title.localeCompare(b.title, 'vi'));
-  const unanswered = (query: Request['query'], res: Response, flash?: { ok: boolean; text: string }) => {
+  const unanswered = async (
+    query: Request['query'],
+    res: Response,
+    flash?: { ok: boolean; text: string },
+  ) => {
     const s = selection(query, now());
-    html(
+    await html(
       res,
       views.unansweredPage(
         reports.unanswered(s.range, s.channel, 500),
@@ -292,7 +296,7 @@ export function adminRouter(deps: AdminDeps): Router {
     );
   };
   router.get('/unanswered', (req, res) => unanswered(req.query, res));
-  router.post('/unanswered/train', (req, res) => {
+  router.post('/unanswered/train', async (req, res) => {
     const field = (name: string) => (typeof req.body?.[name] === 'string' ? (req.body[name] as string) : '');
     const [kind, id] = field('target').split(/:(.*)/s);
     const input = { phrase: field('phrase'), editor: me(res).name, day: vnToday(now()) };
@@ -316,7 +320,7 @@ export function adminRouter(deps: AdminDeps): Router {
     );
   });
 
-  router.get('/feedback', (req, res) => {
+  router.get('/feedback', async (req, res) => {
     const s = selection(req.query, now());
     const [start, end] = rangeMs(s.range);
     const ch = s.channel ? ' AND f.channel = @channel' : '';
@@ -335,27 +339,27 @@ export function adminRouter(deps: AdminDeps): Router {
          WHERE f.rating = -1 AND f.ts >= @start AND f.ts < @end${ch} ORDER BY f.ts DESC LIMIT 200`,
       )
       .all(params) as views.DownRatedItem[];
-    html(res, views.feedbackPage(byAnswer, items, s.form, deps.titleOf));
+    await html(res, views.feedbackPage(byAnswer, items, s.form, deps.titleOf));
   });
 
   const me = (res: Response): Officer => res.locals.officer as Officer;
   /** Sends a dashboard page with the officer's name and the waiting count in its header. */
-  const html = (res: Response, body: string) => {
-    const { who, count } = views.headerParts(me(res), handoffs.waiting());
+  const html = async (res: Response, body: string) => {
+    const { who, count } = views.headerParts(me(res), await handoffs.waiting());
     res.type('html').send(body.replace(views.HEADER_SLOT, who).replace(views.COUNT_SLOT, count));
   };
-  const allOfficers = (): Officer[] => [BUILT_IN_ADMIN, ...officers.list()];
-  const officerById = (value: unknown): Officer | undefined =>
+  const allOfficers = async (): Promise<Officer[]> => [BUILT_IN_ADMIN, ...(await officers.list())];
+  const officerById = async (value: unknown): Promise<Officer | undefined> =>
     typeof value === 'string' && /^\d+$/.test(value) ? officers.get(Number(value)) : undefined;
   /** The request named in the URL, or a 404 page. */
-  const handoffOr404 = (req: Request, res: Response) => {
+  const handoffOr404 = async (req: Request, res: Response) => {
     const id = Number(req.params.id);
-    const h = Number.isInteger(id) ? handoffs.get(id) : undefined;
+    const h = Number.isInteger(id) ? await handoffs.get(id) : undefined;
     if (!h) res.status(404).type('text/plain; charset=utf-8').send(`Không có yêu cầu #${req.params.id}.`);
     return h;
   };
 
-  router.get('/handoffs', (req, res) => {
+  router.get('/handoffs', async (req, res) => {
     const q = req.query as Record<string, string | undefined>;
     const status = q.status && [...HANDOFF_STATUSES, 'open', 'all'].includes(q.status) ? q.status : 'open';
     const channel = q.channel && CHANNELS.has(q.channel) ? q.channel : '';
@@ -366,34 +370,34 @@ export function adminRouter(deps: AdminDeps): Router {
     else if (/^\d+$/.test(assignedParam)) assigned = Number(assignedParam);
     const page = /^\d+$/.test(q.page ?? '') ? Math.max(1, Number(q.page)) : 1;
     const pageSize = 20;
-    const { rows, total } = handoffs.search({
+    const { rows, total } = await handoffs.search({
       status: status as HandoffStatus | 'open' | 'all',
       channel: channel || null,
       assigned,
       page,
       pageSize,
     });
-    html(
+    await html(
       res,
       views.handoffsPage(
         rows,
         total,
         { status, channel, assigned: assignedParam, page, pageSize },
-        allOfficers(),
+        await allOfficers(),
       ),
     );
   });
 
-  const showHandoff = (res: Response, id: number, flash?: { ok: boolean; text: string }) => {
-    const h = handoffs.get(id)!;
-    html(
+  const showHandoff = async (res: Response, id: number, flash?: { ok: boolean; text: string }) => {
+    const h = (await handoffs.get(id))!;
+    await html(
       res,
       views.handoffPage({
         handoff: h,
-        lines: handoffs.conversation(h),
-        events: handoffs.events(h.id),
-        window: deps.sender.window(h, handoffs.lastCitizenMessage(h.user_key), now()),
-        officers: allOfficers(),
+        lines: await handoffs.conversation(h),
+        events: await handoffs.events(h.id),
+        window: deps.sender.window(h, await handoffs.lastCitizenMessage(h.user_key), now()),
+        officers: await allOfficers(),
         me: me(res),
         titleOf: deps.titleOf,
         flash,
@@ -401,24 +405,24 @@ export function adminRouter(deps: AdminDeps): Router {
     );
   };
 
-  router.get('/handoffs/:id', (req, res) => {
-    const h = handoffOr404(req, res);
-    if (h) showHandoff(res, h.id);
+  router.get('/handoffs/:id', async (req, res) => {
+    const h = await handoffOr404(req, res);
+    if (h) await showHandoff(res, h.id);
   });
 
   router.post('/handoffs/:id/reply', async (req, res) => {
-    const h = handoffOr404(req, res);
+    const h = await handoffOr404(req, res);
     if (!h) return;
     const text = typeof req.body?.text === 'string' ? req.body.text.trim() : '';
     if (text === '' || text.length > 2000) {
       res.status(400);
-      showHandoff(res, h.id, { ok: false, text: 'Nội dung trả lời phải có từ 1 đến 2.000 ký tự.' });
+      await showHandoff(res, h.id, { ok: false, text: 'Nội dung trả lời phải có từ 1 đến 2.000 ký tự.' });
       return;
     }
-    const last = handoffs.lastCitizenMessage(h.user_key);
-    const messageId = handoffs.recordReply(h, text, me(res));
+    const last = await handoffs.lastCitizenMessage(h.user_key);
+    const messageId = await handoffs.recordReply(h, text, me(res));
     const outcome = await deps.sender.send(h, text, last);
-    handoffs.markReply(messageId, outcome.status, outcome.detail);
+    await handoffs.markReply(messageId, outcome.status, outcome.detail);
     const flash = {
       delivered: { ok: true, text: 'Đã gửi câu trả lời tới người dân.' },
       pending: { ok: true, text: 'Đã lưu. Người dân thấy câu trả lời trong trang trò chuyện trên web.' },
@@ -431,50 +435,50 @@ export function adminRouter(deps: AdminDeps): Router {
         text: 'Không gửi được câu trả lời do lỗi của nền tảng. Hãy thử lại sau hoặc liên hệ người dân theo cách khác.',
       },
     }[outcome.status];
-    showHandoff(res, h.id, flash);
+    await showHandoff(res, h.id, flash);
   });
 
-  router.post('/handoffs/:id/assign', (req, res) => {
-    const h = handoffOr404(req, res);
+  router.post('/handoffs/:id/assign', async (req, res) => {
+    const h = await handoffOr404(req, res);
     if (!h) return;
-    const to = officerById(req.body?.officer);
+    const to = await officerById(req.body?.officer);
     if (!to) {
       res.status(400);
-      showHandoff(res, h.id, { ok: false, text: 'Chọn một cán bộ trong danh sách.' });
+      await showHandoff(res, h.id, { ok: false, text: 'Chọn một cán bộ trong danh sách.' });
       return;
     }
-    handoffs.assign(h.id, to, me(res));
+    await handoffs.assign(h.id, to, me(res));
     res.redirect(303, `/admin/handoffs/${h.id}`);
   });
-  router.post('/handoffs/:id/close', (req, res) => {
-    const h = handoffOr404(req, res);
+  router.post('/handoffs/:id/close', async (req, res) => {
+    const h = await handoffOr404(req, res);
     if (!h) return;
-    handoffs.setStatus(h.id, 'closed', me(res));
+    await handoffs.setStatus(h.id, 'closed', me(res));
     res.redirect(303, `/admin/handoffs/${h.id}`);
   });
-  router.post('/handoffs/:id/reopen', (req, res) => {
-    const h = handoffOr404(req, res);
+  router.post('/handoffs/:id/reopen', async (req, res) => {
+    const h = await handoffOr404(req, res);
     if (!h) return;
-    handoffs.setStatus(h.id, 'reopen', me(res));
+    await handoffs.setStatus(h.id, 'reopen', me(res));
     res.redirect(303, `/admin/handoffs/${h.id}`);
   });
-  router.post('/handoffs/:id/note', (req, res) => {
-    const h = handoffOr404(req, res);
+  router.post('/handoffs/:id/note', async (req, res) => {
+    const h = await handoffOr404(req, res);
     if (!h) return;
     const note = typeof req.body?.note === 'string' ? req.body.note.slice(0, 2000) : '';
-    handoffs.setNote(h.id, note, me(res));
+    await handoffs.setNote(h.id, note, me(res));
     res.redirect(303, `/admin/handoffs/${h.id}`);
   });
 
-  router.get('/officers', (_req, res) => {
-    html(res, views.officersPage(officers.list(), me(res)));
+  router.get('/officers', async (_req, res) => {
+    await html(res, views.officersPage(await officers.list(), me(res)));
   });
-  router.post('/officers', (req, res) => {
+  router.post('/officers', async (req, res) => {
     if (me(res).role !== 'admin') {
       res.status(403);
-      html(
+      await html(
         res,
-        views.officersPage(officers.list(), me(res), {
+        views.officersPage(await officers.list(), me(res), {
           ok: false,
           text: 'Chỉ quản trị viên thêm được cán bộ.',
         }),
@@ -483,7 +487,7 @@ export function adminRouter(deps: AdminDeps): Router {
     }
     const field = (name: string) => (typeof req.body?.[name] === 'string' ? (req.body[name] as string) : '');
     try {
-      const added = officers.add(
+      const added = await officers.add(
         {
           username: field('username'),
           name: field('name'),
@@ -492,24 +496,30 @@ export function adminRouter(deps: AdminDeps): Router {
         },
         me(res),
       );
-      html(res, views.officersPage(officers.list(), me(res), { ok: true, text: `Đã thêm ${added.name}.` }));
+      await html(
+        res,
+        views.officersPage(await officers.list(), me(res), { ok: true, text: `Đã thêm ${added.name}.` }),
+      );
     } catch (err) {
       if (!(err instanceof OfficerInputError)) throw err;
       res.status(400);
-      html(res, views.officersPage(officers.list(), me(res), { ok: false, text: err.message }));
+      await html(res, views.officersPage(await officers.list(), me(res), { ok: false, text: err.message }));
     }
   });
-  router.post('/officers/:id/password', (req, res) => {
+  router.post('/officers/:id/password', async (req, res) => {
     const id = Number(req.params.id);
     if (me(res).role !== 'admin' || !Number.isInteger(id)) {
       res.status(403).type('text/plain; charset=utf-8').send('Chỉ quản trị viên đổi được mật khẩu cán bộ.');
       return;
     }
     try {
-      const ok = officers.setPassword(id, typeof req.body?.password === 'string' ? req.body.password : '');
-      html(
+      const ok = await officers.setPassword(
+        id,
+        typeof req.body?.password === 'string' ? req.body.password : '',
+      );
+      await html(
         res,
-        views.officersPage(officers.list(), me(res), {
+        views.officersPage(await officers.list(), me(res), {
           ok,
           text: ok ? 'Đã đổi mật khẩu.' : 'Không có tài khoản này.',
         }),
@@ -517,22 +527,22 @@ export function adminRouter(deps: AdminDeps): Router {
     } catch (err) {
       if (!(err instanceof OfficerInputError)) throw err;
       res.status(400);
-      html(res, views.officersPage(officers.list(), me(res), { ok: false, text: err.message }));
+      await html(res, views.officersPage(await officers.list(), me(res), { ok: false, text: err.message }));
     }
   });
 
-  router.get('/privacy', (_req, res) => {
-    html(res, views.privacyPage());
+  router.get('/privacy', async (_req, res) => {
+    await html(res, views.privacyPage());
   });
-  router.post('/privacy/erase', (req, res) => {
+  router.post('/privacy/erase', async (req, res) => {
     const userKey = typeof req.body?.userKey === 'string' ? req.body.userKey.trim() : '';
     if (!isPseudonym(userKey)) {
       res.status(400);
-      html(res, views.privacyPage({ ok: false, text: 'Mã ẩn danh phải gồm đúng 32 ký tự 0–9, a–f.' }));
+      await html(res, views.privacyPage({ ok: false, text: 'Mã ẩn danh phải gồm đúng 32 ký tự 0–9, a–f.' }));
       return;
     }
     const erased = erasedRows(eraseCitizen(db, userKey));
-    html(
+    await html(
       res,
       views.privacyPage({
         ok: erased > 0,
@@ -544,7 +554,7 @@ export function adminRouter(deps: AdminDeps): Router {
     );
   });
 
-  router.get('/export/report.csv', (req, res) => {
+  router.get('/export/report.csv', async (req, res) => {
     const s = selection(req.query, now());
     sendCsv(
       res,
@@ -552,7 +562,7 @@ export function adminRouter(deps: AdminDeps): Router {
       reportCsv(reports.reach(s.range, s.channel), deps.titleOf),
     );
   });
-  router.get('/export/report.xlsx', (req, res) => {
+  router.get('/export/report.xlsx', async (req, res) => {
     const s = selection(req.query, now());
     const perChannel = CHANNEL_SHEETS.map((ch) => reports.reach(s.range, ch));
     res
@@ -560,7 +570,7 @@ export function adminRouter(deps: AdminDeps): Router {
       .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
       .send(reportXlsx(reports.reach(s.range, null), perChannel, deps.titleOf));
   });
-  router.get('/export/unanswered.csv', (req, res) => {
+  router.get('/export/unanswered.csv', async (req, res) => {
     const s = selection(req.query, now());
     sendCsv(
       res,

@@ -54,19 +54,19 @@ export interface OfficerMessage {
 export function webWelcomeRouter(
   brain: () => Brain,
   retentionDays: number,
-  officerMessages: (userId: string, afterId: number) => OfficerMessage[],
+  officerMessages: (userId: string, afterId: number) => Promise<OfficerMessage[]>,
 ): Router {
   const router = Router();
   router.get('/api/chat/welcome', (_req, res) => {
     res.set('Cache-Control', 'no-store').json(welcome(brain(), retentionDays));
   });
-  router.get('/api/chat/officer', (req, res) => {
+  router.get('/api/chat/officer', async (req, res) => {
     const userId = typeof req.query.userId === 'string' ? req.query.userId.trim() : '';
     const after =
       typeof req.query.after === 'string' && /^\d{1,15}$/.test(req.query.after) ? Number(req.query.after) : 0;
     if (userId === '' || userId.length > 128)
       throw new BadRequestError('userId: expected 1 to 128 characters');
-    res.set('Cache-Control', 'no-store').json({ messages: officerMessages(userId, after) });
+    res.set('Cache-Control', 'no-store').json({ messages: await officerMessages(userId, after) });
   });
   return router;
 }

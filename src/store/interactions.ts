@@ -100,6 +100,15 @@ export interface InteractionSink {
   markDelivery(interactionId: number, status: Exclude<DeliveryStatus, 'pending'>, detail?: string): void;
 }
 
+/** A citizen's exchange as the officers' conversation view reads it. */
+export interface ConversationRow {
+  ts: number;
+  kind: string;
+  text: string | null;
+  payload: string | null;
+  answer_id: string | null;
+}
+
 export interface InteractionRow {
   id: number;
   ts: number;
@@ -420,5 +429,20 @@ export class InteractionLog implements InteractionSink {
   /** The citizen's latest exchanges, newest first (text already redacted, or null after retention). */
   recent(userKey: string, limit: number): InteractionRow[] {
     return this.recentStmt.all(userKey, limit);
+  }
+
+  /** The citizen's latest exchanges for the officers' conversation view, newest first. */
+  conversation(userKey: string, limit: number): ConversationRow[] {
+    return this.db
+      .prepare<[string, number], ConversationRow>(
+        `SELECT ts, kind, text, payload, answer_id FROM interactions WHERE user_key = ?
+         ORDER BY ts DESC, id DESC LIMIT ?`,
+      )
+      .all(userKey, Math.floor(limit));
+  }
+
+  /** When the citizen last wrote (any channel), or null for a citizen with no logged exchange. */
+  lastMessageAt(userKey: string): number | null {
+    return this.lastTs.get(userKey) ?? null;
   }
 }

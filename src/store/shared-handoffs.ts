@@ -127,6 +127,18 @@ export class HandoffStore {
     });
   }
 
+  /** Takes the right to post about a request (null → 'sending'); false if it is gone or taken. */
+  async claimNotification(id: number, userKey: string): Promise<boolean> {
+    const result = await this.engine.db
+      .updateTable('handoffs')
+      .set({ notified: 'sending' })
+      .where('id', '=', id)
+      .where('user_key', '=', userKey)
+      .where('notified', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async setNotified(id: number, state: NotifiedState): Promise<void> {
     await this.engine.db.updateTable('handoffs').set({ notified: state }).where('id', '=', id).execute();
   }

@@ -19,20 +19,12 @@ import {
   kindOf,
   loggedText,
   statusDetail,
+  type ConversationRow,
   type DeliveryStatus,
   type InteractionRow,
   type LoggedResult,
 } from './interactions';
 import { redact } from './redact';
-
-/** A citizen's exchange as the officers' conversation view reads it. */
-export interface ConversationRow {
-  ts: number;
-  kind: string;
-  text: string | null;
-  payload: string | null;
-  answer_id: string | null;
-}
 
 const ROW = ['id', 'ts', 'channel', 'user_key', 'kind', 'text', 'answer_id', 'intent'] as const;
 

@@ -12,16 +12,29 @@ import type { Config } from '../config';
 import { StoreError } from '../errors';
 import { openDatabase, type Db } from './db';
 import { migrateEngine, openEngine, type Engine, type EngineKind } from './engine';
+import { HandoffStore } from './shared-handoffs';
 import { SharedInbox } from './shared-inbox';
+import { OfficerStore } from './shared-officers';
 import { SharedFlood, SharedSessions } from './shared-sessions';
 import { SharedTokens } from './shared-tokens';
 
-export interface Store {
+/** The repositories of the tables ported after the inbox (the officers' inbox, accounts…). */
+export interface LogRepositories {
+  readonly handoffs: HandoffStore;
+  readonly officers: OfficerStore;
+}
+
+/** Builds them on `engine` (also for an app given only an SQLite file, as in tests). */
+export function logRepositories(engine: Engine, now: () => number = Date.now): LogRepositories {
+  return { handoffs: new HandoffStore(engine, now), officers: new OfficerStore(engine, now) };
+}
+
+export interface Store extends LogRepositories {
   readonly kind: EngineKind;
   /**
    * The SQLite file at DATABASE_PATH. On SQLite it holds every table. With DATABASE_URL it
-   * holds the tables not moved to `engine` yet (interaction log, feedback, links, handoffs,
-   * officers, rollups): each instance its own, until they are ported.
+   * holds the tables not moved to `engine` yet (interaction log, feedback, links, rollups):
+   * each instance its own, until they are ported.
    */
   readonly db: Db;
   /** Where the shared tables live: the PostgreSQL server, or the same SQLite file. */
@@ -85,6 +98,7 @@ export async function openStore(
       now,
     ),
     tokens: new SharedTokens(engine, now),
+    ...logRepositories(engine, now),
     async close() {
       // Closing the SQLite engine closes the file it was given.
       await engine.close();

@@ -85,14 +85,14 @@ describe('/admin', () => {
   it('lists open handoff requests and closes them', async () => {
     await request(app).post('/api/chat').send({ userId: 'h1', payload: 'handoff' });
     const cookie = await login(app);
-    const [open] = handoffs.list('open');
+    const [open] = await handoffs.list('open');
     const page = await request(app).get('/admin/handoffs').set('cookie', cookie);
     expect(page.text).toContain(`#${open.id}`);
     const view = await request(app).get(`/admin/handoffs/${open.id}`).set('cookie', cookie);
     expect(view.text).toContain(open.user_key);
     const done = await request(app).post(`/admin/handoffs/${open.id}/close`).set('cookie', cookie);
     expect(done.status).toBe(303);
-    expect(handoffs.list('open')).toEqual([]);
+    expect(await handoffs.list('open')).toEqual([]);
     expect((await request(app).post(`/admin/handoffs/999999/close`).set('cookie', cookie)).status).toBe(404);
   });
 

@@ -55,8 +55,8 @@ describe('officers’ inbox in a real browser', () => {
     await citizen.locator('.quick button', { hasText: 'Gặp cán bộ' }).click();
     await citizen.locator('.msg--bot', { hasText: 'Đã gửi yêu cầu của bạn' }).waitFor();
     await citizen.screenshot({ path: path.join(SHOTS, 'citizen-handoff-sent.png') });
-    expect(handoffs.list('open')).toHaveLength(1);
-    const [h] = handoffs.list('open');
+    expect(await handoffs.list('open')).toHaveLength(1);
+    const [h] = await handoffs.list('open');
 
     for (const viewport of [
       { width: 1280, height: 900 },
@@ -83,7 +83,7 @@ describe('officers’ inbox in a real browser', () => {
       });
       await officer.context().close();
     }
-    expect(handoffs.get(h.id)).toMatchObject({ status: 'answered', assigned_name: 'Lê Thu Hà' });
+    expect(await handoffs.get(h.id)).toMatchObject({ status: 'answered', assigned_name: 'Lê Thu Hà' });
 
     // The citizen's page asks for officers' replies while it is open.
     const reply = citizen.locator('.msg--officer', { hasText: 'sẽ gọi lại cho bạn' });

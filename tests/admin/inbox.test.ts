@@ -60,7 +60,8 @@ describe("officers' inbox", () => {
     await t.channels.delivery.idle();
   }
 
-  const openRequest = (channel: string) => t.handoffs.list('open').find((h) => h.channel === channel)!;
+  const openRequest = async (channel: string) =>
+    (await t.handoffs.list('open')).find((h) => h.channel === channel)!;
 
   async function reply(cookie: string, id: number, text: string) {
     return request(t.app)
@@ -82,7 +83,7 @@ describe("officers' inbox", () => {
     await askOnPlatform('zalo', 'cho tôi gặp cán bộ');
     await askOnPlatform('messenger', 'tôi muốn gặp cán bộ');
     await askOnPlatform('telegram', 'tôi muốn gặp cán bộ');
-    expect(t.handoffs.list('open').map((h) => h.status)).toEqual(['new', 'new', 'new', 'new']);
+    expect((await t.handoffs.list('open')).map((h) => h.status)).toEqual(['new', 'new', 'new', 'new']);
 
     // The admin adds an officer; the officer logs in with their own password.
     const admin = await login('', ADMIN_PASSWORD);
@@ -114,7 +115,7 @@ describe("officers' inbox", () => {
       telegram: 'Chào bạn, cán bộ đã ghi nhận câu hỏi của bạn.',
     };
     for (const channel of ['web', 'zalo', 'messenger', 'telegram']) {
-      const h = openRequest(channel);
+      const h = await openRequest(channel);
       const view = await request(t.app).get(`/admin/handoffs/${h.id}`).set('cookie', lan);
       expect(view.status).toBe(200);
       // The conversation view shows the citizen's message and the bot's answer by title.
@@ -122,10 +123,10 @@ describe("officers' inbox", () => {
       expect(view.text).toContain('Gặp cán bộ');
       const sent = await reply(lan, h.id, texts[channel]);
       expect(sent.status).toBe(200);
-      const after = t.handoffs.get(h.id)!;
+      const after = (await t.handoffs.get(h.id))!;
       expect(after.status).toBe('answered');
       expect(after.assigned_name).toBe('Nguyễn Thị Lan');
-      expect(t.handoffs.events(h.id).map((e) => [e.officer_name, e.action])).toContainEqual([
+      expect((await t.handoffs.events(h.id)).map((e) => [e.officer_name, e.action])).toContainEqual([
         'Nguyễn Thị Lan',
         'reply',
       ]);
@@ -174,7 +175,7 @@ describe("officers' inbox", () => {
 
   it('tells the officer when a platform no longer accepts a reply, and sends nothing', async () => {
     await askOnPlatform('zalo', 'tôi muốn gặp cán bộ');
-    const h = openRequest('zalo');
+    const h = await openRequest('zalo');
     // The citizen's last message was 8 days ago.
     t.db.prepare('UPDATE interactions SET ts = ts - ? WHERE user_key = ?').run(8 * DAY_MS, h.user_key);
     const admin = await login('admin', ADMIN_PASSWORD);
@@ -199,7 +200,7 @@ describe("officers' inbox", () => {
       .type('form')
       .send({ name: 'Trần Văn Minh', username: 'minh', password: 'mat-khau-cua-minh', role: 'officer' });
     const minh = t.db.prepare("SELECT id FROM officers WHERE username = 'minh'").pluck().get() as number;
-    const [h] = t.handoffs.list('open', 1);
+    const [h] = await t.handoffs.list('open', 1);
 
     await request(t.app)
       .post(`/admin/handoffs/${h.id}/assign`)
@@ -214,11 +215,11 @@ describe("officers' inbox", () => {
       .send({ note: 'Đã gọi số 0912 345 678, chưa nghe máy' })
       .expect(303);
     await request(t.app).post(`/admin/handoffs/${h.id}/close`).set('cookie', admin).expect(303);
-    expect(t.handoffs.get(h.id)).toMatchObject({ status: 'closed', assigned_name: 'Trần Văn Minh' });
-    expect(t.handoffs.get(h.id)!.note).toBe('Đã gọi số [số điện thoại], chưa nghe máy');
+    expect(await t.handoffs.get(h.id)).toMatchObject({ status: 'closed', assigned_name: 'Trần Văn Minh' });
+    expect((await t.handoffs.get(h.id))!.note).toBe('Đã gọi số [số điện thoại], chưa nghe máy');
     await request(t.app).post(`/admin/handoffs/${h.id}/reopen`).set('cookie', admin).expect(303);
-    expect(t.handoffs.get(h.id)!.status).toBe('assigned');
-    expect(t.handoffs.events(h.id).map((e) => `${e.officer_name}:${e.action}`)).toEqual([
+    expect((await t.handoffs.get(h.id))!.status).toBe('assigned');
+    expect((await t.handoffs.events(h.id)).map((e) => `${e.officer_name}:${e.action}`)).toEqual([
       'Quản trị viên:assign',
       'Quản trị viên:note',
       'Quản trị viên:close',

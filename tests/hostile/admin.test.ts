@@ -11,6 +11,8 @@ import { resolveAdminPassword } from '../../src/admin/password';
 import { loadConfig } from '../../src/config';
 import { ConfigError } from '../../src/errors';
 import { openDatabase } from '../../src/store/db';
+import { openEngine } from '../../src/store/engine';
+import { OfficerStore } from '../../src/store/shared-officers';
 import { csvField, toCsv } from '../../src/store/reports';
 import { buildTestApp } from '../support/app';
 
@@ -88,8 +90,8 @@ describe('login failures slow the guesser down and never lock an officer out (fi
 
   it("hashes an officer's password off the event loop: other requests run while a login is checked", async () => {
     const db = openDatabase(':memory:');
-    const officers = new Officers(db);
-    officers.add(
+    const officers = new Officers(new OfficerStore(openEngine({ sqlite: db })));
+    await officers.add(
       { username: 'an.nguyen', name: 'Nguyễn An', password: 'officer-password-1', role: 'officer' },
       BUILT_IN_ADMIN,
     );

@@ -210,7 +210,7 @@ describe('handoff to the officers’ Telegram group', () => {
     const res = await chat(app, 'h-1', { text: 'tôi muốn gặp cán bộ' });
     expect(res.body.intent).toBe('handoff');
     await handoffs.settled();
-    const [row] = handoffs.list('open');
+    const [row] = await handoffs.list('open');
     expect(row.channel).toBe('web');
     expect(JSON.parse(row.last_messages!)).toEqual([
       'tôi cần hỏi về đất, sđt [số điện thoại]',
@@ -226,7 +226,7 @@ describe('handoff to the officers’ Telegram group', () => {
     // A second request while one is open does not create another.
     await chat(app, 'h-1', { payload: 'handoff' });
     await handoffs.settled();
-    expect(handoffs.list('open')).toHaveLength(1);
+    expect(await handoffs.list('open')).toHaveLength(1);
     expect(sent).toHaveLength(1);
     db.close();
   });

@@ -169,6 +169,8 @@ describe.each(kinds)('shared log tables on %s', (kind) => {
     expect(new Set(opened.map((o) => o.id)).size).toBe(1);
     expect(opened.filter((o) => o.created)).toHaveLength(1);
     const id = opened[0]!.id;
+    expect(await stores[1]!.claimNotification(id, 'k1')).toBe(true);
+    expect(await stores[2]!.claimNotification(id, 'k1')).toBe(false);
     await stores[1]!.setNotified(id, 'sent');
     await stores[0]!.open('k2', 'web', async () => []);
     expect(await stores[2]!.waiting()).toBe(2);
