@@ -68,7 +68,9 @@ export function createApp(deps: AppDeps) {
     db,
     brain: () => knowledge.current,
     logger,
-    handoffs: { request: (userKey, channel) => handoffs.request(userKey, channel) },
+    handoffs: {
+      request: (userKey, channel, interactionId) => handoffs.request(userKey, channel, interactionId),
+    },
     procedures: (brain) => procedures.assistantFor(brain.knowledge),
   });
   const { sessions, log } = runtime;

@@ -57,6 +57,8 @@ export interface CitizenHistory {
   recent(userKey: string, limit: number): Awaitable<readonly { text: string | null }[]>;
   conversation(userKey: string, limit: number): Awaitable<readonly ConversationRow[]>;
   lastMessageAt(userKey: string): Awaitable<number | null>;
+  /** Whether the exchange is stored for good (its reply step may still roll back). */
+  committed(interactionId: number): Promise<boolean>;
 }
 
 type Awaitable<T> = T | Promise<T>;
@@ -152,12 +154,20 @@ export class Handoffs {
 
   /**
    * Records a request unless the citizen already has an open one; resolves to its id, or
-   * null when it could not be stored (logged). The Telegram post runs in the background:
-   * the citizen's answer never waits for it. It goes out once the request is committed (see
-   * `post`).
+   * null when it was not stored (logged). It is filed once the exchange that asked for it
+   * (`interactionId`) is committed: the reply step that runs the turn may roll back (a full
+   * disk at its last write) and run again, and only the try that stays files the request.
+   * The Telegram post runs in the background too: the citizen's answer never waits for it.
    */
-  request(userKey: string, channel: ChannelName): Promise<number | null> {
-    const done = this.file(userKey, channel).catch((err: unknown) => {
+  request(
+    userKey: string,
+    channel: ChannelName,
+    interactionId: number | null = null,
+  ): Promise<number | null> {
+    const done = (async () => {
+      if (interactionId !== null && !(await this.history.committed(interactionId))) return null;
+      return this.file(userKey, channel);
+    })().catch((err: unknown) => {
       this.logger.error({ err, channel }, 'could not record the handoff request');
       return null;
     });
@@ -178,10 +188,8 @@ export class Handoffs {
 
   /**
    * Posts once per request: the row is claimed first (`notified` from null to 'sending'), so
-   * a request filed again — a reply step that ran again after a full disk, another instance —
-   * is not posted twice, and one that is not stored is never posted. The request is filed
-   * after the reply step's transaction (the runtime's steps are synchronous, `request` is not),
-   * so what is claimed is committed.
+   * a request filed again (another instance) is not posted twice, and one that is not
+   * stored is never posted.
    */
   private async post(id: number, userKey: string, channel: string, messages: string[]): Promise<void> {
     let claimed: boolean;

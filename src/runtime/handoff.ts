@@ -9,7 +9,8 @@ import type { Middleware } from './types';
 
 /** Where requests go; the officers' inbox (src/admin/handoffs.ts) implements it. */
 export interface HandoffRequests {
-  request(userKey: string, channel: ChannelName): unknown;
+  /** `interactionId`: the logged exchange that asked (the request waits for it to be committed). */
+  request(userKey: string, channel: ChannelName, interactionId: number | null): unknown;
 }
 
 export function handoffStep(handoffs: HandoffRequests): Middleware {
@@ -18,7 +19,7 @@ export function handoffStep(handoffs: HandoffRequests): Middleware {
     run(turn, next) {
       const result = next();
       if (result.answerId === HANDOFF_INTENT && !result.control && !result.unlogged)
-        handoffs.request(result.userKey, turn.message.channel);
+        handoffs.request(result.userKey, turn.message.channel, result.interactionId);
       return result;
     },
   };

@@ -441,6 +441,17 @@ export class InteractionLog implements InteractionSink {
       .all(userKey, Math.floor(limit));
   }
 
+  /**
+   * Whether row `id` is committed: waits until no transaction is open on the connection
+   * (better-sqlite3's are synchronous: at most until the event loop turns), then looks. A
+   * row recorded by a step that rolled back is gone.
+   */
+  async committed(id: number): Promise<boolean> {
+    do await new Promise((resolve) => setImmediate(resolve));
+    while (this.db.open && this.db.inTransaction);
+    return this.db.open && this.byIdStmt.get(id) !== undefined;
+  }
+
   /** When the citizen last wrote (any channel), or null for a citizen with no logged exchange. */
   lastMessageAt(userKey: string): number | null {
     return this.lastTs.get(userKey) ?? null;

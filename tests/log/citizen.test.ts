@@ -157,12 +157,13 @@ describe('"xóa dữ liệu của tôi"', () => {
 });
 
 describe('retention', () => {
-  const { app, db } = buildTestApp();
+  const { app, db, handoffs } = buildTestApp();
   afterAll(() => db.close());
 
   it('deletes old message text but keeps the rows and the counts', async () => {
     await chat(app, 'old', { text: 'giá vàng hôm nay' });
     await chat(app, 'old', { payload: 'handoff' });
+    await handoffs.settled(); // the request is filed once its exchange is committed
     const count = db.prepare('SELECT count(*) FROM interactions').pluck().get();
     expect(purgeOldText(db, 180, Date.now())).toEqual({
       interactions: 0,

@@ -8,7 +8,7 @@ describe('handoff step', () => {
 
   it('files a request when the answer is "gặp cán bộ"', () => {
     step.run(turn({ channel: 'messenger' }), () => answer({ answerId: 'handoff' }));
-    expect(request).toHaveBeenCalledWith('k'.repeat(32), 'messenger');
+    expect(request).toHaveBeenCalledWith('k'.repeat(32), 'messenger', null);
   });
 
   it('files nothing for other answers or for controls', () => {
