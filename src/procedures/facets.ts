@@ -113,6 +113,8 @@ const CUES: Record<Facet, string[]> = {
     'lau qua',
     'may bua',
     'bao nhieu bua',
+    'thoi gian giai quyet',
+    'thoi han giai quyet',
     // "lấy trong ngày được không", "có lấy liền không".
     'trong ngay',
     'lay ngay',

@@ -215,6 +215,25 @@ function listed(foldedName: string, marker: number): boolean {
   return /[,/;]$/.test(before) || /^[,/;]/.test(after);
 }
 
+/** Where a long name's qualifiers start: the scope, the people, the place it applies to. */
+const QUALIFIER = /\s(?:trong|đối với|cho|tại|thuộc|theo|khi|do|của|ở|trên|từ|thực hiện)\s/i;
+const LONG_NAME = 12;
+const HEAD_MIN = 5;
+
+/** The head of a long name (at least HEAD_MIN words before its first qualifier), else null. */
+export function headOf(name: string): string | null {
+  const words = name.split(/\s+/);
+  if (words.length < LONG_NAME) return null;
+  const at = name.search(QUALIFIER);
+  if (at < 0) return null;
+  const head = name
+    .slice(0, at)
+    .replace(/[,;:]+$/, '')
+    .trim();
+  const count = head.split(/\s+/).length;
+  return count >= HEAD_MIN && count < words.length - 2 ? head : null;
+}
+
 /** A local version published by a province's People's Committee ("UBND tỉnh Lạng Sơn"). */
 const LOCAL_ISSUER = /^(ubnd|uy ban nhan dan) (tinh|thanh pho|tp)\b/;
 const fold = (text: string) => foldAccents(text.toLowerCase()).replace(/\s+/g, ' ').trim();
@@ -339,6 +358,10 @@ export class ProcedureIndex {
       const nameTokens = tokenise(fullName);
       const texts: [string[], number][] = [[tokenise(core), 1]];
       if (core !== fullName) texts.push([nameTokens, 0.9]);
+      // A long name's head, before its qualifiers ("Đề nghị hỗ trợ chi phí học tập | trong cơ
+      // sở giáo dục mầm non công lập, …"): what a citizen says of it.
+      const head = headOf(core);
+      if (head) texts.push([tokenise(head), 0.9]);
       if (editorial?.title) texts.push([tokenise(editorial.title), 1]);
       for (const alias of editorial?.aliases ?? []) texts.push([tokenise(alias), 1.15]);
       if (s.keywords)

@@ -9,6 +9,7 @@ import {
 import { loadCatalogue } from '../../src/procedures/catalogue';
 import { checkProcedureContent } from '../../src/procedures/content';
 import { detectFacets } from '../../src/procedures/facets';
+import { headOf } from '../../src/procedures/search';
 
 const intents = readIntentsDir('intents');
 const knowledge = loadKnowledge({ contentDir: 'content', intentsDir: 'intents' });
@@ -52,6 +53,27 @@ describe('detectFacets', () => {
     ['bao nhieu tuoi thi duoc huong', ['requirements']],
     ['co can so ho khau khong', ['documents', 'requirements']],
   ])('%s → %j', (text, facets) => expect(detectFacets(text)).toEqual(facets));
+});
+
+describe('headOf', () => {
+  it('keeps what a long name says before its qualifiers, and nothing of a short name', () => {
+    expect(
+      headOf(
+        'Đề nghị hỗ trợ chi phí học tập trong cơ sở giáo dục mầm non công lập, cơ sở giáo dục phổ thông công lập',
+      ),
+    ).toBe('Đề nghị hỗ trợ chi phí học tập');
+    expect(headOf('Đăng ký khai sinh')).toBeNull();
+    // Too short a head to tell the procedure apart ("Đăng ký tài khoản …" of a carbon registry).
+    expect(
+      headOf('Đăng ký tài khoản trên Hệ thống đăng ký quốc gia về hạn ngạch phát thải khí nhà kính'),
+    ).toBeNull();
+  });
+
+  it('lets a message name a long procedure by its head', () => {
+    expect(code(converse('xin hỗ trợ chi phí học tập cho cháu học lớp 3 cần giấy tờ gì').decision)).toBe(
+      '1.014336',
+    );
+  });
 });
 
 describe('ProcedureAssistant', () => {
