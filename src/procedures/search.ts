@@ -109,7 +109,7 @@ export function expandQuery(tokens: readonly string[]): string[] {
   // "làm lại giấy đăng ký kết hôn", "mất cccd": the names say "đăng ký lại kết hôn", "cấp lại
   // thẻ căn cước"; the message's words again with "lại" where the names put it.
   const text = tokens.join(' ');
-  if (SIBLING_MARKERS[0].query.test(text) && !/\b(ky|cap) lai\b/.test(text)) {
+  if (SIBLING_MARKERS[0].query.test(text) && !/\b(ky|cap) lai\b/.test(text) && !copyOfLost(text)) {
     // Only a lost paper ("mất cccd") gets the names' words without saying them: "làm lại có
     // mất tiền không" is a follow-up, not a question about every re-issue.
     const again: string[] = [];
@@ -194,10 +194,19 @@ export function termsOf(tokens: string[]): string[] {
   return out;
 }
 
+/**
+ * "Giấy khai sinh bị mất, xin bản sao": a lost paper asked for as a copy (bản sao, trích lục)
+ * is the copy, not a re-registration, unless "đăng ký lại" / "cấp lại" is said too.
+ */
+const COPY = /\b(ban sao|trich luc)\b/;
+const AGAIN_SAID = /\b(dang ky|dk|cap|lam) lai\b/;
+const copyOfLost = (text: string) => COPY.test(text) && !AGAIN_SAID.test(text);
+
 function markersIn(tokens: readonly string[], side: 'name' | 'query'): number[] {
   const text = tokens.join(' ');
   const found: number[] = [];
   SIBLING_MARKERS.forEach((m, i) => {
+    if (side === 'query' && i === 0 && copyOfLost(text)) return;
     if (m[side].test(text) || (side === 'query' && m.loose?.test(text))) found.push(i);
   });
   return found;
@@ -270,12 +279,19 @@ const PRUNE_FIRST = 3;
 const COMMUNE_PRIOR = 1.5;
 
 /**
- * What a procedure is worth before any word matches: commune level first (the bot serves a
- * commune), detailed records over index-only ones, and versions for a level that no longer
- * exists (cấp huyện, gone since 1/7/2025) or that citizens do not go to (cấp trung ương) last.
+ * How much a procedure the editors gave citizens' names to is preferred: they write them for
+ * the procedures their commune is asked about, so a close call goes to one of those.
  */
-function prior(s: ProcedureSummary, name: string): number {
-  let p = 1;
+const EDITED_PRIOR = 1.1;
+
+/**
+ * What a procedure is worth before any word matches: commune level first (the bot serves a
+ * commune), those the editors named, detailed records over index-only ones, and versions for
+ * a level that no longer exists (cấp huyện, gone since 1/7/2025) or that citizens do not go
+ * to (cấp trung ương) last.
+ */
+function prior(s: ProcedureSummary, name: string, edited: boolean): number {
+  let p = edited ? EDITED_PRIOR : 1;
   const folded = fold(name);
   if (isCommuneLevel(s) || /thuc hien tai cap xa/.test(folded)) p *= COMMUNE_PRIOR;
   if (!s.detailed) p *= 0.9;
@@ -374,7 +390,7 @@ export class ProcedureIndex {
         code: s.code,
         fields,
         category,
-        prior: prior(s, fullName),
+        prior: prior(s, fullName, (editorial?.aliases.length ?? 0) > 0),
         markers: markersIn(nameTokens, 'name').filter((m) => !listed(fold(fullName), m)),
       });
       for (const [tokens] of texts)

@@ -88,6 +88,11 @@ describe('ProcedureAssistant', () => {
     expect(code(converse('mất căn cước rồi làm lại ở đâu').decision)).toBe('1.014064');
     expect(code(converse('cccd hết hạn đổi thẻ mất bao lâu').decision)).toBe('1.014063');
     expect(code(converse('con tôi 7 tuổi làm căn cước cần gì').decision)).toBe('1.014062');
+    // A lost paper asked for as a copy is the copy, not a re-registration.
+    expect(
+      code(converse('giấy khai sinh của tôi bị mất, tôi muốn xin bản sao giấy khai sinh').decision),
+    ).toBe('2.000635');
+    expect(code(converse('giấy khai sinh bị mất, muốn đăng ký lại').decision)).toBe('1.004884');
   });
 
   it('asks which one for a family, offering real procedures as choices', () => {
