@@ -1,14 +1,16 @@
 /**
  * An officer erases one citizen's data by pseudonymous id (shown in handoff requests and
  * on the dashboard):  npm run privacy:erase -- <32-hex id> [--db data/bot.sqlite]
+ * With DATABASE_URL set, the shared tables on that PostgreSQL server are erased too.
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { eraseCitizen, erasedRows, isPseudonym } from '../src/privacy/erase';
+import { eraseCitizenInStore, erasedRows, isPseudonym } from '../src/privacy/erase';
 import { openDatabase } from '../src/store/db';
+import { openStore } from '../src/store/store';
 import { cliConfig, runCli } from './cli-support';
 
-void runCli(() => {
+void runCli(async () => {
   let parsed;
   try {
     parsed = parseArgs({ options: { db: { type: 'string' } }, allowPositionals: true, strict: true });
@@ -23,18 +25,19 @@ void runCli(() => {
     );
     process.exit(2);
   }
-  const file = parsed.values.db ?? cliConfig().DATABASE_PATH;
+  const config = cliConfig();
+  const file = parsed.values.db ?? config.DATABASE_PATH;
   if (!fs.existsSync(file)) {
     console.error(`No database at ${file}.`);
     process.exit(2);
   }
-  const db = openDatabase(file);
+  const store = await openStore(config, { db: openDatabase(file) });
   try {
-    const report = eraseCitizen(db, userKey);
+    const report = await eraseCitizenInStore(store, userKey);
     const total = erasedRows(report);
     console.log(total === 0 ? `Nothing stored for ${userKey}.` : `Erased ${total} rows of ${userKey}:`);
     for (const [table, n] of Object.entries(report)) if (n > 0) console.log(`  ${table}: ${n}`);
   } finally {
-    db.close();
+    await store.close();
   }
 });

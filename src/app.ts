@@ -12,6 +12,7 @@ import { adapterSender } from './admin/officer-send';
 import { gzipStatic } from './admin/gzip-static';
 import { Officers } from './admin/officers';
 import { pseudonymize } from './privacy/pseudonym';
+import { eraseCitizenInStore } from './privacy/erase';
 import { linkRouter } from './privacy/links';
 import { startRetentionJob } from './privacy/retention';
 import { buildRuntime } from './runtime';
@@ -88,7 +89,8 @@ export function createApp(deps: AppDeps) {
       : null;
   // The officers' inbox and accounts: shared by every instance on PostgreSQL. The citizen's
   // exchanges are read from the log the runtime writes.
-  const repositories = deps.store ?? logRepositories(openEngine({ sqlite: db }));
+  const engine = deps.store?.engine ?? openEngine({ sqlite: db });
+  const repositories = deps.store ?? logRepositories(engine);
   const handoffs = new Handoffs(
     repositories.handoffs,
     log,
@@ -96,7 +98,7 @@ export function createApp(deps: AppDeps) {
     officers,
     `${config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/admin/handoffs`,
   );
-  const retention = startRetentionJob(db, config.RETENTION_DAYS, logger);
+  const retention = startRetentionJob(db, config.RETENTION_DAYS, logger, Date.now, engine);
   // Expired dialogue state is unreadable already; this only keeps the table small.
   // (A closed database — an app torn down in the same process, as in tests — is skipped.)
   setInterval(() => db.open && sessions.purgeExpired(), SESSION_PURGE_INTERVAL_MS).unref();
@@ -155,6 +157,7 @@ export function createApp(deps: AppDeps) {
       reports,
       handoffs,
       officers: new Officers(repositories.officers),
+      erase: (userKey) => eraseCitizenInStore({ db, engine }, userKey),
       sender: adapterSender(db, channels.adapters, logger),
       answers: () => knowledge.current.knowledge.answers,
       contentDirs: { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },

@@ -10,7 +10,7 @@ import { BASE_CSP_DIRECTIVES } from '../security';
 import { vietnamDayStart } from '../core/vietnam-day';
 import { REVIEW_MAX_AGE_DAYS, type Answer, type KnowledgeDirs } from '../knowledge/loader';
 import type { Db } from '../store/db';
-import { eraseCitizen, erasedRows, isPseudonym } from '../privacy/erase';
+import { erasedRows, isPseudonym, type ErasureReport } from '../privacy/erase';
 import {
   checkRange,
   periodRange,
@@ -45,6 +45,8 @@ export interface AdminDeps {
   reports: Reports;
   handoffs: Handoffs;
   officers: Officers;
+  /** Erases a citizen's rows wherever the store keeps them (src/privacy/erase.ts). */
+  erase: (userKey: string) => Promise<ErasureReport>;
   /** Takes an officer's reply to the citizen's channel (src/admin/officer-send.ts). */
   sender: CitizenReplySender;
   /** Where the content and training phrases live (CONTENT_DIR, INTENTS_DIR). */
@@ -541,7 +543,7 @@ export function adminRouter(deps: AdminDeps): Router {
       await html(res, views.privacyPage({ ok: false, text: 'Mã ẩn danh phải gồm đúng 32 ký tự 0–9, a–f.' }));
       return;
     }
-    const erased = erasedRows(eraseCitizen(db, userKey));
+    const erased = erasedRows(await deps.erase(userKey));
     await html(
       res,
       views.privacyPage({

@@ -14,11 +14,12 @@
  */
 import { vietnamDaySql } from '../core/vietnam-day';
 import { scrubDeleted, type Db } from '../store/db';
+import type { Engine } from '../store/engine';
+import { eraseCitizenShared, type Contact, type ErasureReport } from '../store/shared-erasure';
 import { forgetChannelUser } from '../store/inbox';
 import { forgetCitizen } from '../store/interactions';
 
-/** The tables erased, in order, and how many rows each lost. */
-export type ErasureReport = Record<string, number>;
+export type { ErasureReport };
 
 const PSEUDONYM = /^[0-9a-f]{32}$/;
 
@@ -82,6 +83,26 @@ function eraseRows(db: Db, userKey: string, tables: readonly string[]): ErasureR
       report[table] = db.prepare(`DELETE FROM ${table} WHERE user_key = ?`).run(userKey).changes;
     return report;
   })();
+}
+
+/**
+ * Erases the citizen wherever the store keeps them: on SQLite the one file (`eraseCitizen`);
+ * with DATABASE_URL the shared tables on PostgreSQL (under the platform ids the file knows
+ * too) and then the tables still in this instance's file.
+ */
+export async function eraseCitizenInStore(
+  store: { db: Db; engine: Engine },
+  userKey: string,
+): Promise<ErasureReport> {
+  if (store.engine.kind === 'sqlite') return eraseCitizen(store.db, userKey);
+  const known = store.db
+    .prepare<[string], Contact>('SELECT channel, platform_user_id FROM contacts WHERE user_key = ?')
+    .all(userKey);
+  const shared = await eraseCitizenShared(store.engine, userKey, known);
+  const local = eraseCitizen(store.db, userKey);
+  const report: ErasureReport = { ...shared };
+  for (const [table, n] of Object.entries(local)) report[table] = (report[table] ?? 0) + n;
+  return report;
 }
 
 /** Total rows erased. */

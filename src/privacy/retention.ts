@@ -5,7 +5,9 @@
  */
 import type { Logger } from '../logger';
 import { scrubDeleted, type Db } from '../store/db';
+import type { Engine } from '../store/engine';
 import { Inbox } from '../store/inbox';
+import { purgeOldTextShared } from '../store/shared-erasure';
 
 const DAY_MS = 86_400_000;
 /** How often the job runs; text lives at most this much longer than RETENTION_DAYS. */
@@ -47,16 +49,32 @@ export function purgeOldText(db: Db, days: number, now: number = Date.now()): Re
   return result;
 }
 
-/** Runs `purgeOldText` now and every RETENTION_INTERVAL_MS; the timer never keeps the process alive. */
-export function startRetentionJob(db: Db, days: number, logger: Logger, now: () => number = Date.now) {
+/**
+ * Runs `purgeOldText` now and every RETENTION_INTERVAL_MS; the timer never keeps the process
+ * alive. `shared`: the PostgreSQL store (DATABASE_URL), whose tables are purged too.
+ */
+export function startRetentionJob(
+  db: Db,
+  days: number,
+  logger: Logger,
+  now: () => number = Date.now,
+  shared?: Engine,
+) {
+  const report = (result: Record<string, number>, where: string) => {
+    if (Object.values(result).some((n) => n > 0))
+      logger.info({ ...result, retentionDays: days, store: where }, 'retention: old message text deleted');
+  };
   const run = () => {
     try {
-      const result = purgeOldText(db, days, now());
-      if (result.interactions + result.handoffs + result.unansweredGroups + result.inboxEvents > 0)
-        logger.info({ ...result, retentionDays: days }, 'retention: old message text deleted');
+      report({ ...purgeOldText(db, days, now()) }, 'sqlite');
     } catch (err) {
       logger.error({ err }, 'retention job failed; it will run again');
     }
+    if (shared?.kind === 'postgres')
+      purgeOldTextShared(shared, days, now()).then(
+        (result) => report({ ...result }, 'postgres'),
+        (err: unknown) => logger.error({ err }, 'retention job failed on PostgreSQL; it will run again'),
+      );
   };
   run();
   const timer = setInterval(run, RETENTION_INTERVAL_MS);
