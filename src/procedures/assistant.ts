@@ -92,14 +92,14 @@ const SIBLINGS_MAX = 4;
  * bot explains, whatever procedure the words resemble.
  */
 const EVASION =
-  /\b(gia o dau|gia re|mua bang|mua giay|mua so do|mua ho chieu|mua can cuoc|bang gia|lam gia|bang lai gia|giay phep gia|so do gia|giay to gia|khong can thi|khong thi ma|chay an|lo lot|di cua sau|lam lau|gia mao|khai man|khai gian|(tra|bo|chi) them tien (cung duoc|de|cho nhanh)|tien boi duong|(giay|khai sinh|ket hon|bang|the|can cuoc|ho chieu|hoc ba|chung chi) gia (cho|de|duoc|khong|o)|tre hon \d+ tuoi)\b/;
+  /\b(gia o dau|gia re|mua bang|mua giay|mua so do|mua ho chieu|mua can cuoc|bang gia|lam gia|bang lai gia|giay phep gia|so do gia|giay to gia|khong can thi|khong thi ma|chay an|lo lot|di cua sau|lam lau|gia mao|khai man|khai gian|(tra|bo|chi) them tien (cung duoc|de|cho nhanh)|tien boi duong|(giay|khai sinh|ket hon|bang|the|can cuoc|ho chieu|hoc ba|chung chi) gia (cho|de|duoc|khong|o)|tre hon \d+ tuoi|nhan lam dich vu|(ai|cho nao|noi nao) nhan lam|gia vo|dong vai|bo qua (moi |cac |nhung )?huong dan|ignore|prompt)\b/;
 
 /**
  * Look-alikes: a bank loan on a land certificate, a listing for selling land, prices. Only a
  * procedure named nearly whole ("xác nhận độc thân để vay ngân hàng") is answered then.
  */
 const NOT_A_PROCEDURE =
-  /\b(lai suat|vay ngan hang|vay von|vay tien|vay no|vay (them )?\d+ (trieu|ty|tr|cu)|dang tin|can ban|ban gap|ai mua|gia vang|xo so|chung khoan|ty gia|cam do)\b/;
+  /\b(lai suat|vay ngan hang|vay von|vay tien|vay no|vay (them )?\d+ (trieu|ty|tr|cu)|dang tin|can ban|ban gap|ai mua|gia vang|xo so|chung khoan|ty gia|cam do|tiem cam|cam o tiem|cam co|dat nen)\b/;
 
 /**
  * Topics that are not procedures: when the classifier is sure of one of these and the

@@ -94,7 +94,8 @@ const RELATIVES =
 const DEATH = new RegExp(
   '\\b(qua doi|tu tran|tu vong|chet|ta the|chung tu|bao tu|tang le|dam tang)\\b|' +
     // "nằm viện một thời gian rồi mất tại nhà": "rồi/đã mất" and where or when.
-    '\\b(roi|da|vua|moi) mat (tai|o|hom|ngay|luc|vao|sau|nam|thang|tuan)\\b|' +
+    // ("làm đẹp da mặt tại nhà": da is the skin there.)
+    '\\b(?<!(dep|soc|kem|rua|duong|trang|lan|cho) )(roi|da|vua|moi) mat (tai|o|hom|ngay|luc|vao|sau|nam|thang|tuan)\\b|' +
     `\\b(${RELATIVES})( (toi|em|minh|tui|noi|ngoai|ruot|de|ay|no|nha))*( (moi|vua|da|bi benh|dot ngot))? mat` +
     '(?= (hom|roi|nam|tu|luc|vi|do|ngay|sang|chieu|toi|dem|thang|tuan|o|tai|khi|duoc|gia dinh)\\b|$)',
 );
