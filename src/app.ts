@@ -67,6 +67,7 @@ export function createApp(deps: AppDeps) {
   // The officers' inbox reads the runtime's log, so it is reached through a closure.
   const runtime = buildRuntime(config, {
     db,
+    store: deps.store,
     brain: () => knowledge.current,
     logger,
     handoffs: {
@@ -101,7 +102,11 @@ export function createApp(deps: AppDeps) {
   const retention = startRetentionJob(db, config.RETENTION_DAYS, logger, Date.now, engine);
   // Expired dialogue state is unreadable already; this only keeps the table small.
   // (A closed database — an app torn down in the same process, as in tests — is skipped.)
-  setInterval(() => db.open && sessions.purgeExpired(), SESSION_PURGE_INTERVAL_MS).unref();
+  setInterval(() => {
+    runtime
+      .purgeExpiredSessions()
+      .catch((err: unknown) => logger.warn({ err }, 'expired sessions not purged'));
+  }, SESSION_PURGE_INTERVAL_MS).unref();
 
   const app = express();
   app.disable('x-powered-by');
@@ -111,7 +116,7 @@ export function createApp(deps: AppDeps) {
   // Platform webhooks verify signatures over the raw bytes: mounted before the JSON parser.
   // Whether the store can write: a full disk still reads fine (issue #13, finding 3).
   const storeHealth = new StoreHealth(db);
-  const channels = createChannels({ config, db, logger, runtime, storeHealth });
+  const channels = createChannels({ config, db, logger, runtime, storeHealth, store: deps.store });
   app.use(channels.router);
   app.use(express.json({ limit: BODY_LIMIT }));
 

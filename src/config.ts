@@ -74,6 +74,11 @@ export const configSchema = z.object({
     .optional(),
   /** Connections each instance opens to DATABASE_URL's server. */
   DATABASE_POOL_SIZE: positiveInt('a whole number of connections, e.g. 10'),
+  /**
+   * With DATABASE_URL: how long an instance holds a platform event it works on; a crashed
+   * instance's events are taken over after it. Far above one reply's sends and the clock skew.
+   */
+  INBOX_LEASE_SECONDS: positiveInt('a whole number of seconds, e.g. 30'),
   CONTENT_DIR: z.string().min(1),
   INTENTS_DIR: z.string().min(1),
   /** Minutes of silence after which a citizen's dialogue state (guide step) is forgotten. */
@@ -166,6 +171,7 @@ const defaults: Partial<Record<keyof Config, string>> = {
   LOG_LEVEL: 'info',
   DATABASE_PATH: 'data/bot.sqlite',
   DATABASE_POOL_SIZE: '10',
+  INBOX_LEASE_SECONDS: '30',
   CONTENT_DIR: 'content',
   INTENTS_DIR: 'intents',
   SESSION_TTL_MINUTES: '30',

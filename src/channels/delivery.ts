@@ -25,16 +25,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { IncomingMessage } from '../core/message';
-import { ChannelError } from '../errors';
 import type { Logger } from '../logger';
 import type { Db } from '../store/db';
 import { isStorageFailure, StoreHealth } from '../store/health';
 import { FORGET_USER, Inbox, type InboxRow } from '../store/inbox';
 import type { Runtime } from '../runtime';
 import { pseudonymize } from '../privacy/pseudonym';
-import { MaybeDeliveredError, StoppedError } from './http';
+import { PartSender, type SendOptions } from './part-sender';
 import {
-  RateLimitError,
   type AcceptEvents,
   type ChannelAdapter,
   type InboundEvent,
@@ -42,13 +40,7 @@ import {
   type PlatformChannel,
 } from './types';
 
-export interface DeliveryOptions {
-  /** Tries per part on transient errors (SEND_MAX_ATTEMPTS). */
-  maxAttempts: number;
-  /** First retry delay (SEND_RETRY_BASE_MS); doubles per retry. */
-  retryBaseMs: number;
-  /** Longest delay between two tries. Default 60 s. */
-  retryMaxMs?: number;
+export interface DeliveryOptions extends SendOptions {
   /** Events processed at once (CHANNEL_CONCURRENCY). */
   concurrency: number;
   /** Events dated outside [now − maxAge, now + maxFuture] are acknowledged and dropped (EVENT_MAX_*_SECONDS). */
@@ -101,7 +93,28 @@ interface PendingAccept {
   reject: (err: Error) => void;
 }
 
-function inboxRows({ channel, events }: PendingAccept, secret: string) {
+/**
+ * Drops stale and future-dated events, for every platform in this one place: the caller
+ * still acknowledges them (a retry would be just as stale), but they are neither stored,
+ * answered nor logged. A replay after the inbox's dedupe window is stale too.
+ */
+export function currentEvents(
+  channel: PlatformChannel,
+  events: InboundEvent[],
+  now: number,
+  options: Pick<DeliveryOptions, 'eventMaxAgeSeconds' | 'eventMaxFutureSeconds'>,
+  logger: Logger,
+): InboundEvent[] {
+  const oldest = now - (options.eventMaxAgeSeconds ?? 86_400) * 1000;
+  const latest = now + (options.eventMaxFutureSeconds ?? 300) * 1000;
+  const kept = events.filter((e) => e.timestamp >= oldest && e.timestamp <= latest);
+  if (kept.length < events.length)
+    logger.warn({ channel, dropped: events.length - kept.length }, 'stale or future-dated events ignored');
+  return kept;
+}
+
+/** The inbox rows of one webhook's events. */
+export function inboxRows({ channel, events }: Pick<PendingAccept, 'channel' | 'events'>, secret: string) {
   return events.map((e) => ({
     channel,
     // Deterministic, so a retry of the same event still dedupes; keyed, so it cannot be
@@ -124,7 +137,6 @@ function inboxRows({ channel, events }: PendingAccept, secret: string) {
 type Outcome = 'done' | 'parked' | { retryInMs: number };
 type Job = { id: number; key: string; channel: string };
 type FinalState = 'delivered' | 'failed';
-type SendOutcome = { ok: true } | { ok: false; detail: string } | { retryInMs: number } | 'stopped';
 
 export class Delivery {
   readonly inbox: Inbox;
@@ -137,10 +149,7 @@ export class Delivery {
   private readonly runningBy = new Map<string, number>();
   /** Events waiting to retry a send, off any worker: inbox id → timer. */
   private readonly waiting = new Map<number, NodeJS.Timeout>();
-  /** Tries made on the part being sent, per inbox id (reset when a part goes through). */
-  private readonly attempts = new Map<number, number>();
-  /** Events whose send timed out once: a second timeout is not retried (maybe delivered). */
-  private readonly maybeDelivered = new Set<number>();
+  private readonly sender: PartSender;
   /** Events waiting for the store to write again, off any worker: inbox id → job. */
   private readonly parked = new Map<number, Job>();
   private storeTimer: NodeJS.Timeout | undefined;
@@ -183,36 +192,25 @@ export class Delivery {
     this.random = options.random ?? Math.random;
     this.inbox = new Inbox(db, this.now);
     this.storeHealth = options.storeHealth ?? new StoreHealth(db, this.now);
+    this.sender = new PartSender(
+      logger,
+      options,
+      this.random,
+      this.stopController.signal,
+      this.abandonController.signal,
+    );
   }
 
   /** The ack path: stores new events (one transaction) and queues them; duplicates are ignored. */
   readonly accept: AcceptEvents = (channel, all) => {
     this.lastAcceptAt = performance.now();
-    const events = this.current(channel, all);
+    const events = currentEvents(channel, all, this.now(), this.options, this.logger);
     if (events.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.pendingAccepts.push({ channel, events, resolve, reject });
       if (this.pendingAccepts.length === 1) setImmediate(() => this.flushAccepts());
     });
   };
-
-  /**
-   * Drops stale and future-dated events, for every platform in this one place: the caller
-   * still acknowledges them (a retry would be just as stale), but they are neither stored,
-   * answered nor logged. A replay after the inbox's dedupe window is stale too.
-   */
-  private current(channel: PlatformChannel, events: InboundEvent[]): InboundEvent[] {
-    const now = this.now();
-    const oldest = now - (this.options.eventMaxAgeSeconds ?? 86_400) * 1000;
-    const latest = now + (this.options.eventMaxFutureSeconds ?? 300) * 1000;
-    const kept = events.filter((e) => e.timestamp >= oldest && e.timestamp <= latest);
-    if (kept.length < events.length)
-      this.logger.warn(
-        { channel, dropped: events.length - kept.length },
-        'stale or future-dated events ignored',
-      );
-    return kept;
-  }
 
   /**
    * Group commit: the webhooks that arrived in one turn of the event loop are stored in one
@@ -402,8 +400,7 @@ export class Delivery {
           else {
             this.busyUsers.delete(job.key);
             this.queued.delete(job.id);
-            this.attempts.delete(job.id);
-            this.maybeDelivered.delete(job.id);
+            this.sender.forget(job.id);
             this.unsaved.delete(job.id);
           }
           this.schedulePump();
@@ -508,21 +505,21 @@ export class Delivery {
       return 'done';
     }
     const signal = this.abandonController.signal;
-    if (row.partsSent === 0 && !this.attempts.has(id) && adapter.acknowledge) {
+    if (row.partsSent === 0 && !this.sender.tried(id) && adapter.acknowledge) {
       await adapter.acknowledge(row, signal).catch((err: Error) => {
         this.logger.warn({ channel: row!.channel, error: err.message }, 'platform acknowledgement failed');
       });
     }
     for (let i = row.partsSent; i < row.parts.length; i++) {
       if (this.stopping) return 'done'; // the next start sends the rest
-      const outcome = await this.sendOnce(adapter, row, row.parts[i] as OutboundPart);
+      const outcome = await this.sender.send(adapter, row, row.parts[i] as OutboundPart);
       if (outcome === 'stopped') return 'done';
       if ('retryInMs' in outcome) return outcome;
       if (!outcome.ok) {
         this.finish(row, 'failed', outcome.detail);
         return 'done';
       }
-      this.attempts.delete(id);
+      this.sender.sent(id);
       // The last part's progress is committed with the final state: one commit fewer per reply.
       if (i + 1 < row.parts.length) {
         this.unsaved.set(row.id, { partsSent: i + 1 });
@@ -594,49 +591,5 @@ export class Delivery {
     if (state === 'failed')
       this.logger.warn({ channel: row.channel, inboxId: row.id, detail }, 'reply not delivered');
     else this.logger.debug({ channel: row.channel, inboxId: row.id }, 'reply delivered');
-  }
-
-  /**
-   * One try at one part. A transient failure with tries left comes back as the wait before
-   * the next try (taken off the worker, see `retryLater`). A send that timed out may have
-   * been delivered (the request was written, the answer never came): it gets at most one
-   * more try, never the full series, so a hanging platform cannot make a citizen read the
-   * same message five times.
-   */
-  private async sendOnce(adapter: ChannelAdapter, row: InboxRow, part: OutboundPart): Promise<SendOutcome> {
-    const signal = this.stopController.signal;
-    const attempt = (this.attempts.get(row.id) ?? 0) + 1;
-    this.attempts.set(row.id, attempt);
-    try {
-      await adapter.send(row, part, this.abandonController.signal);
-      return { ok: true };
-    } catch (err) {
-      if (err instanceof StoppedError || signal.aborted) return 'stopped';
-      if (!(err instanceof ChannelError)) {
-        this.logger.error({ err, channel: row.channel }, 'unexpected error while sending');
-        return { ok: false, detail: `unexpected error: ${(err as Error).message}` };
-      }
-      const detail = err.platformCode !== undefined ? `${err.platformCode}: ${err.message}` : err.message;
-      if (!err.transient) return { ok: false, detail };
-      const maybeDelivered = err instanceof MaybeDeliveredError;
-      if (maybeDelivered && this.maybeDelivered.has(row.id))
-        return { ok: false, detail: `maybe delivered; not sent again: ${detail}` };
-      if (maybeDelivered) this.maybeDelivered.add(row.id);
-      if (attempt >= this.options.maxAttempts)
-        return { ok: false, detail: `gave up after ${attempt} attempts: ${detail}` };
-      const delayMs = this.backoff(attempt, err instanceof RateLimitError ? err.retryAfterMs : 0);
-      this.logger.warn(
-        { channel: row.channel, inboxId: row.id, attempt, delayMs, error: detail },
-        'send failed; retrying',
-      );
-      return { retryInMs: delayMs };
-    }
-  }
-
-  /** Exponential backoff with "equal jitter": half fixed, half random; never below the platform's wait. */
-  private backoff(attempt: number, floorMs: number): number {
-    const cap = this.options.retryMaxMs ?? 60_000;
-    const exp = Math.min(cap, this.options.retryBaseMs * 2 ** (attempt - 1));
-    return Math.max(floorMs, Math.round(exp / 2 + (this.random() * exp) / 2));
   }
 }

@@ -10,7 +10,9 @@ import type { Logger } from '../logger';
 import type { Runtime } from '../runtime';
 import type { Db } from '../store/db';
 import type { StoreHealth } from '../store/health';
+import type { Store } from '../store/store';
 import { Delivery } from './delivery';
+import { SharedDelivery } from './shared-delivery';
 import { MessengerAdapter } from './messenger/adapter';
 import { TelegramAdapter } from './telegram/adapter';
 import type { ChannelAdapter, ChannelLimits, PlatformChannel } from './types';
@@ -42,7 +44,9 @@ export interface ChannelsDeps {
   config: Config;
   db: Db;
   logger: Logger;
-  runtime: Pick<Runtime, 'respond' | 'markDelivery'>;
+  runtime: Pick<Runtime, 'prepare' | 'respond' | 'save' | 'markDelivery'>;
+  /** The store DATABASE_URL chose: on PostgreSQL, events go through the shared inbox. */
+  store?: Store;
   /** Told when the store fails to write and when it works again (read by /healthz). */
   storeHealth?: StoreHealth;
   now?: () => number;
@@ -51,7 +55,8 @@ export interface ChannelsDeps {
 export interface Channels {
   /** The webhook routes; mount before any body parser (signatures are over the raw bytes). */
   router: Router;
-  delivery: Delivery;
+  /** The queue on the SQLite file, or on the shared inbox (several instances, PostgreSQL). */
+  delivery: Delivery | SharedDelivery;
   adapters: ReadonlyMap<PlatformChannel, ChannelAdapter>;
   /** The channels that started, and why the others did not. */
   live: PlatformChannel[];
@@ -139,10 +144,10 @@ export function configuredAdapters(
 }
 
 export function createChannels(deps: ChannelsDeps): Channels {
-  const { config, db, logger, runtime, now, storeHealth } = deps;
+  const { config, db, logger, runtime, now, storeHealth, store } = deps;
   const configured = configuredAdapters(config, db, logger, now);
   const adapters = new Map<PlatformChannel, ChannelAdapter>(configured.adapters.map((a) => [a.name, a]));
-  const delivery = new Delivery(db, runtime, adapters, logger, {
+  const options = {
     maxAttempts: config.SEND_MAX_ATTEMPTS,
     retryBaseMs: config.SEND_RETRY_BASE_MS,
     concurrency: config.CHANNEL_CONCURRENCY,
@@ -151,7 +156,18 @@ export function createChannels(deps: ChannelsDeps): Channels {
     eventMaxFutureSeconds: config.EVENT_MAX_FUTURE_SECONDS,
     storeHealth,
     now,
-  });
+  };
+  const delivery =
+    store?.kind === 'postgres'
+      ? new SharedDelivery(
+          store.inbox,
+          runtime,
+          adapters,
+          logger,
+          { ...options, leaseMs: config.INBOX_LEASE_SECONDS * 1000 },
+          storeHealth,
+        )
+      : new Delivery(db, runtime, adapters, logger, options);
   const router = Router();
   for (const adapter of adapters.values()) router.use(webhookRoute(adapter, delivery.accept, logger));
 

@@ -41,10 +41,13 @@ export function chatRequestSchema(maxTextLength: number) {
     });
 }
 
-export function webChatRouter(runtime: Pick<Runtime, 'respond'>, maxTextLength: number): Router {
+export function webChatRouter(
+  runtime: Pick<Runtime, 'prepare' | 'respond' | 'save'>,
+  maxTextLength: number,
+): Router {
   const schema = chatRequestSchema(maxTextLength);
   const router = Router();
-  router.post('/api/chat', (req, res) => {
+  router.post('/api/chat', async (req, res) => {
     const parsed = schema.safeParse(req.body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -52,14 +55,17 @@ export function webChatRouter(runtime: Pick<Runtime, 'respond'>, maxTextLength: 
       throw new BadRequestError(field ? `${field}: ${issue.message}` : issue.message);
     }
     const { userId, text, payload } = parsed.data;
-    const result = runtime.respond({
-      channel: 'web',
+    const message = {
+      channel: 'web' as const,
       userId,
       messageId: crypto.randomUUID(),
       text,
       payload,
       timestamp: Date.now(),
-    });
+    };
+    await runtime.prepare(message);
+    const result = runtime.respond(message);
+    await runtime.save(message);
     res.json(chatResponse(result));
   });
   return router;

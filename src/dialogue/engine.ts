@@ -5,7 +5,7 @@
 import { guideStepText, type Answer } from '../knowledge/loader';
 import type { Brain } from '../knowledge/service';
 import type { AssistantReply, ProcedureAssistant, ProcedureRef } from '../procedures/assistant';
-import type { SessionStore, SessionState } from '../store/sessions';
+import type { Sessions, SessionState } from '../store/sessions';
 import { HANDOFF_INTENT, PAYLOAD } from '../core/payloads';
 import type { IncomingMessage, QuickReply, Reply, ReplyBlock } from './types';
 
@@ -45,7 +45,7 @@ export const PROCEDURE_CLARIFY_ID = 'procedures.clarify';
 export class DialogueEngine {
   constructor(
     private readonly brain: () => Brain,
-    private readonly sessions: SessionStore,
+    private readonly sessions: Sessions,
     /** The procedure assistant for a knowledge snapshot; without it only the topics answer. */
     private readonly procedures?: (brain: Brain) => ProcedureAssistant,
   ) {}

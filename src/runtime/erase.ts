@@ -8,7 +8,7 @@ import type { Brain } from '../knowledge/service';
 import { cleanText, foldAccents } from '../nlu/normalise';
 import { eraseCitizen } from '../privacy/erase';
 import type { Db } from '../store/db';
-import type { SessionStore } from '../store/sessions';
+import type { Sessions } from '../store/sessions';
 import { controlReply } from './control-reply';
 import type { Middleware } from './types';
 
@@ -50,7 +50,7 @@ export function isEraseRequest(text: string): boolean {
   return ERASE_REQUEST.some((re) => re.test(folded));
 }
 
-export function eraseStep(db: Db, sessions: SessionStore, brain: () => Brain): Middleware {
+export function eraseStep(db: Db, sessions: Sessions, brain: () => Brain): Middleware {
   const texts = () => brain().knowledge.system.privacy;
   return {
     name: 'erase',

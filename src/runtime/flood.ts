@@ -47,7 +47,7 @@ export class FloodGuard {
  * The flood step: a burst past the limit gets one slow-down reply, then nothing (an empty
  * reply); both are still logged, so every accepted message is accounted for.
  */
-export function floodStep(guard: FloodGuard, brain: () => Brain): Middleware {
+export function floodStep(guard: Pick<FloodGuard, 'check'>, brain: () => Brain): Middleware {
   return {
     name: 'flood',
     run(turn, next) {

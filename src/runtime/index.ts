@@ -25,7 +25,8 @@ import { pseudonymize } from '../privacy/pseudonym';
 import type { Db } from '../store/db';
 import { FeedbackStore } from '../store/feedback';
 import { InteractionLog, type DeliveryStatus } from '../store/interactions';
-import { SessionStore } from '../store/sessions';
+import { SessionStore, type Sessions } from '../store/sessions';
+import type { Store } from '../store/store';
 import { eraseStep } from './erase';
 import { feedbackStep } from './feedback';
 import { FloodGuard, floodStep } from './flood';
@@ -34,6 +35,7 @@ import { handoffStep, type HandoffRequests } from './handoff';
 import { linksStep } from './links';
 import { logStep } from './log';
 import { noticeStep } from './notice';
+import { SharedTurnState } from './shared-state';
 import { compose, type Middleware, type TurnResult } from './types';
 
 export type { HandoffRequests } from './handoff';
@@ -41,6 +43,11 @@ export type { Middleware, Turn, TurnResult } from './types';
 
 export interface RuntimeParts {
   db: Db;
+  /**
+   * The store DATABASE_URL chose: on PostgreSQL, sessions and flood windows are shared by
+   * every instance (call `prepare` before `respond`, `save` after). Absent or SQLite: `db`.
+   */
+  store?: Store;
   /** The content and classifier in use (hot-reloaded by the knowledge service). */
   brain: () => Brain;
   logger?: Logger;
@@ -58,8 +65,15 @@ export interface RespondOptions {
 }
 
 export interface Runtime {
+  /**
+   * Loads what `respond` reads from a shared store (the citizen's session, their flood
+   * count); resolves at once on SQLite, where `respond` reads the file itself.
+   */
+  prepare(message: IncomingMessage): Promise<void>;
   /** Runs one message through every step; never throws for a logging failure. */
   respond(message: IncomingMessage, options?: RespondOptions): TurnResult;
+  /** Stores what `respond` changed in a shared store (see `prepare`); nothing on SQLite. */
+  save(message: IncomingMessage): Promise<void>;
   /** Records the delivery outcome of a reply sent later by a platform channel. */
   markDelivery(
     interactionId: number | null,
@@ -69,7 +83,9 @@ export interface Runtime {
   /** The steps' names, outermost first. */
   readonly steps: readonly string[];
   readonly engine: DialogueEngine;
-  readonly sessions: SessionStore;
+  readonly sessions: Sessions;
+  /** Deletes expired sessions (an expired one already reads as empty); returns how many. */
+  purgeExpiredSessions(): Promise<number>;
   readonly log: InteractionLog;
   readonly links: LinkTracker;
 }
@@ -77,14 +93,15 @@ export interface Runtime {
 export function buildRuntime(config: Config, parts: RuntimeParts): Runtime {
   const { db, brain } = parts;
   const now = parts.now ?? Date.now;
-  const sessions = new SessionStore(db, config.SESSION_TTL_MINUTES * 60_000);
+  const shared = parts.store?.kind === 'postgres' ? new SharedTurnState(parts.store) : undefined;
+  const local = shared ? undefined : new SessionStore(db, config.SESSION_TTL_MINUTES * 60_000);
+  const sessions: Sessions = shared?.sessions ?? local!;
   const engine = new DialogueEngine(brain, sessions, parts.procedures);
   const log = new InteractionLog(db, parts.logger, now);
   const links = new LinkTracker(db, config.PUBLIC_BASE_URL, now);
-  const flood = new FloodGuard(
-    { limit: config.FLOOD_MAX_MESSAGES, windowMs: config.FLOOD_WINDOW_SECONDS * 1000 },
-    now,
-  );
+  const flood =
+    shared?.flood ??
+    new FloodGuard({ limit: config.FLOOD_MAX_MESSAGES, windowMs: config.FLOOD_WINDOW_SECONDS * 1000 }, now);
 
   const steps: Middleware[] = [
     budgetStep(parts.logger),
@@ -113,9 +130,14 @@ export function buildRuntime(config: Config, parts: RuntimeParts): Runtime {
     interactionId: null,
   }));
 
+  const userKeyOf = (message: IncomingMessage) =>
+    pseudonymize(config.PSEUDONYM_SECRET, message.channel, message.userId);
+
   return {
+    prepare: async (message) => shared?.load(userKeyOf(message)),
+    save: async (message) => shared?.save(userKeyOf(message)),
     respond(message, options = { status: 'delivered' }) {
-      const userKey = pseudonymize(config.PSEUDONYM_SECRET, message.channel, message.userId);
+      const userKey = userKeyOf(message);
       return run({
         message,
         userKey,
@@ -130,6 +152,8 @@ export function buildRuntime(config: Config, parts: RuntimeParts): Runtime {
     steps: [...steps.map((s) => s.name), 'engine'],
     engine,
     sessions,
+    purgeExpiredSessions: async () =>
+      local ? (db.open ? local.purgeExpired() : 0) : parts.store!.sessions.purgeExpired(),
     log,
     links,
   };

@@ -33,7 +33,13 @@ export const emptySession = (): SessionState => ({
 });
 
 /** Per-user dialogue state in SQLite; an entry older than its TTL reads as empty. */
-export class SessionStore {
+/** What the engine and the steps read and write during a turn (synchronously). */
+export interface Sessions {
+  get(userKey: string): SessionState;
+  set(userKey: string, state: SessionState): void;
+}
+
+export class SessionStore implements Sessions {
   private readonly getStmt;
   private readonly putStmt;
   private readonly purgeStmt;

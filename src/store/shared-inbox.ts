@@ -172,12 +172,16 @@ export class SharedInbox {
     return this.leased(id, lease, { lease_owner: null, lease_until: untilMs });
   }
 
-  /** Stores the rendered reply (see `Inbox.markAnswered`); false when the lease was lost. */
+  /**
+   * Stores the rendered reply (see `Inbox.markAnswered`); false when the lease was lost.
+   * `meta`: the event's meta to store instead (e.g. with FORGET_USER set).
+   */
   async markAnswered(
     id: number,
     lease: string,
     interactionId: number | null,
     parts: unknown[],
+    meta?: Record<string, string>,
   ): Promise<boolean> {
     const result = await this.db
       .updateTable('channel_inbox')
@@ -187,6 +191,7 @@ export class SharedInbox {
         parts: JSON.stringify(parts),
         parts_sent: 0,
         updated_at: this.now(),
+        ...(meta && { meta: JSON.stringify(meta) }),
       })
       .where('id', '=', id)
       .where('state', '=', 'accepted')
@@ -201,12 +206,21 @@ export class SharedInbox {
 
   /**
    * Final state: erases the text and the reply (only the dedupe key stays) and frees the
-   * citizen's next event. False when the lease was lost.
+   * citizen's next event. `partsSent`: the parts sent, when not stored yet. False when the
+   * lease was lost.
    */
-  async finish(id: number, lease: string, state: 'delivered' | 'failed', error?: string): Promise<boolean> {
+  async finish(
+    id: number,
+    lease: string,
+    state: 'delivered' | 'failed',
+    error?: string,
+    partsSent?: number,
+  ): Promise<boolean> {
     return this.leased(id, lease, {
       state,
       error: error ?? null,
+      // The last part's progress is stored with the final state: one write fewer per reply.
+      ...(partsSent !== undefined && { parts_sent: partsSent }),
       text: null,
       payload: null,
       meta: null,
@@ -215,6 +229,46 @@ export class SharedInbox {
       lease_until: null,
       updated_at: this.now(),
     });
+  }
+
+  /**
+   * Deletes a citizen's finished events and offered buttons (see `forgetChannelUser`): the
+   * event that erased their data, once finished, loses its dedupe key too.
+   */
+  async forget(channel: string, userId: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .deleteFrom('channel_inbox')
+        .where('channel', '=', channel)
+        .where('user_id', '=', userId)
+        .where('state', 'in', ['delivered', 'failed'])
+        .execute();
+      await trx
+        .deleteFrom('channel_offers')
+        .where('channel', '=', channel)
+        .where('user_id', '=', userId)
+        .execute();
+    });
+  }
+
+  /** The payloads of the buttons last shown to this citizen (see `Inbox.offered`). */
+  async offered(channel: string, userId: string): Promise<string[]> {
+    const row = await this.db
+      .selectFrom('channel_offers')
+      .select('payloads')
+      .where('channel', '=', channel)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row ? (JSON.parse(row.payloads) as string[]) : [];
+  }
+
+  async recordOffers(channel: string, userId: string, payloads: readonly string[]): Promise<void> {
+    const values = { payloads: JSON.stringify(payloads), updated_at: this.now() };
+    await this.db
+      .insertInto('channel_offers')
+      .values({ channel, user_id: userId, ...values })
+      .onConflict((oc) => oc.columns(['channel', 'user_id']).doUpdateSet(values))
+      .execute();
   }
 
   /** Deletes finished events older than the dedupe retention; returns how many. */

@@ -39,13 +39,22 @@ export function heldOutTexts(): string[] {
     .map((line) => (JSON.parse(line) as { text: string }).text);
 }
 
-/** Call number `n` (channel n mod 3); `tag` keeps ids of different runs apart. */
-export function signedCall(n: number, tag: string, text: string, secrets: LoadSecrets): SignedCall {
+/**
+ * Call number `n` (channel n mod 3); `tag` keeps ids of different runs apart. `citizen`: the
+ * sender's number (default `n`, one citizen per call), so several calls may share a sender.
+ */
+export function signedCall(
+  n: number,
+  tag: string,
+  text: string,
+  secrets: LoadSecrets,
+  citizen = n,
+): SignedCall {
   const channel = LOAD_CHANNELS[n % 3];
   const now = Date.now();
   if (channel === 'zalo') {
     // 19-digit ids, sent as bare JSON numbers as Zalo does (beyond 2^53: must stay exact).
-    const recipient = `24684588${String(n).padStart(11, '0')}`;
+    const recipient = `24684588${String(citizen).padStart(11, '0')}`;
     const eventId = `z${tag}x${n}`;
     const timestamp = String(now);
     const body = JSON.stringify({
@@ -71,7 +80,7 @@ export function signedCall(n: number, tag: string, text: string, secrets: LoadSe
     };
   }
   if (channel === 'messenger') {
-    const recipient = `69${String(n).padStart(14, '0')}`;
+    const recipient = `69${String(citizen).padStart(14, '0')}`;
     const eventId = `m_${tag}_${n}`;
     const body = JSON.stringify({
       object: 'page',
@@ -100,7 +109,7 @@ export function signedCall(n: number, tag: string, text: string, secrets: LoadSe
       body,
     };
   }
-  const chatId = 5_000_000_000 + n;
+  const chatId = 5_000_000_000 + citizen;
   const updateId = 100_000_000 + n;
   const body = JSON.stringify({
     update_id: updateId,

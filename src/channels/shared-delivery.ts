@@ -1,0 +1,340 @@
+/**
+ * The delivery queue when several instances share one PostgreSQL (DATABASE_URL), on the
+ * shared inbox (src/store/shared-inbox.ts):
+ *
+ *   ack path:   accept → one insert for the webhooks of one event-loop turn (deduped on
+ *               channel + event id, whichever instance got the platform's retry) → 200
+ *   workers:    claim open events with a lease (FOR UPDATE SKIP LOCKED; only each citizen's
+ *               oldest open event, so replies stay in order across instances) → the turn
+ *               pipeline → reply stored under the lease → send each part → delivered | failed
+ *
+ * Every write after the claim names the claim's lease: an instance that stalled past its
+ * lease changes nothing and drops the event, which the instance that took it over finishes.
+ * A crashed instance's events are claimed again once their lease expires, from the stored
+ * reply (only the unsent parts go out). A send waiting to be retried gives its event back
+ * until the retry is due (`postpone`), holding no worker; its citizen's later events wait.
+ *
+ * The SQLite file keeps `delivery.ts`: one process, synchronous transactions, no claims.
+ */
+import crypto from 'node:crypto';
+import os from 'node:os';
+import type { IncomingMessage } from '../core/message';
+import type { Logger } from '../logger';
+import type { Runtime } from '../runtime';
+import type { StoreHealth } from '../store/health';
+import { FORGET_USER } from '../store/inbox';
+import type { ClaimedRow, SharedInbox } from '../store/shared-inbox';
+import { DEFAULT_LEASE_MS } from '../store/shared-inbox';
+import { currentEvents, inboxRows, type DeliveryOptions } from './delivery';
+import { PartSender } from './part-sender';
+import type { AcceptEvents, ChannelAdapter, InboundEvent, OutboundPart, PlatformChannel } from './types';
+
+export interface SharedDeliveryOptions extends DeliveryOptions {
+  /** How long a claim lasts; far above one turn and its sends, and above the clock skew. */
+  leaseMs?: number;
+  /** How often an idle instance looks for work (other instances' events, expired leases). */
+  pollMs?: number;
+  /** This instance's name in leases (default: host and process id). */
+  owner?: string;
+}
+
+/** An idle instance looks for other instances' events and expired leases this often. */
+const DEFAULT_POLL_MS = 250;
+/** How long an event whose channel is not configured here is left to the other instances. */
+const UNCONFIGURED_CHANNEL_WAIT_MS = 60_000;
+/** How long `stop` lets sends already on the wire finish (as `Delivery`). */
+const STOP_GRACE_MS = 5_000;
+/** Button payloads remembered per user, newest first (as `Delivery`). */
+const OFFERS_KEPT = 30;
+
+type Pending = {
+  channel: PlatformChannel;
+  events: InboundEvent[];
+  resolve: () => void;
+  reject: (e: Error) => void;
+};
+
+export class SharedDelivery {
+  private pending: Pending[] = [];
+  private readonly owner: string;
+  private readonly leaseMs: number;
+  private readonly inflight = new Set<Promise<void>>();
+  private claiming = false;
+  /** Set when work may have arrived while a claim was running: claim again after it. */
+  private again = false;
+  private started = false;
+  private poller: NodeJS.Timeout | undefined;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private idleWaiters: (() => void)[] = [];
+  private readonly stopController = new AbortController();
+  private readonly abandonController = new AbortController();
+  private readonly sender: PartSender;
+  private readonly now: () => number;
+
+  constructor(
+    readonly inbox: SharedInbox,
+    private readonly runtime: Pick<Runtime, 'prepare' | 'respond' | 'save' | 'markDelivery'>,
+    private readonly adapters: ReadonlyMap<PlatformChannel, ChannelAdapter>,
+    private readonly logger: Logger,
+    private readonly options: SharedDeliveryOptions,
+    readonly storeHealth?: StoreHealth,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.owner = options.owner ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.sender = new PartSender(
+      logger,
+      options,
+      options.random ?? Math.random,
+      this.stopController.signal,
+      this.abandonController.signal,
+    );
+  }
+
+  /** The ack path: stores new events (one insert per event-loop turn) and looks for work. */
+  readonly accept: AcceptEvents = (channel, all) => {
+    const events = currentEvents(channel, all, this.now(), this.options, this.logger);
+    if (events.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ channel, events, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => void this.flushAccepts());
+    });
+  };
+
+  private async flushAccepts(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    const secret = this.options.eventKeySecret;
+    try {
+      const inserted = await this.inbox.insert(batch.flatMap((call) => inboxRows(call, secret)));
+      const duplicates = batch.reduce((n, call) => n + call.events.length, 0) - inserted.length;
+      if (duplicates > 0) this.logger.info({ duplicates }, 'repeated webhook delivery ignored');
+      for (const call of batch) call.resolve();
+    } catch (err) {
+      // Refused: the platform sends the webhook again (to this instance or another).
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.storeHealth?.failed(error);
+      for (const call of batch) call.reject(error);
+      return;
+    }
+    this.storeHealth?.succeeded();
+    this.claim();
+  }
+
+  /** Starts working: events left open by any instance (or accepted before the start) included. */
+  resume(): number {
+    this.started = true;
+    this.poller = setInterval(() => this.claim(), this.options.pollMs ?? DEFAULT_POLL_MS);
+    this.poller.unref();
+    this.inbox.prune().catch((err: unknown) => this.logger.warn({ err }, 'old inbox rows not pruned'));
+    this.claim();
+    return 0;
+  }
+
+  /** Resolves once this instance holds no event and its last claim found nothing to do. */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    return (
+      this.inflight.size === 0 && !this.claiming && this.pending.length === 0 && this.retryTimers.size === 0
+    );
+  }
+
+  private settle(): void {
+    if (!this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /**
+   * Stops claiming; sends on the wire may finish (for up to `graceMs`, then abandoned).
+   * Events not finished keep their lease until it expires, then any instance takes them.
+   */
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
+    this.stopController.abort();
+    clearInterval(this.poller);
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
+    const settled = Promise.allSettled([...this.inflight]);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+    if ((await Promise.race([settled, late])) === 'late') this.abandonController.abort();
+    clearTimeout(timer);
+    await settled;
+  }
+
+  private get stopping(): boolean {
+    return this.stopController.signal.aborted;
+  }
+
+  /** Claims as many open events as there are free workers, and starts them. */
+  private claim(): void {
+    if (!this.started || this.stopping) return;
+    if (this.claiming) {
+      this.again = true;
+      return;
+    }
+    const free = this.options.concurrency - this.inflight.size;
+    if (free <= 0) return;
+    this.claiming = true;
+    this.again = false;
+    this.inbox
+      .claim(this.owner, free, this.leaseMs)
+      .then((rows) => {
+        for (const row of rows) this.start(row);
+        if (rows.length > 0) this.again = true;
+      })
+      .catch((err: unknown) => this.logger.error({ err }, 'cannot claim platform events; trying again'))
+      .finally(() => {
+        this.claiming = false;
+        if (this.again) this.claim();
+        this.settle();
+      });
+  }
+
+  private start(row: ClaimedRow): void {
+    const task: Promise<void> = this.process(row)
+      .catch((err: unknown) => {
+        // The lease runs out and the event is claimed again (by any instance).
+        this.logger.error(
+          { err, inboxId: row.id },
+          'platform event processing failed; retried after its lease',
+        );
+      })
+      .finally(() => {
+        this.inflight.delete(task);
+        this.claim();
+        this.settle();
+      });
+    this.inflight.add(task);
+  }
+
+  private async process(row: ClaimedRow): Promise<void> {
+    const adapter = this.adapters.get(row.channel as PlatformChannel);
+    if (!adapter) {
+      this.logger.warn(
+        { channel: row.channel, inboxId: row.id },
+        'event left to other instances: its channel is not configured here',
+      );
+      await this.inbox.postpone(row.id, row.lease, this.now() + UNCONFIGURED_CHANNEL_WAIT_MS);
+      return;
+    }
+    if (row.state === 'accepted' && !(await this.answer(row, adapter))) return;
+    if (adapter.replyWindowMs !== undefined && this.now() - row.eventTime > adapter.replyWindowMs)
+      return this.finish(row, 'failed', 'outside the platform messaging window: not sent');
+    if (row.partsSent === 0 && !this.sender.tried(row.id) && adapter.acknowledge)
+      await adapter.acknowledge(row, this.abandonController.signal).catch((err: Error) => {
+        this.logger.warn({ channel: row.channel, error: err.message }, 'platform acknowledgement failed');
+      });
+    for (let i = row.partsSent; i < row.parts.length; i++) {
+      if (this.stopping) return; // the lease expires and any instance sends the rest
+      const outcome = await this.sender.send(adapter, row, row.parts[i] as OutboundPart);
+      if (outcome === 'stopped') return;
+      if ('retryInMs' in outcome) return this.retryLater(row, outcome.retryInMs);
+      if (!outcome.ok) return this.finish(row, 'failed', outcome.detail);
+      this.sender.sent(row.id);
+      row.partsSent = i + 1;
+      if (i + 1 < row.parts.length && !(await this.inbox.markPartSent(row.id, row.lease, i + 1)))
+        return this.lost(row);
+    }
+    return this.finish(row, 'delivered');
+  }
+
+  /**
+   * Runs the turn and stores the reply under the lease; false when the lease was lost
+   * (another instance took the event over: it answers it, this one keeps nothing).
+   */
+  private async answer(row: ClaimedRow, adapter: ChannelAdapter): Promise<boolean> {
+    let text = row.text ?? undefined;
+    let payload = row.payload ?? undefined;
+    const offered =
+      (row.tapCandidate && text !== undefined) || adapter.remembersOffers
+        ? await this.inbox.offered(row.channel, row.userId)
+        : [];
+    if (row.tapCandidate && text !== undefined) {
+      // A tap is recognised only if it equals (or maps to) a payload this user was offered.
+      const tap = offered.includes(text) ? text : adapter.resolveTap?.(text, offered);
+      if (tap !== undefined) {
+        payload = tap;
+        text = undefined;
+      }
+    }
+    const message: IncomingMessage = {
+      channel: adapter.name,
+      userId: row.userId,
+      messageId: row.eventId,
+      text,
+      payload,
+      timestamp: row.eventTime,
+    };
+    // When each turn ran, for whoever checks the order of a citizen's turns across instances.
+    this.logger.debug({ channel: row.channel, inboxId: row.id }, 'answering');
+    await this.runtime.prepare(message);
+    let responded;
+    try {
+      responded = this.runtime.respond(message, { status: 'pending', buttonsMax: adapter.limits.buttonsMax });
+    } catch (err) {
+      this.logger.error({ err, channel: row.channel, inboxId: row.id }, 'could not compute a reply');
+      await this.finish(row, 'failed', `could not compute a reply: ${(err as Error).message}`);
+      return false;
+    }
+    const parts = adapter.render(responded.reply);
+    // `unlogged`: the citizen's data was just erased; keep nothing about them here either.
+    const erased = responded.unlogged === true;
+    const meta = erased ? { ...row.meta, [FORGET_USER]: '1' } : undefined;
+    if (!(await this.inbox.markAnswered(row.id, row.lease, responded.interactionId, parts, meta))) {
+      this.lost(row);
+      return false;
+    }
+    await this.runtime.save(message);
+    if (adapter.remembersOffers && responded.reply.quickReplies.length > 0 && !erased) {
+      const fresh = responded.reply.quickReplies.map((q) => q.payload);
+      await this.inbox.recordOffers(
+        row.channel,
+        row.userId,
+        [...new Set([...fresh, ...offered])].slice(0, OFFERS_KEPT),
+      );
+    }
+    Object.assign(row, {
+      state: 'answered',
+      parts,
+      partsSent: 0,
+      interactionId: responded.interactionId,
+      meta: meta ?? row.meta,
+    });
+    return true;
+  }
+
+  /** Gives the event back until its retry is due; then any instance (this one too) claims it. */
+  private async retryLater(row: ClaimedRow, ms: number): Promise<void> {
+    if (!(await this.inbox.postpone(row.id, row.lease, this.now() + ms))) return this.lost(row);
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      this.claim();
+      this.settle();
+    }, ms);
+    this.retryTimers.add(timer);
+  }
+
+  private async finish(row: ClaimedRow, state: 'delivered' | 'failed', detail?: string): Promise<void> {
+    this.sender.forget(row.id);
+    if (!(await this.inbox.finish(row.id, row.lease, state, detail, row.partsSent))) return this.lost(row);
+    if (row.meta[FORGET_USER]) await this.inbox.forget(row.channel, row.userId);
+    this.runtime.markDelivery(row.interactionId, state, detail);
+    if (state === 'failed')
+      this.logger.warn({ channel: row.channel, inboxId: row.id, detail }, 'reply not delivered');
+    else this.logger.debug({ channel: row.channel, inboxId: row.id }, 'reply delivered');
+  }
+
+  private lost(row: ClaimedRow): void {
+    this.sender.forget(row.id);
+    this.logger.warn(
+      { channel: row.channel, inboxId: row.id },
+      'lease lost: another instance finishes this event',
+    );
+  }
+}
