@@ -23,7 +23,6 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,6 +30,8 @@ import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { freePort, REPO_ROOT, startServer, type ServerProcess } from '../tests/support/process';
 import { checkExactlyOnce, heldOutTexts, signedCall, type SignedCall } from '../tests/support/webhook-load';
+import { benchInstances } from './bench-load-instances';
+import { CountingPlatform } from './support/counting-platform';
 import { startLoopProbe, summariseLoopProbe, type LoopSummary } from './support/loop-probe';
 
 const TARGET_RATE = 1000;
@@ -45,6 +46,8 @@ const { values } = parseArgs({
     drain: { type: 'string', default: '120' },
     /** Writes a V8 CPU profile of the server into this directory (for optimising). */
     'cpu-prof': { type: 'string' },
+    /** e.g. 1,2,3: instances on PostgreSQL next to SQLite (scripts/bench-load-instances.ts). */
+    instances: { type: 'string' },
   },
 });
 
@@ -78,75 +81,6 @@ type Built = SignedCall;
 
 function build(n: number, runTag: string, texts: string[]): Built {
   return signedCall(n, runTag, texts[n % texts.length], SECRETS);
-}
-
-/** A minimal fake of the three send APIs: counts the parts received per recipient. */
-class CountingPlatform {
-  readonly received = new Map<string, number>();
-  /** Identical part bodies received twice for one recipient (a duplicate send). */
-  duplicates = 0;
-  total = 0;
-  lastAt = 0;
-  private readonly seen = new Set<string>();
-  private constructor(
-    private readonly server: http.Server,
-    readonly baseUrl: string,
-  ) {}
-
-  static async start(): Promise<CountingPlatform> {
-    const server = http.createServer({ keepAliveTimeout: 60_000 });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const fake = new CountingPlatform(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    server.on('request', (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => fake.handle(req.url ?? '/', Buffer.concat(chunks).toString('utf8'), res));
-    });
-    return fake;
-  }
-
-  private handle(url: string, text: string, res: http.ServerResponse): void {
-    const json = (body: unknown) =>
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      body = {};
-    }
-    let key: string | undefined;
-    const n = this.total + 1;
-    if (url.startsWith('/v3.0/oa/message/cs')) {
-      key = `zalo:${(body.recipient as { user_id?: string } | undefined)?.user_id}`;
-      json({ error: 0, message: 'Success', data: { message_id: `zm${n}` } });
-    } else if (url.startsWith('/me/messages')) {
-      const id = (body.recipient as { id?: string } | undefined)?.id;
-      key = `messenger:${id}`;
-      json({ recipient_id: id, message_id: `m_${n}` });
-    } else if (/^\/bot[^/]+\/sendMessage/.test(url)) {
-      key = `telegram:${String(body.chat_id)}`;
-      json({
-        ok: true,
-        result: { message_id: n, date: 1700000000, chat: { id: Number(body.chat_id), type: 'private' } },
-      });
-    } else if (/^\/bot[^/]+\//.test(url)) {
-      json({ ok: true, result: true });
-    } else {
-      res.writeHead(404).end();
-    }
-    if (key === undefined) return;
-    this.total++;
-    this.lastAt = performance.now();
-    this.received.set(key, (this.received.get(key) ?? 0) + 1);
-    const fingerprint = `${key}\u0000${text.replace(/"(messaging_type|access_token)":"[^"]*",?/g, '')}`;
-    if (this.seen.has(fingerprint)) this.duplicates++;
-    else this.seen.add(fingerprint);
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
 }
 
 interface LoadResult {
@@ -581,7 +515,25 @@ async function main(): Promise<void> {
   }
 }
 
-void main().catch((err: unknown) => {
+/** --instances 1,2,3: several instances on PostgreSQL next to SQLite, instead of the run above. */
+async function instancesRun(list: string): Promise<void> {
+  const instances = list.split(',').map(Number);
+  if (instances.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) {
+    console.error(
+      `--instances: expected instance counts from 1 to 16 separated by commas, e.g. 1,2,3 (got "${list}")`,
+    );
+    process.exit(2);
+  }
+  const ok = await benchInstances({
+    instances,
+    durationS: DURATION_S,
+    connections: CONNECTIONS,
+    drainS: DRAIN_S,
+  });
+  process.exitCode = ok ? 0 : 1;
+}
+
+void (values.instances === undefined ? main() : instancesRun(values.instances)).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });

@@ -113,6 +113,44 @@ export function currentEvents(
   return kept;
 }
 
+/**
+ * The message a stored event stands for. A tap is recognised only if it equals (or maps to)
+ * a payload this user was offered (`offered`, read only for a text that may be a tap).
+ */
+export function incomingMessage(
+  row: InboxRow,
+  adapter: ChannelAdapter,
+  offered: () => readonly string[],
+): IncomingMessage {
+  let text = row.text ?? undefined;
+  let payload = row.payload ?? undefined;
+  if (row.tapCandidate && text !== undefined) {
+    const choices = offered();
+    const tap = choices.includes(text) ? text : adapter.resolveTap?.(text, choices);
+    if (tap !== undefined) {
+      payload = tap;
+      text = undefined;
+    }
+  }
+  return {
+    channel: adapter.name,
+    userId: row.userId,
+    messageId: row.eventId,
+    text,
+    payload,
+    timestamp: row.eventTime,
+  };
+}
+
+/** The payloads to remember after a reply: its buttons first, then the older ones, up to a bound. */
+export function keptOffers(
+  reply: { quickReplies: { payload: string }[] },
+  older: readonly string[],
+): string[] {
+  const fresh = reply.quickReplies.map((q) => q.payload);
+  return [...new Set([...fresh, ...older])].slice(0, OFFERS_KEPT);
+}
+
 /** The inbox rows of one webhook's events. */
 export function inboxRows({ channel, events }: Pick<PendingAccept, 'channel' | 'events'>, secret: string) {
   return events.map((e) => ({
@@ -540,25 +578,7 @@ export class Delivery {
    */
   private answer(row: InboxRow, adapter: ChannelAdapter): InboxRow {
     const answer = this.db.transaction(() => {
-      let text = row.text ?? undefined;
-      let payload = row.payload ?? undefined;
-      if (row.tapCandidate && text !== undefined) {
-        // A tap is recognised only if it equals (or maps to) a payload this user was offered.
-        const offered = this.inbox.offered(row.channel, row.userId);
-        const tap = offered.includes(text) ? text : adapter.resolveTap?.(text, offered);
-        if (tap !== undefined) {
-          payload = tap;
-          text = undefined;
-        }
-      }
-      const message: IncomingMessage = {
-        channel: adapter.name,
-        userId: row.userId,
-        messageId: row.eventId,
-        text,
-        payload,
-        timestamp: row.eventTime,
-      };
+      const message = incomingMessage(row, adapter, () => this.inbox.offered(row.channel, row.userId));
       const responded = this.runtime.respond(message, {
         status: 'pending',
         buttonsMax: adapter.limits.buttonsMax,
@@ -567,9 +587,8 @@ export class Delivery {
       // `unlogged`: the citizen's data was just erased; keep nothing about them here either.
       const erased = responded.unlogged === true;
       if (adapter.remembersOffers && responded.reply.quickReplies.length > 0 && !erased) {
-        const fresh = responded.reply.quickReplies.map((q) => q.payload);
-        const kept = [...new Set([...fresh, ...this.inbox.offered(row.channel, row.userId)])];
-        this.inbox.recordOffers(row.channel, row.userId, kept.slice(0, OFFERS_KEPT));
+        const kept = keptOffers(responded.reply, this.inbox.offered(row.channel, row.userId));
+        this.inbox.recordOffers(row.channel, row.userId, kept);
       }
       this.inbox.markAnswered(row.id, responded.interactionId, parts, erased);
       return this.inbox.get(row.id)!;

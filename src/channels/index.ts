@@ -72,6 +72,8 @@ export function configuredAdapters(
   db: Db,
   logger: Logger,
   now?: () => number,
+  /** The store DATABASE_URL chose: with PostgreSQL, the Zalo token is shared by the instances. */
+  store?: Store,
 ): { adapters: ChannelAdapter[]; notStarted: string[] } {
   const adapters: ChannelAdapter[] = [];
   const notStarted: string[] = [];
@@ -93,6 +95,7 @@ export function configuredAdapters(
         db,
         logger,
         now,
+        store?.kind === 'postgres' ? store.tokens : undefined,
       ),
     );
     if (!config.ZALO_APP_ID || !config.ZALO_APP_SECRET || !config.ZALO_REFRESH_TOKEN)
@@ -145,7 +148,7 @@ export function configuredAdapters(
 
 export function createChannels(deps: ChannelsDeps): Channels {
   const { config, db, logger, runtime, now, storeHealth, store } = deps;
-  const configured = configuredAdapters(config, db, logger, now);
+  const configured = configuredAdapters(config, db, logger, now, store);
   const adapters = new Map<PlatformChannel, ChannelAdapter>(configured.adapters.map((a) => [a.name, a]));
   const options = {
     maxAttempts: config.SEND_MAX_ATTEMPTS,

@@ -18,14 +18,13 @@
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
-import type { IncomingMessage } from '../core/message';
 import type { Logger } from '../logger';
 import type { Runtime } from '../runtime';
 import type { StoreHealth } from '../store/health';
 import { FORGET_USER } from '../store/inbox';
 import type { ClaimedRow, SharedInbox } from '../store/shared-inbox';
 import { DEFAULT_LEASE_MS } from '../store/shared-inbox';
-import { currentEvents, inboxRows, type DeliveryOptions } from './delivery';
+import { currentEvents, inboxRows, incomingMessage, keptOffers, type DeliveryOptions } from './delivery';
 import { PartSender } from './part-sender';
 import type { AcceptEvents, ChannelAdapter, InboundEvent, OutboundPart, PlatformChannel } from './types';
 
@@ -44,8 +43,6 @@ const DEFAULT_POLL_MS = 250;
 const UNCONFIGURED_CHANNEL_WAIT_MS = 60_000;
 /** How long `stop` lets sends already on the wire finish (as `Delivery`). */
 const STOP_GRACE_MS = 5_000;
-/** Button payloads remembered per user, newest first (as `Delivery`). */
-const OFFERS_KEPT = 30;
 
 type Pending = {
   channel: PlatformChannel;
@@ -249,28 +246,9 @@ export class SharedDelivery {
    * (another instance took the event over: it answers it, this one keeps nothing).
    */
   private async answer(row: ClaimedRow, adapter: ChannelAdapter): Promise<boolean> {
-    let text = row.text ?? undefined;
-    let payload = row.payload ?? undefined;
     const offered =
-      (row.tapCandidate && text !== undefined) || adapter.remembersOffers
-        ? await this.inbox.offered(row.channel, row.userId)
-        : [];
-    if (row.tapCandidate && text !== undefined) {
-      // A tap is recognised only if it equals (or maps to) a payload this user was offered.
-      const tap = offered.includes(text) ? text : adapter.resolveTap?.(text, offered);
-      if (tap !== undefined) {
-        payload = tap;
-        text = undefined;
-      }
-    }
-    const message: IncomingMessage = {
-      channel: adapter.name,
-      userId: row.userId,
-      messageId: row.eventId,
-      text,
-      payload,
-      timestamp: row.eventTime,
-    };
+      row.tapCandidate || adapter.remembersOffers ? await this.inbox.offered(row.channel, row.userId) : [];
+    const message = incomingMessage(row, adapter, () => offered);
     // When each turn ran, for whoever checks the order of a citizen's turns across instances.
     this.logger.debug({ channel: row.channel, inboxId: row.id }, 'answering');
     await this.runtime.prepare(message);
@@ -292,12 +270,7 @@ export class SharedDelivery {
     }
     await this.runtime.save(message);
     if (adapter.remembersOffers && responded.reply.quickReplies.length > 0 && !erased) {
-      const fresh = responded.reply.quickReplies.map((q) => q.payload);
-      await this.inbox.recordOffers(
-        row.channel,
-        row.userId,
-        [...new Set([...fresh, ...offered])].slice(0, OFFERS_KEPT),
-      );
+      await this.inbox.recordOffers(row.channel, row.userId, keptOffers(responded.reply, offered));
     }
     Object.assign(row, {
       state: 'answered',

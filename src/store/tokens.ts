@@ -74,6 +74,23 @@ export class TokenStore {
     return this.get(channel)!;
   }
 
+  /**
+   * Refreshes the pair if `stale(stored)`: `renew` makes the new pair, stored in one UPDATE.
+   * One process owns the file: its caller (ZaloTokens) runs one refresh at a time.
+   */
+  async refresh(
+    channel: string,
+    stale: (stored: TokenPair) => boolean,
+    renew: (stored: TokenPair) => Promise<TokenPair>,
+  ): Promise<TokenPair> {
+    const stored = this.get(channel);
+    if (!stored) throw new Error(`No stored ${channel} token to refresh: seed it first`);
+    if (!stale(stored)) return stored;
+    const fresh = await renew(stored);
+    this.save(channel, fresh);
+    return fresh;
+  }
+
   /** Replaces the pair atomically (one UPDATE). */
   save(channel: string, pair: TokenPair): void {
     this.saveStmt.run(pair.accessToken, pair.refreshToken, pair.expiresAt, this.now(), channel);

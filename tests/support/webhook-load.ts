@@ -148,6 +148,15 @@ export interface ExactlyOnce {
   partsMismatch: string[];
 }
 
+/** A `channel_inbox` row as the exactly-once check reads it. */
+export interface InboxOutcome {
+  channel: string;
+  event_id: string;
+  user_id: string;
+  state: string;
+  parts_sent: number;
+}
+
 /**
  * Checks accepted = logged = delivered on the SQLite file: `received` maps
  * `channel:recipient` to the send calls the platform got for that recipient (one message
@@ -162,33 +171,44 @@ export function checkExactlyOnce(
   try {
     const inbox = db
       .prepare('SELECT channel, event_id, user_id, state, parts_sent FROM channel_inbox')
-      .all() as {
-      channel: LoadChannel;
-      event_id: string;
-      user_id: string;
-      state: string;
-      parts_sent: number;
-    }[];
-    const logged = new Map<string, number>();
-    const rows = db
-      .prepare(
-        "SELECT channel, message_id, count(*) AS n FROM interactions WHERE channel != 'web' GROUP BY channel, message_id",
-      )
-      .all() as { channel: string; message_id: string; n: number }[];
-    for (const r of rows) logged.set(`${r.channel}:${r.message_id}`, r.n);
-    const recipients = new Set(inbox.map((r) => `${r.channel}:${r.user_id}`));
-    const key = (r: { channel: string; event_id: string }) => `${r.channel}:${r.event_id}`;
-    return {
-      stored: inbox.length,
-      // By recipient (unique per call): personal event ids are stored as keyed hashes.
-      lost: accepted.map((c) => `${c.channel}:${c.recipient}`).filter((k) => !recipients.has(k)),
-      notDelivered: inbox.filter((r) => r.state !== 'delivered').map(key),
-      loggedWrongly: inbox.filter((r) => logged.get(key(r)) !== 1).map(key),
-      partsMismatch: inbox
-        .filter((r) => r.parts_sent === 0 || received(r.channel, r.user_id) !== r.parts_sent)
-        .map(key),
-    };
+      .all() as InboxOutcome[];
+    return checkOutcomes(inbox, [loggedCounts(db)], accepted, received);
   } finally {
     db.close();
   }
+}
+
+/** Interaction rows per `channel:message_id` in one SQLite file (platform channels only). */
+export function loggedCounts(db: Database.Database): Map<string, number> {
+  const rows = db
+    .prepare(
+      "SELECT channel, message_id, count(*) AS n FROM interactions WHERE channel != 'web' GROUP BY channel, message_id",
+    )
+    .all() as { channel: string; message_id: string; n: number }[];
+  return new Map(rows.map((r) => [`${r.channel}:${r.message_id}`, r.n]));
+}
+
+/**
+ * The same check on rows read from any store, with the interaction counts of every file
+ * that logs (several instances on PostgreSQL each log to their own file, for now).
+ */
+export function checkOutcomes(
+  inbox: readonly InboxOutcome[],
+  logs: readonly Map<string, number>[],
+  accepted: readonly SignedCall[],
+  received: (channel: LoadChannel, recipient: string) => number,
+): ExactlyOnce {
+  const logged = (k: string) => logs.reduce((n, log) => n + (log.get(k) ?? 0), 0);
+  const recipients = new Set(inbox.map((r) => `${r.channel}:${r.user_id}`));
+  const key = (r: { channel: string; event_id: string }) => `${r.channel}:${r.event_id}`;
+  return {
+    stored: inbox.length,
+    // By recipient (unique per call): personal event ids are stored as keyed hashes.
+    lost: accepted.map((c) => `${c.channel}:${c.recipient}`).filter((k) => !recipients.has(k)),
+    notDelivered: inbox.filter((r) => r.state !== 'delivered').map(key),
+    loggedWrongly: inbox.filter((r) => logged(key(r)) !== 1).map(key),
+    partsMismatch: inbox
+      .filter((r) => r.parts_sent === 0 || received(r.channel as LoadChannel, r.user_id) !== r.parts_sent)
+      .map(key),
+  };
 }

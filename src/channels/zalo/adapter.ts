@@ -23,7 +23,7 @@ import { parseBody } from '../webhook';
 import { parseZaloEvent } from './parse';
 import { renderZalo, ZALO_LIMITS } from './render';
 import { checkZaloResponse, postZalo, TOKEN_ERRORS, zaloErrorCode, zaloRequest } from './send';
-import { ZaloTokens } from './tokens';
+import { ZaloTokens, type TokenKeeping } from './tokens';
 
 /** Replies are accepted within 7 days of the user's last message. */
 const REPLY_WINDOW_MS = 7 * 24 * 3600_000;
@@ -56,8 +56,10 @@ export class ZaloAdapter implements ChannelAdapter {
     db: Db,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    /** Where the token pair is kept; default: the SQLite file `db`. */
+    keeping: TokenKeeping = new TokenStore(db, now),
   ) {
-    this.tokens = new ZaloTokens(new TokenStore(db, now), options, logger, now);
+    this.tokens = new ZaloTokens(keeping, options, logger, now);
   }
 
   verify(raw: Buffer, headers: IncomingHttpHeaders): VerifyResult {

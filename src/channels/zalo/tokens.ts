@@ -1,10 +1,10 @@
 /**
- * The Zalo access token: read from SQLite, refreshed before expiry and on -216, one refresh
+ * The Zalo access token: kept in the store, refreshed before expiry and on -216, one refresh
  * at a time (POST {ZALO_OAUTH_BASE}/v4/oa/access_token, header `secret_key`).
  */
 import { ChannelError } from '../../errors';
 import type { Logger } from '../../logger';
-import type { TokenStore } from '../../store/tokens';
+import type { TokenPair } from '../../store/tokens';
 import { postForm } from '../http';
 import { isObject } from '../json';
 
@@ -23,33 +23,61 @@ export interface ZaloTokenOptions {
 }
 
 /**
- * The Zalo access token: read from SQLite, refreshed before expiry and on -216, one refresh
- * at a time. Refresh tokens are single use — two concurrent refreshes would leave one side
- * holding a dead token — so every caller shares the one refresh in flight, and the new pair
- * replaces the old one in a single statement.
+ * Where the token pair is kept: the SQLite file (`TokenStore`), or the shared store
+ * (`SharedTokens`, several instances: its `refresh` holds a lock every instance shares).
+ */
+export interface TokenKeeping {
+  /** Stores the environment's pair unless the stored one is newer; returns the pair to use. */
+  seed(channel: string, pair: TokenPair): TokenPair | Promise<TokenPair>;
+  /**
+   * Runs `renew` and stores its pair only if `stale(stored)` still holds for the stored pair;
+   * returns the pair stored afterwards (this refresh's, or the one another made meanwhile).
+   */
+  refresh(
+    channel: string,
+    stale: (stored: TokenPair) => boolean,
+    renew: (stored: TokenPair) => Promise<TokenPair>,
+  ): Promise<TokenPair>;
+}
+
+/**
+ * The Zalo access token: refreshed before expiry and on -216, one refresh at a time.
+ * Refresh tokens are single use — two concurrent refreshes would leave one side holding a
+ * dead token — so every caller in this process shares the one refresh in flight, and with
+ * several instances the store's lock lets one of them refresh: the others find the new pair
+ * stored (also when Zalo refuses the old token they still held).
  */
 export class ZaloTokens {
   private inflight?: Promise<string>;
+  /** The pair in use: the stored one as last read or refreshed here. */
+  private pair: TokenPair;
+  private readonly seeded: Promise<void>;
 
   constructor(
-    private readonly store: TokenStore,
+    private readonly store: TokenKeeping,
     private readonly options: ZaloTokenOptions,
     private readonly logger: Logger,
     private readonly now: () => number,
   ) {
-    store.seed('zalo', {
+    this.pair = {
       accessToken: options.accessToken,
       refreshToken: options.refreshToken ?? null,
       expiresAt: now() + ASSUMED_SEED_LIFETIME_MS,
-    });
-  }
-
-  private get pair() {
-    return this.store.get('zalo')!;
+    };
+    const seeded = store.seed('zalo', this.pair);
+    if (seeded instanceof Promise) this.seeded = seeded.then((pair) => void (this.pair = pair));
+    else {
+      this.pair = seeded;
+      this.seeded = Promise.resolve();
+    }
   }
 
   private get canRefresh(): boolean {
     return Boolean(this.options.appId && this.options.appSecret && this.pair.refreshToken);
+  }
+
+  private due(pair: TokenPair): boolean {
+    return pair.expiresAt !== null && pair.expiresAt - this.now() < REFRESH_MARGIN_MS;
   }
 
   async current(signal: AbortSignal): Promise<string> {
@@ -58,21 +86,31 @@ export class ZaloTokens {
   }
 
   async refreshIfDue(signal: AbortSignal): Promise<void> {
-    const { accessToken, expiresAt } = this.pair;
-    if (expiresAt !== null && expiresAt - this.now() < REFRESH_MARGIN_MS && this.canRefresh)
-      await this.refresh(accessToken, signal);
+    await this.seeded;
+    if (this.due(this.pair) && this.canRefresh) await this.refresh(this.pair.accessToken, signal);
   }
 
   /** Refreshes unless `stale` was already replaced; concurrent callers share one refresh. */
   refresh(stale: string, signal: AbortSignal): Promise<string> {
     if (this.pair.accessToken !== stale) return Promise.resolve(this.pair.accessToken);
-    this.inflight ??= this.doRefresh(signal).finally(() => (this.inflight = undefined));
+    this.inflight ??= this.store
+      .refresh(
+        'zalo',
+        // Still the token found stale (or due) here: nobody refreshed it meanwhile.
+        (stored) => stored.accessToken === stale,
+        (stored) => this.doRefresh(stored, signal),
+      )
+      .then((pair) => {
+        this.pair = pair;
+        return pair.accessToken;
+      })
+      .finally(() => (this.inflight = undefined));
     return this.inflight;
   }
 
-  private async doRefresh(signal: AbortSignal): Promise<string> {
+  private async doRefresh(stored: TokenPair, signal: AbortSignal): Promise<TokenPair> {
     const { appId, appSecret, oauthBase, timeoutMs } = this.options;
-    const refreshToken = this.pair.refreshToken;
+    const refreshToken = stored.refreshToken;
     if (!appId || !appSecret || !refreshToken) {
       this.logger.error(
         'Zalo refused the access token and it cannot be refreshed: set ZALO_APP_ID, ZALO_APP_SECRET and ZALO_REFRESH_TOKEN, or a new ZALO_ACCESS_TOKEN',
@@ -91,13 +129,8 @@ export class ZaloTokens {
     if (isObject(body) && typeof body.access_token === 'string' && typeof body.refresh_token === 'string') {
       const expiresIn = Number(body.expires_in);
       const expiresAt = Number.isFinite(expiresIn) && expiresIn > 0 ? this.now() + expiresIn * 1000 : null;
-      this.store.save('zalo', {
-        accessToken: body.access_token,
-        refreshToken: body.refresh_token,
-        expiresAt,
-      });
       this.logger.info({ expiresAt }, 'Zalo access token refreshed');
-      return body.access_token;
+      return { accessToken: body.access_token, refreshToken: body.refresh_token, expiresAt };
     }
     const code = isObject(body) ? (body.error as string | number | undefined) : undefined;
     this.logger.error(
