@@ -56,6 +56,8 @@ export class SharedDelivery {
   private readonly owner: string;
   private readonly leaseMs: number;
   private readonly inflight = new Set<Promise<void>>();
+  /** Until when this instance holds each event it works on (its clock). */
+  private readonly leaseUntil = new Map<number, number>();
   private claiming = false;
   /** Set when work may have arrived while a claim was running: claim again after it. */
   private again = false;
@@ -179,10 +181,12 @@ export class SharedDelivery {
     if (free <= 0) return;
     this.claiming = true;
     this.again = false;
+    // The lease counts from before the claim was sent (the server's clock may run ahead).
+    const claimedAt = this.now();
     this.inbox
       .claim(this.owner, free, this.leaseMs)
       .then((rows) => {
-        for (const row of rows) this.start(row);
+        for (const row of rows) this.start(row, claimedAt + this.leaseMs);
         if (rows.length > 0) this.again = true;
       })
       .catch((err: unknown) => this.logger.error({ err }, 'cannot claim platform events; trying again'))
@@ -193,7 +197,8 @@ export class SharedDelivery {
       });
   }
 
-  private start(row: ClaimedRow): void {
+  private start(row: ClaimedRow, leaseUntil: number): void {
+    this.leaseUntil.set(row.id, leaseUntil);
     const task: Promise<void> = this.process(row)
       .catch((err: unknown) => {
         // The lease runs out and the event is claimed again (by any instance).
@@ -203,6 +208,7 @@ export class SharedDelivery {
         );
       })
       .finally(() => {
+        this.leaseUntil.delete(row.id);
         this.inflight.delete(task);
         this.claim();
         this.settle();
@@ -229,6 +235,7 @@ export class SharedDelivery {
       });
     for (let i = row.partsSent; i < row.parts.length; i++) {
       if (this.stopping) return; // the lease expires and any instance sends the rest
+      if (!(await this.holdLease(row))) return this.lost(row);
       const outcome = await this.sender.send(adapter, row, row.parts[i] as OutboundPart);
       if (outcome === 'stopped') return;
       if ('retryInMs' in outcome) return this.retryLater(row, outcome.retryInMs);
@@ -279,6 +286,20 @@ export class SharedDelivery {
       interactionId: responded.interactionId,
       meta: meta ?? row.meta,
     });
+    return true;
+  }
+
+  /**
+   * Sends only under a lease with at least half its time left, renewed when less is: a send
+   * made after the lease ran out (this instance stalled) could repeat the one the instance
+   * that took the event over makes. False when the lease was lost.
+   */
+  private async holdLease(row: ClaimedRow): Promise<boolean> {
+    const until = this.leaseUntil.get(row.id) ?? 0;
+    if (until - this.now() > this.leaseMs / 2) return true;
+    const now = this.now();
+    if (!(await this.inbox.renew(row.id, row.lease, this.leaseMs))) return false;
+    this.leaseUntil.set(row.id, now + this.leaseMs);
     return true;
   }
 

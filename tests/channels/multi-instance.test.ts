@@ -61,7 +61,7 @@ describePostgres()('three instances of the bot on one PostgreSQL, one killed mid
             DATABASE_URL: url,
             DATABASE_PATH: files[i]!,
             DATABASE_POOL_SIZE: '4',
-            INBOX_LEASE_SECONDS: '2',
+            INBOX_LEASE_SECONDS: '4',
             PSEUDONYM_SECRET: SECRET,
             FLOOD_MAX_MESSAGES: '1000',
             // Not a test of timeouts: a send is not cut off (and maybe sent twice) on a busy machine.
