@@ -243,20 +243,28 @@ export async function benchInstances(options: InstancesOptions): Promise<boolean
       `instances, ${options.durationS} s each; ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)}`,
   );
   const results: RunResult[] = [];
+  const line = (r: RunResult) =>
+    `${r.name.padEnd(26)} ${r.rate.toFixed(0).padStart(5)} accepted/s   ack p50 ${r.p50.toFixed(1)} ms, ` +
+    `p99 ${r.p99.toFixed(1)} ms   replies drained ${r.drainS.toFixed(1)} s after   ` +
+    (r.problems.length === 0 ? 'exactly once: yes' : `exactly once: NO (${r.problems.join('; ')})`);
+  const runs: [string, number, boolean][] = [
+    ['SQLite, 1 instance', 1, false],
+    ...options.instances.map((n): [string, number, boolean] => [
+      `PostgreSQL, ${n} instance${n > 1 ? 's' : ''}`,
+      n,
+      true,
+    ]),
+  ];
   try {
-    results.push(await run('SQLite, 1 instance', 1, false, options, texts));
-    for (const n of options.instances)
-      results.push(await run(`PostgreSQL, ${n} instance${n > 1 ? 's' : ''}`, n, true, options, texts));
+    for (const [name, count, postgres] of runs) {
+      results.push(await run(name, count, postgres, options, texts));
+      console.log(`  ${line(results.at(-1)!)}`);
+    }
   } finally {
     await stopPostgres();
   }
   console.log('');
-  for (const r of results)
-    console.log(
-      `${r.name.padEnd(26)} ${r.rate.toFixed(0).padStart(5)} accepted/s   ack p50 ${r.p50.toFixed(1)} ms, ` +
-        `p99 ${r.p99.toFixed(1)} ms   replies drained ${r.drainS.toFixed(1)} s after   ` +
-        (r.problems.length === 0 ? 'exactly once: yes' : `exactly once: NO (${r.problems.join('; ')})`),
-    );
+  for (const r of results) console.log(line(r));
   const one = results.find((r) => r.postgres && r.instances === 1);
   const two = results.find((r) => r.postgres && r.instances === 2);
   if (one && two)
