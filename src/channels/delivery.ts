@@ -31,7 +31,7 @@ import { isStorageFailure, StoreHealth } from '../store/health';
 import { FORGET_USER, Inbox, type InboxRow } from '../store/inbox';
 import type { Runtime } from '../runtime';
 import { pseudonymize } from '../privacy/pseudonym';
-import { PartSender, type SendOptions } from './part-sender';
+import { letFinish, PartSender, type SendOptions } from './part-sender';
 import {
   type AcceptEvents,
   type ChannelAdapter,
@@ -325,12 +325,7 @@ export class Delivery {
     this.waiting.clear();
     clearTimeout(this.storeTimer);
     this.parked.clear();
-    const settled = Promise.allSettled([...this.inflight]);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
-    if ((await Promise.race([settled, late])) === 'late') this.abandonController.abort();
-    clearTimeout(timer);
-    await settled;
+    await letFinish(this.inflight, graceMs, this.abandonController);
   }
 
   private get stopping(): boolean {

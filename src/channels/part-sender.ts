@@ -96,3 +96,21 @@ export class PartSender {
     return Math.max(floorMs, Math.round(exp / 2 + (this.random() * exp) / 2));
   }
 }
+
+/**
+ * Waits for the tasks running at a stop; sends on the wire may finish (the platform may have
+ * delivered them: cut off, they would be sent again), for up to `graceMs`, then `abandon`
+ * aborts them. Resolves when every task has returned.
+ */
+export async function letFinish(
+  tasks: ReadonlySet<Promise<void>>,
+  graceMs: number,
+  abandon: AbortController,
+): Promise<void> {
+  const settled = Promise.allSettled([...tasks]);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+  if ((await Promise.race([settled, late])) === 'late') abandon.abort();
+  clearTimeout(timer);
+  await settled;
+}

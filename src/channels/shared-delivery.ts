@@ -25,7 +25,7 @@ import { FORGET_USER } from '../store/inbox';
 import type { ClaimedRow, SharedInbox } from '../store/shared-inbox';
 import { DEFAULT_LEASE_MS } from '../store/shared-inbox';
 import { currentEvents, inboxRows, incomingMessage, keptOffers, type DeliveryOptions } from './delivery';
-import { PartSender } from './part-sender';
+import { letFinish, PartSender } from './part-sender';
 import type { AcceptEvents, ChannelAdapter, InboundEvent, OutboundPart, PlatformChannel } from './types';
 
 export interface SharedDeliveryOptions extends DeliveryOptions {
@@ -158,12 +158,7 @@ export class SharedDelivery {
     clearInterval(this.poller);
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
-    const settled = Promise.allSettled([...this.inflight]);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
-    if ((await Promise.race([settled, late])) === 'late') this.abandonController.abort();
-    clearTimeout(timer);
-    await settled;
+    await letFinish(this.inflight, graceMs, this.abandonController);
   }
 
   private get stopping(): boolean {
