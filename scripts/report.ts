@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/store/db';
+import { openEngine } from '../src/store/engine';
 import {
   CHANNELS,
   checkRange,
@@ -56,7 +57,7 @@ function table(r: ReachReport): string {
   return lines.join('\n') + '\n';
 }
 
-void runCli(() => {
+void runCli(async () => {
   let args;
   try {
     args = parseArgs({
@@ -104,16 +105,16 @@ void runCli(() => {
     fail(`--db: no database at ${file} (start the bot once, or run npm run seed:demo)`);
   const db = openDatabase(file);
   try {
-    const reports = new Reports(db);
+    const reports = new Reports(openEngine({ sqlite: db }));
     const channel = args.channel ?? null;
     if (args.unanswered) {
-      const groups = reports.unanswered(range, channel);
+      const groups = await reports.unanswered(range, channel);
       process.stdout.write(
         args.format === 'json' ? JSON.stringify(groups, null, 2) + '\n' : unansweredCsv(groups),
       );
       return;
     }
-    const report = reports.reach(range, channel);
+    const report = await reports.reach(range, channel);
     if (args.format === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else if (args.format === 'csv') process.stdout.write(reachCsv(report));
     else process.stdout.write(table(report));

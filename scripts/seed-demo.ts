@@ -14,6 +14,7 @@ import type { ChannelName } from '../src/dialogue/types';
 import { pseudonymize } from '../src/privacy/pseudonym';
 import { redact } from '../src/store/redact';
 import { openDatabase } from '../src/store/db';
+import { openEngine } from '../src/store/engine';
 import { InteractionLog } from '../src/store/interactions';
 import { periodRange, presetRange, rangeBounds, ReportInputError, Reports } from '../src/store/reports';
 import { cliBrain, cliConfig, runCli } from './cli-support';
@@ -192,7 +193,7 @@ void runCli(async () => {
     }
   })();
   log.flush();
-  const report = new Reports(db).reach(range);
+  const report = await new Reports(openEngine({ sqlite: db })).reach(range);
   db.close();
   console.log(
     `Seeded ${file}: ${citizens.toLocaleString('en')} citizens, ${messages.toLocaleString('en')} messages, ` +

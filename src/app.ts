@@ -76,7 +76,6 @@ export function createApp(deps: AppDeps) {
     procedures: (brain) => procedures.assistantFor(brain.knowledge),
   });
   const { sessions, log } = runtime;
-  const reports = new Reports(db);
   const officers =
     config.OFFICER_TELEGRAM_CHAT_ID && config.TELEGRAM_BOT_TOKEN
       ? limitedNotifier(
@@ -92,6 +91,9 @@ export function createApp(deps: AppDeps) {
   // exchanges are read from the log the runtime writes.
   const engine = deps.store?.engine ?? openEngine({ sqlite: db });
   const repositories = deps.store ?? logRepositories(engine);
+  // Reports read where the interaction log is written: this process's SQLite file (on
+  // PostgreSQL too, until the log moves there).
+  const reports = new Reports(engine.kind === 'sqlite' ? engine : openEngine({ sqlite: db }));
   const handoffs = new Handoffs(
     repositories.handoffs,
     log,

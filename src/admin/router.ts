@@ -227,14 +227,17 @@ export function adminRouter(deps: AdminDeps): Router {
 
   router.get('/', async (req, res) => {
     const s = selection(req.query, now());
-    await html(res, views.overviewPage(reports.reach(s.range, s.channel), s.form, s.query, deps.titleOf));
+    await html(
+      res,
+      views.overviewPage(await reports.reach(s.range, s.channel), s.form, s.query, deps.titleOf),
+    );
   });
 
   router.get('/api/overview', async (req, res) => {
     const s = selection(req.query, now());
-    const report = reports.reach(s.range, s.channel);
+    const report = await reports.reach(s.range, s.channel);
     const past = upToToday(s.range, now());
-    const daily = past ? reports.daily(past, s.channel) : { days: [], citizens: {}, fallbackRate: [] };
+    const daily = past ? await reports.daily(past, s.channel) : { days: [], citizens: {}, fallbackRate: [] };
     const titles = Object.fromEntries(report.intents.map((i) => [i.key, deps.titleOf(i.key)]));
     res.json({ report, daily, titles });
   });
@@ -247,8 +250,8 @@ export function adminRouter(deps: AdminDeps): Router {
     const period =
       typeof req.query.period === 'string' && req.query.period ? req.query.period : quick[1].period;
     const range = periodRange(period);
-    const total = reports.reach(range, null, 10);
-    const perChannel = CHANNEL_SHEETS.map((ch) => reports.reach(range, ch, 0));
+    const total = await reports.reach(range, null, 10);
+    const perChannel = await Promise.all(CHANNEL_SHEETS.map((ch) => reports.reach(range, ch, 0)));
     await html(
       res,
       views.periodicReportPage(
@@ -288,7 +291,7 @@ export function adminRouter(deps: AdminDeps): Router {
     await html(
       res,
       views.unansweredPage(
-        reports.unanswered(s.range, s.channel, 500),
+        await reports.unanswered(s.range, s.channel, 500),
         s.form,
         s.query,
         topics(),
@@ -561,23 +564,23 @@ export function adminRouter(deps: AdminDeps): Router {
     sendCsv(
       res,
       `bao-cao-${s.range.from}_${s.range.to}.csv`,
-      reportCsv(reports.reach(s.range, s.channel), deps.titleOf),
+      reportCsv(await reports.reach(s.range, s.channel), deps.titleOf),
     );
   });
   router.get('/export/report.xlsx', async (req, res) => {
     const s = selection(req.query, now());
-    const perChannel = CHANNEL_SHEETS.map((ch) => reports.reach(s.range, ch));
+    const perChannel = await Promise.all(CHANNEL_SHEETS.map((ch) => reports.reach(s.range, ch)));
     res
       .attachment(`bao-cao-${s.range.from}_${s.range.to}.xlsx`)
       .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-      .send(reportXlsx(reports.reach(s.range, null), perChannel, deps.titleOf));
+      .send(reportXlsx(await reports.reach(s.range, null), perChannel, deps.titleOf));
   });
   router.get('/export/unanswered.csv', async (req, res) => {
     const s = selection(req.query, now());
     sendCsv(
       res,
       `cau-hoi-chua-tra-loi-${s.range.from}_${s.range.to}.csv`,
-      unansweredCsvVi(reports.unanswered(s.range, s.channel)),
+      unansweredCsvVi(await reports.unanswered(s.range, s.channel)),
     );
   });
 

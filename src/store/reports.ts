@@ -5,12 +5,13 @@
  * quarter of a million interactions is read as a few thousand rollup rows.
  */
 import { CHANNELS } from '../core/message';
-import { VN_OFFSET_MS, vietnamDaySql, vietnamDayStart } from '../core/vietnam-day';
-import type { Db } from './db';
+import { sql, type RawBuilder } from 'kysely';
+import { VN_OFFSET_MS, vietnamDayStart } from '../core/vietnam-day';
+import type { Engine } from './engine';
+import { vietnamDay } from './shared-erasure';
 
 export { CHANNELS, VN_OFFSET_MS };
 const DAY_MS = 86_400_000;
-const DAY_SQL = vietnamDaySql;
 
 /** An inclusive range of Vietnam days. */
 export interface DateRange {
@@ -174,115 +175,130 @@ export interface DailySeries {
   fallbackRate: (number | null)[];
 }
 
+/** SQL for `when` counted as 0/1: SQLite sums booleans, PostgreSQL does not. */
+const countIf = (when: RawBuilder<unknown>) =>
+  sql<number>`CAST(sum(CASE WHEN ${when} THEN 1 ELSE 0 END) AS bigint)`;
+/** A sum as a whole number on both engines (PostgreSQL's sum of a bigint is numeric, read as text). */
+const total = (column: string) => sql<number>`CAST(coalesce(sum(${sql.ref(column)}), 0) AS bigint)`;
+
+/**
+ * The reports over the shared store (`engine.ts`): the same queries on SQLite and
+ * PostgreSQL, written once; only the Vietnam day of a timestamp is spelled per engine.
+ */
 export class Reports {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly engine: Engine) {}
 
   /**
    * Folds interactions logged since the last call into the daily rollups. Cheap when called
    * often; the dashboard and the CLI call it before every report.
    */
-  refresh(): number {
-    const db = this.db;
-    return db.transaction(() => {
-      const from = db.prepare('SELECT last_id FROM rollup_state WHERE id = 1').pluck().get() as number;
-      const to = db.prepare('SELECT coalesce(max(id), 0) FROM interactions').pluck().get() as number;
+  async refresh(): Promise<number> {
+    const day = vietnamDay(this.engine.kind, 'ts');
+    return this.engine.db.transaction().execute(async (trx) => {
+      // Two instances refreshing at once must not both fold the same rows: on PostgreSQL the
+      // row is locked; SQLite runs one write transaction at a time anyway.
+      const stateQuery = trx.selectFrom('rollup_state').select('last_id').where('id', '=', 1);
+      const state = await (
+        this.engine.kind === 'postgres' ? stateQuery.forUpdate() : stateQuery
+      ).executeTakeFirstOrThrow();
+      const top = await trx
+        .selectFrom('interactions')
+        .select((eb) => eb.fn.coalesce(eb.fn.max('id'), sql.lit(0)).as('id'))
+        .executeTakeFirstOrThrow();
+      const from = Number(state.last_id);
+      const to = Number(top.id);
       if (to <= from) return 0;
-      const day = DAY_SQL('ts');
-      const rows = `FROM interactions WHERE id > ${from} AND id <= ${to}`;
-      db.exec(`
+      const rows = sql`FROM interactions WHERE id > ${from} AND id <= ${to}`;
+      await sql`
         INSERT INTO daily_stats (day, channel, messages_in, messages_out, answered, fallbacks, conversations)
-          SELECT ${day}, channel, count(*), sum(replies), sum(kind = 'answer'), sum(kind = 'fallback'), sum(conv_start)
+          SELECT ${day}, channel, count(*), ${total('replies')}, ${countIf(sql`kind = 'answer'`)},
+            ${countIf(sql`kind = 'fallback'`)}, ${total('conv_start')}
           ${rows} GROUP BY 1, 2 ORDER BY 1, 2
         ON CONFLICT (day, channel) DO UPDATE SET
-          messages_in = messages_in + excluded.messages_in,
-          messages_out = messages_out + excluded.messages_out,
-          answered = answered + excluded.answered,
-          fallbacks = fallbacks + excluded.fallbacks,
-          conversations = conversations + excluded.conversations;
+          messages_in = daily_stats.messages_in + excluded.messages_in,
+          messages_out = daily_stats.messages_out + excluded.messages_out,
+          answered = daily_stats.answered + excluded.answered,
+          fallbacks = daily_stats.fallbacks + excluded.fallbacks,
+          conversations = daily_stats.conversations + excluded.conversations`.execute(trx);
+      await sql`
         INSERT INTO daily_intents (day, channel, intent, n)
           SELECT ${day}, channel, intent, count(*) ${rows} AND kind = 'answer' AND intent IS NOT NULL
           GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-        ON CONFLICT (day, channel, intent) DO UPDATE SET n = n + excluded.n;
-        INSERT OR IGNORE INTO daily_users (day, channel, user_key)
-          SELECT DISTINCT ${day}, channel, user_key ${rows} ORDER BY 1, 2, 3;
+        ON CONFLICT (day, channel, intent) DO UPDATE SET n = daily_intents.n + excluded.n`.execute(trx);
+      await sql`
+        INSERT INTO daily_users (day, channel, user_key)
+          SELECT DISTINCT ${day}, channel, user_key ${rows} ORDER BY 1, 2, 3
+        ON CONFLICT (day, channel, user_key) DO NOTHING`.execute(trx);
+      await sql`
         INSERT INTO daily_latency (day, channel, latency_ms, n)
           SELECT ${day}, channel, latency_ms, count(*) ${rows} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-        ON CONFLICT (day, channel, latency_ms) DO UPDATE SET n = n + excluded.n;
+        ON CONFLICT (day, channel, latency_ms) DO UPDATE SET n = daily_latency.n + excluded.n`.execute(trx);
+      await sql`
         INSERT INTO daily_unanswered (day, channel, normalised, n, example)
           SELECT ${day}, channel, normalised, count(*), max(text)
           ${rows} AND kind = 'fallback' AND normalised IS NOT NULL AND normalised <> ''
           GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-        ON CONFLICT (day, channel, normalised) DO UPDATE SET n = n + excluded.n,
-          example = coalesce(example, excluded.example);
-        UPDATE rollup_state SET last_id = ${to} WHERE id = 1;
-      `);
+        ON CONFLICT (day, channel, normalised) DO UPDATE SET n = daily_unanswered.n + excluded.n,
+          example = coalesce(daily_unanswered.example, excluded.example)`.execute(trx);
+      await trx.updateTable('rollup_state').set({ last_id: to }).where('id', '=', 1).execute();
       return to - from;
-    })();
+    });
   }
 
   /** The full reach report for a range, optionally for one channel. */
-  reach(range: DateRange, channel: string | null = null, unansweredLimit = 20): ReachReport {
-    this.refresh();
-    const db = this.db;
+  async reach(range: DateRange, channel: string | null = null, unansweredLimit = 20): Promise<ReachReport> {
+    await this.refresh();
+    const db = this.engine.db;
     const [start, end] = rangeBounds(range);
-    const ch = channel ? ' AND channel = @channel' : '';
-    const days = { from: range.from, to: range.to, channel };
-    const times = { start, end, channel };
+    const ch = channel ? sql` AND channel = ${channel}` : sql``;
+    const days = sql`day BETWEEN ${range.from} AND ${range.to}${ch}`;
+    const times = sql`ts >= ${start} AND ts < ${end}${ch}`;
+    const one = async <T>(query: RawBuilder<T>): Promise<T> => (await query.execute(db)).rows[0]!;
+    const number = async (query: RawBuilder<{ n: number | string | null }>) =>
+      Number((await one(query)).n ?? 0);
 
-    const stats = db
-      .prepare(
-        `SELECT coalesce(sum(messages_in), 0) AS messagesIn, coalesce(sum(messages_out), 0) AS messagesOut,
-           coalesce(sum(answered), 0) AS answered, coalesce(sum(fallbacks), 0) AS fallbacks,
-           coalesce(sum(conversations), 0) AS conversations
-         FROM daily_stats WHERE day BETWEEN @from AND @to${ch}`,
-      )
-      .get(days) as Pick<
-      ReachReport,
-      'messagesIn' | 'messagesOut' | 'answered' | 'fallbacks' | 'conversations'
-    >;
-    const uniqueCitizens = db
-      .prepare(
-        `SELECT count(*) FROM (SELECT DISTINCT user_key FROM daily_users WHERE day BETWEEN @from AND @to${ch})`,
-      )
-      .pluck()
-      .get(days) as number;
-    const newCitizens = db
-      .prepare(`SELECT count(*) FROM citizens WHERE first_seen >= @start AND first_seen < @end${ch}`)
-      .pluck()
-      .get(times) as number;
-    const intents = db
-      .prepare(
-        `SELECT intent AS key, sum(n) AS n FROM daily_intents WHERE day BETWEEN @from AND @to${ch}
-         GROUP BY intent ORDER BY n DESC, key`,
-      )
-      .all(days) as Count[];
+    const [stats, uniqueCitizens, newCitizens, intents, feedback, officerReplies, handoffsAnswered] =
+      await Promise.all([
+        one(sql<Record<'messagesIn' | 'messagesOut' | 'answered' | 'fallbacks' | 'conversations', number>>`
+          SELECT ${total('messages_in')} AS "messagesIn", ${total('messages_out')} AS "messagesOut",
+            ${total('answered')} AS "answered", ${total('fallbacks')} AS "fallbacks",
+            ${total('conversations')} AS "conversations"
+          FROM daily_stats WHERE ${days}`),
+        number(sql`SELECT count(*) AS n FROM (SELECT DISTINCT user_key FROM daily_users WHERE ${days}) AS u`),
+        number(
+          sql`SELECT count(*) AS n FROM citizens WHERE first_seen >= ${start} AND first_seen < ${end}${ch}`,
+        ),
+        sql<Count>`SELECT intent AS key, ${total('n')} AS n FROM daily_intents WHERE ${days}
+          GROUP BY intent ORDER BY n DESC, key`.execute(db),
+        one(sql<{ up: number; down: number }>`
+          SELECT coalesce(${countIf(sql`rating = 1`)}, 0) AS up, coalesce(${countIf(sql`rating = -1`)}, 0) AS down
+          FROM feedback WHERE ${times}`),
+        number(sql`SELECT count(*) AS n FROM officer_messages WHERE ${times} AND status = 'delivered'`),
+        number(sql`SELECT count(*) AS n FROM handoffs h WHERE ${times}
+          AND EXISTS (SELECT 1 FROM officer_messages m WHERE m.handoff_id = h.id AND m.status = 'delivered')`),
+      ]);
+    const count = (table: string, where = sql``) =>
+      number(sql`SELECT count(*) AS n FROM ${sql.table(table)} WHERE ${times}${where}`);
+    const [procedures, unanswered, handoffs, linkClicks, medianLatencyMs, failedDeliveries] =
+      await Promise.all([
+        this.procedures(range, channel),
+        this.unanswered(range, channel, unansweredLimit, false),
+        count('handoffs'),
+        count('clicks'),
+        this.medianLatency(range, channel),
+        count('interactions', sql` AND status = 'failed'`),
+      ]);
+    const intentCounts = intents.rows.map((i) => ({ key: i.key, n: Number(i.n) }));
     const topicTotals = new Map<string, number>();
-    for (const i of intents) topicTotals.set(topicOf(i.key), (topicTotals.get(topicOf(i.key)) ?? 0) + i.n);
+    for (const i of intentCounts)
+      topicTotals.set(topicOf(i.key), (topicTotals.get(topicOf(i.key)) ?? 0) + i.n);
     const topics = [...topicTotals]
       .map(([key, n]) => ({ key, n }))
       .sort((a, b) => b.n - a.n || a.key.localeCompare(b.key));
-    const feedback = db
-      .prepare(
-        `SELECT coalesce(sum(rating = 1), 0) AS up, coalesce(sum(rating = -1), 0) AS down
-         FROM feedback WHERE ts >= @start AND ts < @end${ch}`,
-      )
-      .get(times) as { up: number; down: number };
-    const count = (table: string, where = '') =>
-      db
-        .prepare(`SELECT count(*) FROM ${table} WHERE ts >= @start AND ts < @end${ch}${where}`)
-        .pluck()
-        .get(times) as number;
-
-    const officerReplies = count('officer_messages', " AND status = 'delivered'");
-    const handoffsAnswered = db
-      .prepare(
-        `SELECT count(*) FROM handoffs h WHERE ts >= @start AND ts < @end${ch}
-         AND EXISTS (SELECT 1 FROM officer_messages m WHERE m.handoff_id = h.id AND m.status = 'delivered')`,
-      )
-      .pluck()
-      .get(times) as number;
-
-    const questions = stats.answered + stats.fallbacks;
+    const s = Object.fromEntries(Object.entries(stats).map(([k, v]) => [k, Number(v)])) as typeof stats;
+    const up = Number(feedback.up);
+    const down = Number(feedback.down);
+    const questions = s.answered + s.fallbacks;
     return {
       range,
       channel,
@@ -290,70 +306,62 @@ export class Reports {
       newCitizens,
       // A citizen first seen in the range but whose early rows were erased still counts once.
       returningCitizens: Math.max(0, uniqueCitizens - newCitizens),
-      conversations: stats.conversations,
-      messagesIn: stats.messagesIn,
+      conversations: s.conversations,
+      messagesIn: s.messagesIn,
       // The bot's replies and the officers' replies that reached the citizen.
-      messagesOut: stats.messagesOut + officerReplies,
-      answered: stats.answered,
-      fallbacks: stats.fallbacks,
-      fallbackRate: questions === 0 ? 0 : stats.fallbacks / questions,
+      messagesOut: s.messagesOut + officerReplies,
+      answered: s.answered,
+      fallbacks: s.fallbacks,
+      fallbackRate: questions === 0 ? 0 : s.fallbacks / questions,
       topics,
-      intents,
-      procedures: this.procedures(range, channel),
-      unanswered: this.unanswered(range, channel, unansweredLimit, false),
-      handoffs: count('handoffs'),
+      intents: intentCounts,
+      procedures,
+      unanswered,
+      handoffs,
       officerReplies,
       handoffsAnswered,
-      feedbackUp: feedback.up,
-      feedbackDown: feedback.down,
-      satisfactionRate:
-        feedback.up + feedback.down === 0 ? null : feedback.up / (feedback.up + feedback.down),
-      linkClicks: count('clicks'),
-      medianLatencyMs: this.medianLatency(range, channel),
-      failedDeliveries: count('interactions', " AND status = 'failed'"),
+      feedbackUp: up,
+      feedbackDown: down,
+      satisfactionRate: up + down === 0 ? null : up / (up + down),
+      linkClicks,
+      medianLatencyMs,
+      failedDeliveries,
     };
   }
 
   /** The catalogue procedures answered in the range, most asked first. */
-  procedures(range: DateRange, channel: string | null = null, limit = 20): Count[] {
+  async procedures(range: DateRange, channel: string | null = null, limit = 20): Promise<Count[]> {
     const [start, end] = rangeBounds(range);
-    const ch = channel ? ' AND channel = @channel' : '';
-    return this.db
-      .prepare(
-        `SELECT procedure AS key, count(*) AS n FROM interactions
-         WHERE ts >= @start AND ts < @end AND procedure IS NOT NULL AND kind = 'answer'${ch}
-         GROUP BY procedure ORDER BY n DESC, key LIMIT @limit`,
-      )
-      .all({ start, end, channel, limit }) as Count[];
+    const ch = channel ? sql` AND channel = ${channel}` : sql``;
+    const { rows } = await sql<Count>`SELECT procedure AS key, count(*) AS n FROM interactions
+      WHERE ts >= ${start} AND ts < ${end} AND procedure IS NOT NULL AND kind = 'answer'${ch}
+      GROUP BY procedure ORDER BY n DESC, key LIMIT ${limit}`.execute(this.engine.db);
+    return rows.map((r) => ({ key: r.key, n: Number(r.n) }));
   }
 
   /** Unanswered questions grouped by normalised text, most frequent first. */
-  unanswered(
+  async unanswered(
     range: DateRange,
     channel: string | null = null,
     limit = 1000,
     refresh = true,
-  ): UnansweredGroup[] {
-    if (refresh) this.refresh();
-    const ch = channel ? ' AND channel = @channel' : '';
-    return this.db
-      .prepare(
-        `SELECT normalised, sum(n) AS n, max(example) AS example FROM daily_unanswered
-         WHERE day BETWEEN @from AND @to${ch} GROUP BY normalised ORDER BY n DESC, normalised LIMIT @limit`,
-      )
-      .all({ from: range.from, to: range.to, channel, limit }) as UnansweredGroup[];
+  ): Promise<UnansweredGroup[]> {
+    if (refresh) await this.refresh();
+    const ch = channel ? sql` AND channel = ${channel}` : sql``;
+    const { rows } = await sql<UnansweredGroup>`SELECT normalised, ${total('n')} AS n, max(example) AS example
+      FROM daily_unanswered WHERE day BETWEEN ${range.from} AND ${range.to}${ch}
+      GROUP BY normalised ORDER BY n DESC, normalised LIMIT ${limit}`.execute(this.engine.db);
+    return rows.map((r) => ({ ...r, n: Number(r.n) }));
   }
 
-  private medianLatency(range: DateRange, channel: string | null): number | null {
-    const ch = channel ? ' AND channel = @channel' : '';
-    const histogram = this.db
-      .prepare(
-        `SELECT latency_ms AS ms, sum(n) AS n FROM daily_latency WHERE day BETWEEN @from AND @to${ch}
-         GROUP BY latency_ms ORDER BY latency_ms`,
-      )
-      .all({ from: range.from, to: range.to, channel }) as { ms: number; n: number }[];
-    const total = histogram.reduce((a, b) => a + b.n, 0);
-    if (total === 0) return null;
+  private async medianLatency(range: DateRange, channel: string | null): Promise<number | null> {
+    const ch = channel ? sql` AND channel = ${channel}` : sql``;
+    const { rows } = await sql<{ ms: number; n: number }>`SELECT latency_ms AS ms, ${total('n')} AS n
+      FROM daily_latency WHERE day BETWEEN ${range.from} AND ${range.to}${ch}
+      GROUP BY latency_ms ORDER BY latency_ms`.execute(this.engine.db);
+    const histogram = rows.map((r) => ({ ms: Number(r.ms), n: Number(r.n) }));
+    const count = histogram.reduce((a, b) => a + b.n, 0);
+    if (count === 0) return null;
     // The median of an even count is the mean of the two middle values.
     const valueAt = (rank: number) => {
       let seen = 0;
@@ -363,35 +371,37 @@ export class Reports {
       }
       return histogram[histogram.length - 1].ms;
     };
-    return total % 2 === 1 ? valueAt((total - 1) / 2) : (valueAt(total / 2 - 1) + valueAt(total / 2)) / 2;
+    return count % 2 === 1 ? valueAt((count - 1) / 2) : (valueAt(count / 2 - 1) + valueAt(count / 2)) / 2;
   }
 
   /** Per-day series for the dashboard charts. */
-  daily(range: DateRange, channel: string | null = null): DailySeries {
-    this.refresh();
-    const ch = channel ? ' AND channel = @channel' : '';
-    const params = { from: range.from, to: range.to, channel };
+  async daily(range: DateRange, channel: string | null = null): Promise<DailySeries> {
+    await this.refresh();
+    const ch = channel ? sql` AND channel = ${channel}` : sql``;
+    const where = sql`day BETWEEN ${range.from} AND ${range.to}${ch}`;
     const days = daysOf(range);
     const index = new Map(days.map((d, i) => [d, i]));
     const citizens: Record<string, number[]> = {};
-    const users = this.db
-      .prepare(
-        `SELECT day, channel, count(*) AS n FROM daily_users WHERE day BETWEEN @from AND @to${ch}
-         GROUP BY day, channel`,
-      )
-      .all(params) as { day: string; channel: string; n: number }[];
-    for (const u of users) {
+    const [users, rates] = await Promise.all([
+      sql<{ day: string; channel: string; n: number }>`SELECT day, channel, count(*) AS n FROM daily_users
+        WHERE ${where} GROUP BY day, channel`.execute(this.engine.db),
+      sql<{
+        day: string;
+        a: number;
+        f: number;
+      }>`SELECT day, ${total('answered')} AS a, ${total('fallbacks')} AS f
+        FROM daily_stats WHERE ${where} GROUP BY day`.execute(this.engine.db),
+    ]);
+    for (const u of users.rows) {
       citizens[u.channel] ??= days.map(() => 0);
-      citizens[u.channel][index.get(u.day) ?? 0] = u.n;
+      citizens[u.channel][index.get(u.day) ?? 0] = Number(u.n);
     }
     const fallbackRate: (number | null)[] = days.map(() => null);
-    const rates = this.db
-      .prepare(
-        `SELECT day, sum(answered) AS a, sum(fallbacks) AS f FROM daily_stats
-         WHERE day BETWEEN @from AND @to${ch} GROUP BY day`,
-      )
-      .all(params) as { day: string; a: number; f: number }[];
-    for (const r of rates) if (r.a + r.f > 0) fallbackRate[index.get(r.day) ?? 0] = r.f / (r.a + r.f);
+    for (const r of rates.rows) {
+      const a = Number(r.a);
+      const f = Number(r.f);
+      if (a + f > 0) fallbackRate[index.get(r.day) ?? 0] = f / (a + f);
+    }
     return { days, citizens, fallbackRate };
   }
 }

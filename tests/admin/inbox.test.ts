@@ -166,7 +166,7 @@ describe("officers' inbox", () => {
 
     // Reports count the answered requests and the officers' messages.
     const today = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
-    const report = t.reports.reach({ from: today, to: today });
+    const report = await t.reports.reach({ from: today, to: today });
     expect(report.handoffsAnswered).toBe(4);
     expect(report.officerReplies).toBe(4);
     const overview = await request(t.app).get('/admin').set('cookie', lan);

@@ -7,6 +7,7 @@ import request from 'supertest';
 import { eraseCitizen } from '../../src/privacy/erase';
 import { pseudonymize } from '../../src/privacy/pseudonym';
 import { Reports } from '../../src/store/reports';
+import { openEngine } from '../../src/store/engine';
 import { useChannelApp, SECRETS as CHANNEL_SECRETS } from '../channels/helpers';
 import {
   cellsContaining,
@@ -100,7 +101,7 @@ describe('personal data and erasure through the Telegram webhook', () => {
     // Every message was answered and every event finished.
     expect(t.inbox().map((r) => r.state)).toEqual(Array(7).fill('delivered'));
     expect(sentTo(chat).length).toBeGreaterThanOrEqual(7);
-    new Reports(t.db).refresh();
+    await new Reports(openEngine({ sqlite: t.db })).refresh();
 
     expect(leaks()).toEqual([]);
     const texts = t.db.prepare("SELECT text FROM interactions WHERE channel = 'telegram'").pluck().all();
@@ -135,7 +136,7 @@ describe('personal data and erasure through the Telegram webhook', () => {
     await say(chat, 'cho tôi gặp cán bộ');
     await t.handoffs.settled();
     await say(other, 'làm căn cước cần giấy tờ gì');
-    new Reports(t.db).refresh();
+    await new Reports(openEngine({ sqlite: t.db })).refresh();
 
     const before = cellsContaining(t.db, [chat, key]).map((c) => c.split('.')[0]);
     for (const table of [

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { redact } from '../../src/store/redact';
 import { Reports } from '../../src/store/reports';
+import { openEngine } from '../../src/store/engine';
 import { buildTestApp } from '../support/app';
 import { forbiddenIn, PERSONAL_MESSAGES, rawBytesContaining, SECRETS, tableNames } from './scan';
 
@@ -25,7 +26,7 @@ describe('personal data never reaches the database', () => {
       expect.arrayContaining(['interactions', 'handoffs', 'contacts', 'daily_unanswered']),
     );
     // Roll the log up so the daily tables hold text too.
-    new Reports(db).refresh();
+    await new Reports(openEngine({ sqlite: db })).refresh();
     let cells = 0;
     const leaks: string[] = [];
     for (const table of tables)

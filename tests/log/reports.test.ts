@@ -8,6 +8,7 @@ import { openDatabase, type Db } from '../../src/store/db';
 import { migrations } from '../../src/store/migrations';
 import { InteractionLog } from '../../src/store/interactions';
 import { periodRange, presetRange, Reports, type DateRange } from '../../src/store/reports';
+import { openEngine } from '../../src/store/engine';
 import { tempDir } from '../support/app';
 
 const run = promisify(execFile);
@@ -77,14 +78,14 @@ function record(log: InteractionLog, e: Event): number {
   return id;
 }
 
-function fixture(): { db: Db; file: string; reports: Reports } {
+async function fixture(): Promise<{ db: Db; file: string; reports: Reports }> {
   const file = path.join(tempDir(), 'report.sqlite');
   const db = openDatabase(file);
   const log = new InteractionLog(db);
-  const reports = new Reports(db);
+  const reports = new Reports(openEngine({ sqlite: db }));
   const ids = EVENTS.slice(0, 5).map((e) => record(log, e));
   // A refresh half-way must not change the result: rollups are incremental.
-  reports.refresh();
+  await reports.refresh();
   ids.push(...EVENTS.slice(5).map((e) => record(log, e)));
   log.markDelivery(ids[3], 'failed', 'zalo said no');
   const fb = db.prepare(
@@ -108,11 +109,16 @@ function fixture(): { db: Db; file: string; reports: Reports } {
 }
 
 describe('reach report on a fixed fixture', () => {
-  const { db, file, reports } = fixture();
+  let db: Db;
+  let file: string;
+  let reports: Reports;
+  beforeAll(async () => {
+    ({ db, file, reports } = await fixture());
+  });
   afterAll(() => db.close());
 
-  it('equals the hand-computed figures for the quarter, all channels', () => {
-    const r = reports.reach(Q1);
+  it('equals the hand-computed figures for the quarter, all channels', async () => {
+    const r = await reports.reach(Q1);
     expect(r).toMatchObject({
       uniqueCitizens: 3,
       newCitizens: 2,
@@ -145,8 +151,8 @@ describe('reach report on a fixed fixture', () => {
     expect(r.unanswered).toEqual([{ normalised: 'gia vang hom nay', n: 2, example: expect.any(String) }]);
   });
 
-  it('filters one channel', () => {
-    expect(reports.reach(Q1, 'zalo')).toMatchObject({
+  it('filters one channel', async () => {
+    expect(await reports.reach(Q1, 'zalo')).toMatchObject({
       uniqueCitizens: 2,
       newCitizens: 1,
       returningCitizens: 1,
@@ -158,27 +164,31 @@ describe('reach report on a fixed fixture', () => {
       handoffs: 1,
       medianLatencyMs: 40,
     });
-    expect(reports.reach(Q1, 'web')).toMatchObject({ uniqueCitizens: 1, messagesIn: 1, medianLatencyMs: 70 });
-    expect(reports.reach(Q1, 'messenger')).toMatchObject({
+    expect(await reports.reach(Q1, 'web')).toMatchObject({
+      uniqueCitizens: 1,
+      messagesIn: 1,
+      medianLatencyMs: 70,
+    });
+    expect(await reports.reach(Q1, 'messenger')).toMatchObject({
       uniqueCitizens: 0,
       messagesIn: 0,
       medianLatencyMs: null,
     });
   });
 
-  it('cuts days at Vietnam midnight', () => {
-    expect(reports.reach({ from: '2026-04-01', to: '2026-04-01' })).toMatchObject({
+  it('cuts days at Vietnam midnight', async () => {
+    expect(await reports.reach({ from: '2026-04-01', to: '2026-04-01' })).toMatchObject({
       uniqueCitizens: 1,
       messagesIn: 1,
     });
-    expect(reports.reach({ from: '2025-12-31', to: '2025-12-31' })).toMatchObject({
+    expect(await reports.reach({ from: '2025-12-31', to: '2025-12-31' })).toMatchObject({
       messagesIn: 1,
       handoffs: 1,
     });
   });
 
-  it('draws daily series for the charts', () => {
-    const d = reports.daily({ from: '2026-01-05', to: '2026-01-06' });
+  it('draws daily series for the charts', async () => {
+    const d = await reports.daily({ from: '2026-01-05', to: '2026-01-06' });
     expect(d.days).toEqual(['2026-01-05', '2026-01-06']);
     expect(d.citizens).toEqual({ zalo: [1, 0] });
     expect(d.fallbackRate).toEqual([1 / 3, null]);
@@ -298,7 +308,7 @@ describe('controls, guide steps and stickers are not questions', () => {
     unanswered: [{ normalised: 'gia vang hom nay', n: 1, example: 'Giá vàng hôm nay?' }],
   };
 
-  it('counts one answered question and one fallback among nine messages', () => {
+  it('counts one answered question and one fallback among nine messages', async () => {
     const db = openDatabase(path.join(tempDir(), 'controls.sqlite'));
     logSteps(new InteractionLog(db));
     expect(db.prepare('SELECT kind FROM interactions ORDER BY id').pluck().all()).toEqual([
@@ -312,7 +322,7 @@ describe('controls, guide steps and stickers are not questions', () => {
       'guide',
       'fallback',
     ]);
-    expect(new Reports(db).reach(Q1)).toMatchObject(expected);
+    expect(await new Reports(openEngine({ sqlite: db })).reach(Q1)).toMatchObject(expected);
     db.close();
   });
 
@@ -335,14 +345,14 @@ describe('controls, guide steps and stickers are not questions', () => {
     db.exec(`UPDATE interactions SET kind = CASE WHEN answer_id IS NULL THEN 'fallback' ELSE 'answer' END
              WHERE kind IN ('guide', 'unsupported')`);
     // Read the rollups directly: today's Reports also reads tables added after version 200.
-    new Reports(db).refresh();
+    await new Reports(openEngine({ sqlite: db })).refresh();
     expect(
       db.prepare('SELECT sum(answered) AS answered, sum(fallbacks) AS fallbacks FROM daily_stats').get(),
     ).toEqual({ answered: 4, fallbacks: 3 });
     await new Promise((resolve) => setImmediate(resolve));
     db.close();
     db = openDatabase(file);
-    expect(new Reports(db).reach(Q1)).toMatchObject({
+    expect(await new Reports(openEngine({ sqlite: db })).reach(Q1)).toMatchObject({
       ...expected,
       // The free-text "tiếp" of an old row cannot be told from a question any more.
       answered: 2,

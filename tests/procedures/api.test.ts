@@ -62,7 +62,7 @@ describe('/api/chat with the procedure catalogue', () => {
       { procedure: '1.000656', facets: 'time' },
     ]);
     const today = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
-    const report = reports.reach({ from: today, to: today });
+    const report = await reports.reach({ from: today, to: today });
     expect(report.procedures).toContainEqual({ key: '1.000656', n: 2 });
   });
 });

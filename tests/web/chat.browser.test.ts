@@ -118,7 +118,7 @@ describe('web chat and widget in a real browser', () => {
     expect(chatRequests).toEqual([]);
     expect(interactions()).toBe(before);
     const today = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
-    const reach = reports.reach({ from: today, to: today }, 'web');
+    const reach = await reports.reach({ from: today, to: today }, 'web');
     expect(JSON.stringify(reach)).not.toMatch(/"(citizens|conversations|messagesIn)":[1-9]/);
 
     // The first screen opens at the top: the greeting, the password/OTP warning, then the notice.
