@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { eraseCitizenInStore, erasedRows, isPseudonym } from '../src/privacy/erase';
+import { alsoEraseIn, eraseCitizenInStore, erasedRows, isPseudonym } from '../src/privacy/erase';
 import { openDatabase } from '../src/store/db';
 import { openStore } from '../src/store/store';
 import { cliConfig, runCli } from './cli-support';
@@ -33,7 +33,8 @@ void runCli(async () => {
   }
   const store = await openStore(config, { db: openDatabase(file) });
   try {
-    const report = await eraseCitizenInStore(store, userKey);
+    alsoEraseIn(store.db, store.engine, () => undefined);
+    const report = await eraseCitizenInStore(store.db, userKey);
     const total = erasedRows(report);
     console.log(total === 0 ? `Nothing stored for ${userKey}.` : `Erased ${total} rows of ${userKey}:`);
     for (const [table, n] of Object.entries(report)) if (n > 0) console.log(`  ${table}: ${n}`);

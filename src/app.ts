@@ -12,7 +12,7 @@ import { adapterSender } from './admin/officer-send';
 import { gzipStatic } from './admin/gzip-static';
 import { Officers } from './admin/officers';
 import { pseudonymize } from './privacy/pseudonym';
-import { eraseCitizenInStore } from './privacy/erase';
+import { alsoEraseIn, eraseCitizenInStore } from './privacy/erase';
 import { linkRouter } from './privacy/links';
 import { startRetentionJob } from './privacy/retention';
 import { buildRuntime } from './runtime';
@@ -91,6 +91,7 @@ export function createApp(deps: AppDeps) {
   // exchanges are read from the log the runtime writes.
   const engine = deps.store?.engine ?? openEngine({ sqlite: db });
   const repositories = deps.store ?? logRepositories(engine);
+  alsoEraseIn(db, engine, (err) => logger.error({ err }, 'could not erase a citizen on PostgreSQL'));
   // Reports read where the interaction log is written: this process's SQLite file (on
   // PostgreSQL too, until the log moves there).
   const reports = new Reports(engine.kind === 'sqlite' ? engine : openEngine({ sqlite: db }));
@@ -164,7 +165,7 @@ export function createApp(deps: AppDeps) {
       reports,
       handoffs,
       officers: new Officers(repositories.officers),
-      erase: (userKey) => eraseCitizenInStore({ db, engine }, userKey),
+      erase: (userKey) => eraseCitizenInStore(db, userKey),
       sender: adapterSender(db, channels.adapters, logger),
       answers: () => knowledge.current.knowledge.answers,
       contentDirs: { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },

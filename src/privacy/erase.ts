@@ -28,7 +28,47 @@ export function isPseudonym(value: string): boolean {
   return PSEUDONYM.test(value);
 }
 
+/**
+ * With DATABASE_URL some of a citizen's rows live on PostgreSQL (the officers' inbox, the
+ * shared sessions and inbox): `eraseCitizen` on this file erases them there too, under the
+ * platform ids this file knows. Registered once at start-up (src/app.ts).
+ */
+const sharedStores = new WeakMap<Db, { engine: Engine; failed: (err: unknown) => void }>();
+
+export function alsoEraseIn(db: Db, engine: Engine, failed: (err: unknown) => void): void {
+  if (engine.kind === 'postgres') sharedStores.set(db, { engine, failed });
+}
+
+/**
+ * Erases the citizen's rows in this file at once; with DATABASE_URL their rows on
+ * PostgreSQL go in the background (a failure is reported to `alsoEraseIn`'s callback).
+ * `eraseCitizenInStore` waits for both.
+ */
 export function eraseCitizen(db: Db, userKey: string): ErasureReport {
+  const shared = eraseShared(db, userKey);
+  void shared?.catch((err: unknown) => sharedStores.get(db)?.failed(err));
+  return eraseLocal(db, userKey);
+}
+
+/** Erases the citizen wherever the store keeps them; resolves with every table's count. */
+export async function eraseCitizenInStore(db: Db, userKey: string): Promise<ErasureReport> {
+  const shared = eraseShared(db, userKey);
+  const report: ErasureReport = eraseLocal(db, userKey);
+  for (const [table, n] of Object.entries((await shared) ?? {})) report[table] = (report[table] ?? 0) + n;
+  return report;
+}
+
+function eraseShared(db: Db, userKey: string): Promise<ErasureReport> | undefined {
+  const shared = sharedStores.get(db);
+  if (!shared) return undefined;
+  // Read before this file's contacts are deleted.
+  const known = db
+    .prepare<[string], Contact>('SELECT channel, platform_user_id FROM contacts WHERE user_key = ?')
+    .all(userKey);
+  return eraseCitizenShared(shared.engine, userKey, known);
+}
+
+function eraseLocal(db: Db, userKey: string): ErasureReport {
   const tables = [
     'interactions',
     'citizens',
@@ -83,26 +123,6 @@ function eraseRows(db: Db, userKey: string, tables: readonly string[]): ErasureR
       report[table] = db.prepare(`DELETE FROM ${table} WHERE user_key = ?`).run(userKey).changes;
     return report;
   })();
-}
-
-/**
- * Erases the citizen wherever the store keeps them: on SQLite the one file (`eraseCitizen`);
- * with DATABASE_URL the shared tables on PostgreSQL (under the platform ids the file knows
- * too) and then the tables still in this instance's file.
- */
-export async function eraseCitizenInStore(
-  store: { db: Db; engine: Engine },
-  userKey: string,
-): Promise<ErasureReport> {
-  if (store.engine.kind === 'sqlite') return eraseCitizen(store.db, userKey);
-  const known = store.db
-    .prepare<[string], Contact>('SELECT channel, platform_user_id FROM contacts WHERE user_key = ?')
-    .all(userKey);
-  const shared = await eraseCitizenShared(store.engine, userKey, known);
-  const local = eraseCitizen(store.db, userKey);
-  const report: ErasureReport = { ...shared };
-  for (const [table, n] of Object.entries(local)) report[table] = (report[table] ?? 0) + n;
-  return report;
 }
 
 /** Total rows erased. */

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { IncomingMessage } from '../../src/core/message';
+import { alsoEraseIn, eraseCitizen, eraseCitizenInStore } from '../../src/privacy/erase';
 import { openDatabase } from '../../src/store/db';
 import { openEngine, type Engine } from '../../src/store/engine';
 import { eraseCitizenShared, purgeOldTextShared, vietnamDay } from '../../src/store/shared-erasure';
@@ -16,6 +17,7 @@ import { HandoffStore } from '../../src/store/shared-handoffs';
 import { SharedInteractions } from '../../src/store/shared-interactions';
 import { SharedLinks } from '../../src/store/shared-links';
 import { engineKinds, openInstances, type Instances } from '../support/engines';
+import { until } from '../support/until';
 
 const kinds = engineKinds();
 const T0 = Date.parse('2026-03-01T20:00:00Z'); // 03:00 on 2 March in Vietnam
@@ -209,4 +211,42 @@ it('leaves no trace of an erased citizen in the SQLite file', async () => {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe.each(kinds.filter((k) => k === 'postgres'))('erasing a citizen with DATABASE_URL (%s)', (kind) => {
+  let instances: Instances | undefined;
+  afterEach(async () => {
+    await instances?.close();
+    instances = undefined;
+  });
+
+  it("erases their rows in this instance's file and on PostgreSQL, under the platform id the file knows", async () => {
+    instances = await openInstances(kind, 1);
+    const [engine] = instances.engines;
+    const db = openDatabase(':memory:');
+    db.prepare("INSERT INTO contacts VALUES ('k1', 'zalo', 'zalo-1')").run();
+    db.prepare("INSERT INTO citizens VALUES ('k1', 'zalo', 1)").run();
+    await seed(engine!, 'k1', 'zalo-1', 'giá vàng');
+    await engine!.db.deleteFrom('contacts').execute(); // the log (and so contacts) is in the file
+    const failures: unknown[] = [];
+    alsoEraseIn(db, engine!, (err) => failures.push(err));
+    const report = await eraseCitizenInStore(db, 'k1');
+    expect(report).toMatchObject({
+      citizens: 2,
+      contacts: 1,
+      channel_inbox: 1,
+      handoffs: 1,
+      officer_messages: 1,
+    });
+    expect(Object.values(await countFor(engine!, 'k1')).every((n) => n === 0)).toBe(true);
+
+    // The runtime's synchronous erase step: the file at once, PostgreSQL in the background.
+    db.prepare("INSERT INTO contacts VALUES ('k2', 'zalo', 'zalo-2')").run();
+    await seed(engine!, 'k2', 'zalo-2', 'giá vàng');
+    expect(eraseCitizen(db, 'k2').contacts).toBe(1);
+    await until(async () => (await countFor(engine!, 'k2')).handoffs === 0);
+    expect(Object.values(await countFor(engine!, 'k2')).every((n) => n === 0)).toBe(true);
+    expect(failures).toEqual([]);
+    db.close();
+  });
 });
