@@ -4,8 +4,9 @@
  * a PostgreSQL database works one inbox. Posting to the officers' Telegram group and the
  * rules of the workflow stay in src/admin/handoffs.ts; this file only stores.
  */
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import type { Engine } from './engine';
+import type { OfficerMessagesTable } from './log-schema';
 import { withSharedLock } from './engine';
 import type { StoreSchema } from './shared-schema';
 
@@ -39,18 +40,8 @@ export interface HandoffFilter {
 
 export type OfficerMessageStatus = 'pending' | 'delivered' | 'failed' | 'outside_window';
 
-export interface OfficerMessageRow {
-  id: number;
-  ts: number;
-  handoff_id: number;
-  channel: string;
-  user_key: string;
-  officer_id: number;
-  officer_name: string;
-  text: string | null;
-  status: OfficerMessageStatus;
-  detail: string | null;
-}
+/** An officer's message to a citizen, as stored (text redacted). */
+export type OfficerMessageRow = Selectable<OfficerMessagesTable>;
 
 export interface HandoffEventRow {
   id: number;
