@@ -15,7 +15,12 @@
 import { vietnamDaySql } from '../core/vietnam-day';
 import { scrubDeleted, type Db } from '../store/db';
 import type { Engine } from '../store/engine';
-import { eraseCitizenShared, type Contact, type ErasureReport } from '../store/shared-erasure';
+import {
+  CITIZEN_TABLES,
+  eraseCitizenShared,
+  type Contact,
+  type ErasureReport,
+} from '../store/shared-erasure';
 import { forgetChannelUser } from '../store/inbox';
 import { forgetCitizen } from '../store/interactions';
 
@@ -69,21 +74,8 @@ function eraseShared(db: Db, userKey: string): Promise<ErasureReport> | undefine
 }
 
 function eraseLocal(db: Db, userKey: string): ErasureReport {
-  const tables = [
-    'interactions',
-    'citizens',
-    'contacts',
-    'sessions',
-    'feedback',
-    'links',
-    'clicks',
-    'handoffs',
-    'officer_messages',
-    'handoff_events',
-    'daily_users',
-  ];
   try {
-    return eraseRows(db, userKey, tables);
+    return eraseRows(db, userKey, CITIZEN_TABLES);
   } finally {
     forgetCitizen(db, userKey);
     scrubDeleted(db);

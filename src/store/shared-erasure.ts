@@ -17,8 +17,8 @@ import type { StoreSchema } from './shared-schema';
 /** The tables erased, in order, and how many rows each lost. */
 export type ErasureReport = Record<string, number>;
 
-/** Tables keyed by `user_key`, erased in this order. */
-const CITIZEN_TABLES = [
+/** Tables keyed by `user_key`, erased in this order (by both erasure paths). */
+export const CITIZEN_TABLES = [
   'interactions',
   'citizens',
   'contacts',
