@@ -116,8 +116,10 @@ export const configSchema = z.object({
   TELEGRAM_MODE: z.enum(['webhook', 'polling'], { error: 'expected webhook or polling' }),
   /** Tries per outgoing platform message before it is recorded as failed (transient errors only). */
   SEND_MAX_ATTEMPTS: positiveInt('a whole number of attempts, e.g. 8'),
-  /** First retry delay in ms; each further retry doubles it (with jitter), up to 60 s. */
+  /** First retry delay in ms; each further retry doubles it (with jitter), up to SEND_RETRY_MAX_MS. */
   SEND_RETRY_BASE_MS: positiveInt('a whole number of milliseconds, e.g. 1000'),
+  /** The longest wait between two tries of one send, in ms. */
+  SEND_RETRY_MAX_MS: positiveInt('a whole number of milliseconds, e.g. 60000'),
   /** A platform API call taking longer than this (ms) counts as a transient failure. */
   SEND_TIMEOUT_MS: positiveInt('a whole number of milliseconds, e.g. 10000'),
   /** Platform events answered at the same time (one citizen's messages always in order). */
@@ -186,6 +188,7 @@ const defaults: Partial<Record<keyof Config, string>> = {
   TELEGRAM_MODE: 'webhook',
   SEND_MAX_ATTEMPTS: '8',
   SEND_RETRY_BASE_MS: '1000',
+  SEND_RETRY_MAX_MS: '60000',
   SEND_TIMEOUT_MS: '10000',
   CHANNEL_CONCURRENCY: '4',
   EVENT_MAX_AGE_SECONDS: '86400',

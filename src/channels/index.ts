@@ -153,6 +153,7 @@ export function createChannels(deps: ChannelsDeps): Channels {
   const options = {
     maxAttempts: config.SEND_MAX_ATTEMPTS,
     retryBaseMs: config.SEND_RETRY_BASE_MS,
+    retryMaxMs: config.SEND_RETRY_MAX_MS,
     concurrency: config.CHANNEL_CONCURRENCY,
     eventKeySecret: config.PSEUDONYM_SECRET,
     eventMaxAgeSeconds: config.EVENT_MAX_AGE_SECONDS,
