@@ -62,6 +62,29 @@ export async function postForm(
   );
 }
 
+/**
+ * A send's timeout that fires only once the event loop has read its sockets after the
+ * deadline. A long synchronous turn (the engine answering other citizens on a busy machine)
+ * can stall the loop past the deadline; the timer then runs before the poll for I/O, and an
+ * answer already waiting in the socket would be taken for a silent platform: the part would
+ * be sent again as "maybe delivered" and the citizen read it twice. `setImmediate` runs after
+ * that poll, so the answer is read first. `clear` once the answer is in.
+ */
+export function answerDeadline(ms: number): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  let immediate: NodeJS.Immediate | undefined;
+  const timer = setTimeout(() => {
+    immediate = setImmediate(() => controller.abort(new DOMException('no answer in time', 'TimeoutError')));
+  }, ms);
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+      if (immediate) clearImmediate(immediate);
+    },
+  };
+}
+
 async function request(
   channel: string,
   url: string,
@@ -69,7 +92,7 @@ async function request(
   contentType: string,
   options: RequestOptions,
 ): Promise<HttpResponse> {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const deadline = answerDeadline(options.timeoutMs);
   let res: Response;
   let text: string;
   try {
@@ -77,16 +100,18 @@ async function request(
       method: 'POST',
       headers: { 'content-type': contentType, ...options.headers },
       body,
-      signal: AbortSignal.any([options.signal, timeout]),
+      signal: AbortSignal.any([options.signal, deadline.signal]),
     });
     text = await res.text();
   } catch (err) {
     if (options.signal.aborted) throw new StoppedError();
-    if (timeout.aborted)
+    if (deadline.signal.aborted)
       throw new MaybeDeliveredError(channel, `no answer within ${options.timeoutMs} ms: maybe delivered`);
     // Only the error code: undici's messages and causes may include the address.
     const code = (err as { cause?: { code?: string } }).cause?.code ?? 'network error';
     throw new ChannelError(channel, `request failed: ${code}`, true);
+  } finally {
+    deadline.clear();
   }
   let parsed: unknown;
   try {

@@ -11,7 +11,17 @@ import { until } from '../support/until';
 describe('a platform API that is down for a while', () => {
   // The test decides when the outage ends, so the retry budget must outlast any outage a busy
   // machine stretches it to: waits of 100-200 ms, 1000 tries (over 100 s, beyond jest's hang guard).
-  const t = useChannelApp({ SEND_RETRY_BASE_MS: '100', SEND_RETRY_MAX_MS: '200', SEND_MAX_ATTEMPTS: '1000' });
+  // The fake platform runs on the bot's event loop, so the turns answering other citizens stall
+  // it too, and on a busy machine a send's timeout would measure the bot's own work, not the
+  // platform's silence: the fake answers a request it read late, the bot has given up on it as
+  // "maybe delivered" and sends it again. This test is about refused connections, not
+  // timeouts (maybe-delivered.test.ts, stalled-loop.test.ts): no send here times out.
+  const t = useChannelApp({
+    SEND_RETRY_BASE_MS: '100',
+    SEND_RETRY_MAX_MS: '200',
+    SEND_MAX_ATTEMPTS: '1000',
+    SEND_TIMEOUT_MS: '600000',
+  });
 
   it('delivers every reply once it is back, and acknowledges webhooks meanwhile', async () => {
     const texts = heldOutTexts();

@@ -66,6 +66,8 @@ export class FakePlatform {
   sendDelayMs = 0;
   /** Called with each send about to be answered with success, before the answer goes out. */
   onSend?: (record: Recorded) => void;
+  /** Called once an answer has been handed to the OS (the bot's socket holds it now). */
+  afterAnswer?: (record: Recorded) => void;
   private plan: Failure[] = [];
   private readonly held: http.ServerResponse[] = [];
   private counter = 0;
@@ -174,7 +176,9 @@ export class FakePlatform {
     this.requests.push(record);
     const answer = (status: number, body: unknown, outcome: 'ok' | 'failed' = 'ok') => {
       record.outcome = outcome;
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      res
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(JSON.stringify(body), () => this.afterAnswer?.(record));
     };
 
     const telegram = /^\/bot([^/]+)\/(\w+)$/.exec(url.pathname);

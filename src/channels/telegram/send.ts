@@ -5,7 +5,7 @@
  */
 import { TelegramError, type Telegram } from 'telegraf';
 import { ChannelError } from '../../errors';
-import { MaybeDeliveredError, StoppedError } from '../http';
+import { answerDeadline, MaybeDeliveredError, StoppedError } from '../http';
 import { RateLimitError } from '../types';
 
 /** The Bot API methods this adapter calls (telegraf's context shortcut for taps has a shorter name that is no Bot API method: a 404). */
@@ -23,12 +23,12 @@ export async function callTelegram(
   signal: AbortSignal,
   timeoutMs: number,
 ): Promise<void> {
-  const timeout = AbortSignal.timeout(timeoutMs);
+  const deadline = answerDeadline(timeoutMs);
   try {
     // callApi's types are per method; the payload was built for this method by the caller.
     // telegraf types its signal with the abort-controller polyfill; node-fetch accepts the native one.
     await telegram.callApi(method as 'sendMessage', payload as never, {
-      signal: AbortSignal.any([signal, timeout]) as never,
+      signal: AbortSignal.any([signal, deadline.signal]) as never,
     });
   } catch (err) {
     if (signal.aborted) throw new StoppedError();
@@ -44,10 +44,12 @@ export async function callTelegram(
       // 5xx: Telegram's side; 403 blocked by the user, 400 chat not found, 404 no such method: final.
       throw new ChannelError('telegram', err.description, code >= 500, code);
     }
-    if (timeout.aborted)
+    if (deadline.signal.aborted)
       throw new MaybeDeliveredError('telegram', `no answer within ${timeoutMs} ms: maybe delivered`);
     // node-fetch errors: only the code (telegraf redacts the token, but keep the URL out anyway).
     const code = (err as { code?: string }).code ?? 'network error';
     throw new ChannelError('telegram', `request failed: ${code}`, true);
+  } finally {
+    deadline.clear();
   }
 }
