@@ -6,7 +6,7 @@
  */
 import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import type { Engine } from './engine';
-import type { OfficerMessagesTable } from './log-schema';
+import type { HandoffsTable, OfficerMessagesTable } from './log-schema';
 import { withSharedLock } from './engine';
 import type { StoreSchema } from './shared-schema';
 
@@ -14,20 +14,8 @@ import type { StoreSchema } from './shared-schema';
 export const HANDOFF_STATUSES = ['new', 'assigned', 'answered', 'closed'] as const;
 export type HandoffStatus = (typeof HANDOFF_STATUSES)[number];
 
-export interface HandoffRow {
-  id: number;
-  ts: number;
-  channel: string;
-  user_key: string;
-  last_messages: string | null;
-  status: HandoffStatus;
-  done_at: number | null;
-  notified: string | null;
-  assigned_to: number | null;
-  assigned_name: string | null;
-  note: string | null;
-  updated_at: number | null;
-}
+/** A request as stored: the handoffs table's selectable row. */
+export type HandoffRow = Selectable<HandoffsTable>;
 
 export interface HandoffFilter {
   status?: HandoffStatus | 'open' | 'all';
