@@ -11,6 +11,7 @@
  * Outside the window nothing is sent and the officer is told so. Rendering and sending are
  * the channel adapter's own render() and send(): there is no second sending path.
  */
+import { MaybeDeliveredError } from '../channels/http';
 import { HUMAN_AUTHOR, type ChannelAdapter, type OutboundPart } from '../channels/types';
 import { ChannelError } from '../errors';
 import type { Logger } from '../logger';
@@ -46,8 +47,7 @@ export interface CitizenReplySender {
   send(h: HandoffRow, text: string, lastCitizenTs: number | null): Promise<SendOutcome>;
 }
 
-const SEND_TIMEOUT_MS = 10_000;
-/** One more try for a transient platform error (5xx, rate limit, timeout). */
+/** One more try for a transient platform error (5xx, rate limit, refused connection). */
 const ATTEMPTS = 2;
 
 export function replyWindow(
@@ -129,6 +129,15 @@ export function adapterSender(
   };
 }
 
+/**
+ * The adapters time a send out themselves (after the event loop has read the socket, see
+ * `answerDeadline` in channels/http.ts); nothing else stops an officer's send, so the signal
+ * they are given never fires. An outer `AbortSignal.timeout` would fire on a stalled loop
+ * before the platform's answer was read, and the retry would make the citizen read the
+ * officer's message twice.
+ */
+const NEVER_STOPPED = new AbortController().signal;
+
 async function sendWithRetry(
   adapter: ChannelAdapter,
   userId: string,
@@ -136,11 +145,14 @@ async function sendWithRetry(
 ): Promise<SendOutcome | null> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await adapter.send({ userId, meta: HUMAN_AUTHOR }, part, AbortSignal.timeout(SEND_TIMEOUT_MS));
+      await adapter.send({ userId, meta: HUMAN_AUTHOR }, part, NEVER_STOPPED);
       return null;
     } catch (err) {
-      const retryable = err instanceof ChannelError ? err.transient : true;
       const detail = String((err as Error).message).slice(0, 300);
+      // No answer in time: the platform may have delivered it; sending again could repeat it.
+      if (err instanceof MaybeDeliveredError)
+        return { status: 'failed', detail: `maybe delivered; not sent again: ${detail}` };
+      const retryable = err instanceof ChannelError ? err.transient : true;
       if (!retryable || attempt >= ATTEMPTS)
         return { status: retryable ? 'failed' : windowRefusal(err) ? 'outside_window' : 'failed', detail };
     }
