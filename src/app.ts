@@ -24,9 +24,9 @@ import { PACKAGE_ROOT } from './paths';
 import { rateLimit, WindowLimiter } from './rate-limit';
 import { BASE_CSP_DIRECTIVES } from './security';
 import type { Db } from './store/db';
-import { logRepositories, type Store } from './store/store';
+import { logRepositories, redactUrl, type Store } from './store/store';
 import { openEngine } from './store/engine';
-import { StoreHealth } from './store/health';
+import { SharedStoreHealth, StoreHealth, type StoreStatus } from './store/health';
 import { sharedCatalogue } from './procedures/catalogue';
 import { FORMS_ROUTE, ProcedureService } from './procedures/service';
 
@@ -119,13 +119,29 @@ export function createApp(deps: AppDeps) {
   // Platform webhooks verify signatures over the raw bytes: mounted before the JSON parser.
   // Whether the store can write: a full disk still reads fine (issue #13, finding 3).
   const storeHealth = new StoreHealth(db);
+  // With DATABASE_URL, the PostgreSQL server too: /healthz asks it, the shared queue parks on it.
+  const sharedHealth =
+    deps.store?.kind === 'postgres' && config.DATABASE_URL
+      ? new SharedStoreHealth(deps.store.engine, redactUrl(config.DATABASE_URL))
+      : undefined;
   const channels = createChannels({ config, db, logger, runtime, storeHealth, store: deps.store });
   app.use(channels.router);
   app.use(express.json({ limit: BODY_LIMIT }));
 
-  app.get('/healthz', (_req, res) => {
-    const store = storeHealth.status();
-    res.status(store.ok ? 200 : 503).json({ contentVersion: knowledge.current.knowledge.version, ...store });
+  app.get('/healthz', (_req, res, next) => {
+    // The shared server's trouble first: it stops every instance, the file only this one.
+    const file = storeHealth.status();
+    const shared = sharedHealth
+      ? sharedHealth.status()
+      : Promise.resolve<StoreStatus>({ ok: true, db: 'ok' });
+    shared
+      .then((server) => {
+        const store = server.ok ? file : server;
+        res
+          .status(store.ok ? 200 : 503)
+          .json({ contentVersion: knowledge.current.knowledge.version, ...store });
+      })
+      .catch(next);
   });
   app.use(
     webWelcomeRouter(

@@ -58,6 +58,12 @@ export function openEngine(target: EngineTarget): Engine {
         oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as never,
     },
   });
+  // A connection the server drops (a restart, a failover, an idle timeout) is an 'error' event
+  // on the pool when idle, on the client when lent out — either would end the process,
+  // unhandled. pg discards that connection and the next query opens a new one; the query that
+  // was running fails to its caller, which reports it (StoreHealth) and waits for the server.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
   return { kind: 'postgres', db, close: () => db.destroy() };
 }

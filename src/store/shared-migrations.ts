@@ -124,4 +124,17 @@ export const sharedMigrations: SharedMigration[] = [
   },
   // The interaction log, feedback, links, the officers' inbox and the rollups.
   ...logMigrations,
+  {
+    name: '0104-store-probe',
+    async up(db) {
+      // One row that /healthz and a parked delivery queue rewrite to learn whether a write
+      // commits (a full disk still answers reads). A SQLite file has it from migrations.ts.
+      await db.schema
+        .createTable('store_probe')
+        .ifNotExists()
+        .addColumn('id', 'integer', (c) => c.primaryKey().check(sql`id = 1`))
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 ];

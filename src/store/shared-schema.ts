@@ -64,7 +64,14 @@ export interface ChannelOffersTable {
   updated_at: number;
 }
 
+/** One row, rewritten by a health probe: a write that commits proves the store writes. */
+export interface StoreProbeTable {
+  id: number;
+  at: number;
+}
+
 export interface StoreSchema extends LogSchema {
+  store_probe: StoreProbeTable;
   channel_inbox: ChannelInboxTable;
   channel_offers: ChannelOffersTable;
   channel_tokens: ChannelTokensTable;
