@@ -139,26 +139,8 @@ export function expandQuery(tokens: readonly string[]): string[] {
   return out;
 }
 
-/** A name, alias or keyword line, as term ids (unique) with their weights. */
-interface Field {
-  ids: Int32Array;
-  weights: Float32Array;
-  /** The sum of its weights: the whole of it. */
-  total: number;
-  weight: number;
-}
-
-interface Doc {
-  code: string;
-  fields: Field[];
-  /** The terms of the procedure's field (Lĩnh vực, e.g. "Hộ tịch"): weak evidence only. */
-  category: Int32Array;
-  /** The sum of the category's weights. */
-  categoryTotal: number;
-  /** Sibling markers present in the name, by index into SIBLING_MARKERS. */
-  markers: number[];
-  prior: number;
-}
+/** Sibling markers of a name that has none (most names): one shared array, not one per name. */
+const NO_MARKERS: readonly number[] = Object.freeze([]);
 
 export interface RankOptions {
   /** Only these procedures (the options last offered). */
@@ -334,20 +316,58 @@ class TermSet implements Iterable<number> {
   }
 }
 
+/**
+ * Offsets into a flat array: the entries of item i are `start[i]` to `start[i + 1] - 1`.
+ * Built from one list per item; the lists become one typed array, not one object each.
+ */
+function flatten(lists: readonly (readonly number[])[]): { start: Int32Array; items: Int32Array } {
+  const start = new Int32Array(lists.length + 1);
+  lists.forEach((l, i) => (start[i + 1] = start[i] + l.length));
+  const items = new Int32Array(start[lists.length]);
+  lists.forEach((l, i) => items.set(l, start[i]));
+  return { start, items };
+}
+
+/**
+ * The index is laid out in flat typed arrays (per document, per field, per term), not one
+ * object per document and field: a few dozen heap objects instead of tens of thousands, so
+ * the garbage collector has little to walk, and a message is scored from the postings of
+ * its own terms instead of by reading every candidate's terms (that scan was most of the
+ * time of a turn). Sums of the float32 term weights are exact in float64 whatever their
+ * order, so the scores are the same to the last bit as scoring field by field.
+ */
 export class ProcedureIndex {
-  private readonly docs: Doc[] = [];
+  /** Per document: its code, prior and sibling markers (indices into SIBLING_MARKERS). */
+  private readonly codes: string[] = [];
+  private readonly priors: Float64Array;
+  private readonly markers: (readonly number[])[] = [];
+  /**
+   * Fields (a name, alias or keyword line): document d has fields `fieldStart[d]` to
+   * `fieldStart[d + 1] - 1`; each has the sum of its terms' weights (the whole of it) and
+   * the field's own weight (alias, name, keyword).
+   */
+  private readonly fieldStart: Int32Array;
+  private readonly fieldTotal: Float64Array;
+  private readonly fieldWeight: Float64Array;
+  /** The terms of each document's field of law (Lĩnh vực, e.g. "Hộ tịch"): weak evidence only. */
+  private readonly category: { start: Int32Array; items: Int32Array };
+  private readonly categoryTotal: Float64Array;
   private readonly termIds = new Map<string, number>();
-  private weights: Float32Array = new Float32Array(0);
+  private readonly weights: Float32Array;
   /** Terms with at least one word that is not a question word. */
-  private informative: Uint8Array = new Uint8Array(0);
-  /** For each term id, the documents having it (each once, ascending). */
-  private postings: Int32Array[] = [];
+  private readonly informative: Uint8Array;
+  /** For each term id, the documents having it in a field or its category (each once, ascending). */
+  private readonly postings: { start: Int32Array; items: Int32Array };
+  /** For each term id, the fields having it (each once, ascending). */
+  private readonly fieldPostings: { start: Int32Array; items: Int32Array };
   /** Every folded word of a visible name or alias, with its count: the repair vocabulary. */
   readonly vocabulary = new Map<string, number>();
   /** Per document, the weight of the message's terms it has (reused by every `rank`). */
-  private shared: Float64Array = new Float64Array(0);
+  private readonly shared: Float64Array;
+  /** Per field, the weight of the message's terms it has (reused by every `rank`, zeroed after). */
+  private readonly matched: Float64Array;
   /** The message's terms (reused by every `rank`: ranking is synchronous, never nested). */
-  private queryTerms = new TermSet(0);
+  private readonly queryTerms: TermSet;
 
   constructor(summaries: readonly ProcedureSummary[], tokenise: Tokenise, options: IndexOptions = {}) {
     const intern = (term: string) => {
@@ -398,18 +418,24 @@ export class ProcedureIndex {
         for (const t of tokens) this.vocabulary.set(t, (this.vocabulary.get(t) ?? 0) + 1);
     }
     // Document frequency over procedures (a term counts once per procedure) and postings.
-    const postings: number[][] = Array.from({ length: this.termIds.size }, () => []);
+    const terms = this.termIds.size;
+    const postings: number[][] = Array.from({ length: terms }, () => []);
+    const fieldPostings: number[][] = Array.from({ length: terms }, () => []);
+    let field = 0;
     raw.forEach((d, doc) => {
       for (const f of [...d.fields, { ids: d.category }])
         for (const id of f.ids) {
           const list = postings[id];
           if (list[list.length - 1] !== doc) list.push(doc);
         }
+      for (const f of d.fields) {
+        for (const id of f.ids) fieldPostings[id].push(field);
+        field++;
+      }
     });
-    this.postings = postings.map((l) => Int32Array.from(l));
     const n = raw.length;
-    this.weights = new Float32Array(this.termIds.size);
-    this.informative = new Uint8Array(this.termIds.size);
+    this.weights = new Float32Array(terms);
+    this.informative = new Uint8Array(terms);
     for (const [term, id] of this.termIds) {
       const idf = Math.log(1 + n / postings[id].length);
       const words = term.split(' ');
@@ -421,23 +447,29 @@ export class ProcedureIndex {
       this.informative[id] = questions < words.length ? 1 : 0;
       this.weights[id] = idf * (words.length > 1 ? 1.5 : 1) * question;
     }
-    this.queryTerms = new TermSet(this.termIds.size);
-    for (const d of raw)
-      this.docs.push({
-        code: d.code,
-        prior: d.prior,
-        markers: d.markers,
-        category: Int32Array.from(d.category),
-        categoryTotal: d.category.reduce((sum, id) => sum + this.weights[id], 0),
-        fields: d.fields.map(({ ids, weight }) => {
-          const weights = Float32Array.from(ids, (id) => this.weights[id]);
-          return { ids: Int32Array.from(ids), weights, total: weights.reduce((a, b) => a + b, 0), weight };
-        }),
-      });
+    this.postings = flatten(postings);
+    this.fieldPostings = flatten(fieldPostings);
+    this.queryTerms = new TermSet(terms);
+    // The sums below add float32 weights in float64, in each field's own term order.
+    const sum = (ids: readonly number[]) => ids.reduce((total, id) => total + this.weights[id], 0);
+    this.priors = Float64Array.from(raw, (d) => d.prior);
+    this.categoryTotal = Float64Array.from(raw, (d) => sum(d.category));
+    this.category = flatten(raw.map((d) => d.category));
+    this.fieldStart = new Int32Array(n + 1);
+    raw.forEach((d, doc) => (this.fieldStart[doc + 1] = this.fieldStart[doc] + d.fields.length));
+    const allFields = raw.flatMap((d) => d.fields);
+    this.fieldTotal = Float64Array.from(allFields, (f) => sum(f.ids));
+    this.fieldWeight = Float64Array.from(allFields, (f) => f.weight);
+    for (const d of raw) {
+      this.codes.push(d.code);
+      this.markers.push(d.markers.length > 0 ? d.markers : NO_MARKERS);
+    }
+    this.shared = new Float64Array(n);
+    this.matched = new Float64Array(allFields.length);
   }
 
   get size(): number {
-    return this.docs.length;
+    return this.codes.length;
   }
 
   /** The words of a message that may name a procedure (not "có", "thì", "bao lâu"…). */
@@ -467,14 +499,16 @@ export class ProcedureIndex {
     scored: readonly { score: number }[],
     options: RankOptions,
   ): Generator<number> {
-    if (this.shared.length !== this.docs.length) this.shared = new Float64Array(this.docs.length);
     const shared = this.shared;
+    const { start, items } = this.postings;
     const touched: number[] = [];
     for (const id of query) {
       if (!this.informative[id]) continue;
-      for (const doc of this.postings[id]) {
+      const weight = this.weights[id];
+      for (let k = start[id]; k < start[id + 1]; k++) {
+        const doc = items[k];
         if (shared[doc] === 0) touched.push(doc);
-        shared[doc] += this.weights[id];
+        shared[doc] += weight;
       }
     }
     // Terms that bring no candidate still count in a candidate's score: as if all had them.
@@ -483,9 +517,9 @@ export class ProcedureIndex {
     const docs: number[] = [];
     const bounds: number[] = [];
     for (const doc of touched) {
-      if (!options.restrictTo || options.restrictTo.has(this.docs[doc].code)) {
+      if (!options.restrictTo || options.restrictTo.has(this.codes[doc])) {
         docs.push(doc);
-        bounds.push(this.upperBound(this.docs[doc], shared[doc] + questionWords));
+        bounds.push(this.upperBound(doc, shared[doc] + questionWords));
       }
       shared[doc] = 0;
     }
@@ -522,15 +556,85 @@ export class ProcedureIndex {
    * a field matched by all of `shared` (or all of itself, if smaller) at full weight, the
    * whole category, the prior, no sibling penalty. Must stay above the score `rank` computes.
    */
-  private upperBound(doc: Doc, shared: number): number {
+  private upperBound(doc: number, shared: number): number {
     let best = 0;
-    for (const field of doc.fields) {
-      if (field.total <= 0) continue;
-      const matched = Math.min(shared, field.total);
-      const score = matched * (0.2 + (0.8 * matched) / field.total) * field.weight;
+    for (let f = this.fieldStart[doc]; f < this.fieldStart[doc + 1]; f++) {
+      const total = this.fieldTotal[f];
+      if (total <= 0) continue;
+      const matched = Math.min(shared, total);
+      const score = matched * (0.2 + (0.8 * matched) / total) * this.fieldWeight[f];
       if (score > best) best = score;
     }
-    return (best + 0.3 * Math.min(shared, doc.categoryTotal)) * doc.prior;
+    return (best + 0.3 * Math.min(shared, this.categoryTotal[doc])) * this.priors[doc];
+  }
+
+  /** Whether document `doc` has term `id` in a field or its category (binary search of the postings). */
+  private has(doc: number, id: number): boolean {
+    const { start, items } = this.postings;
+    let lo = start[id];
+    let hi = start[id + 1] - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (items[mid] === doc) return true;
+      if (items[mid] < doc) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return false;
+  }
+
+  /**
+   * Scores each candidate into `out` (which `candidates` reads to prune): its best field by
+   * the weight of the message's terms it has (`matched`, filled by `rank`) and how much of
+   * the field that covers, plus a little for its category, times its prior and the penalty
+   * for sibling words on one side only.
+   */
+  private score(
+    query: TermSet,
+    tokens: string[],
+    restrictTo: ReadonlySet<string> | undefined,
+    candidates: Iterable<number>,
+    out: (Ranked & { index: number })[],
+  ): void {
+    const queryMarkers = markersIn(tokens, 'query');
+    const text = tokens.join(' ');
+    const { start, items } = this.category;
+    for (const index of candidates) {
+      const code = this.codes[index];
+      if (restrictTo && !restrictTo.has(code)) continue;
+      let best = 0;
+      let bestCoverage = 0;
+      for (let f = this.fieldStart[index]; f < this.fieldStart[index + 1]; f++) {
+        const matched = this.matched[f];
+        if (matched === 0) continue;
+        const total = this.fieldTotal[f];
+        const coverage = total > 0 ? matched / total : 0;
+        const score = matched * (0.2 + 0.8 * coverage) * this.fieldWeight[f];
+        if (score > best) {
+          best = score;
+          bestCoverage = coverage;
+        }
+      }
+      // The field of law (Lĩnh vực) counts a little: "giấy tờ hộ tịch" is about hộ tịch.
+      let category = 0;
+      for (let k = start[index]; k < start[index + 1]; k++)
+        if (query.has(items[k])) category += this.weights[items[k]];
+      best += 0.3 * category;
+      if (best === 0) continue;
+      // A sibling word on one side only: the name says "lại" and the message does not, or
+      // the message says "cấp đổi" and the name does not.
+      const markers = this.markers[index];
+      const missing = markers.filter((m) => !queryMarkers.includes(m));
+      const unmatched = queryMarkers.filter((m) => !markers.includes(m));
+      out.push({
+        code,
+        score: best * this.priors[index] * Math.pow(MARKER_PENALTY, missing.length + unsaid(unmatched, text)),
+        coverage: bestCoverage,
+        missingMarkers: missing.map((m) => SIBLING_MARKERS[m].label),
+        unmatchedMarkers: unmatched.map((m) => SIBLING_MARKERS[m].label),
+        queryCoverage: 0,
+        index,
+      });
+    }
   }
 
   /** The best `limit` candidates for already-normalised tokens, best first. */
@@ -542,44 +646,23 @@ export class ProcedureIndex {
       const id = this.termIds.get(t);
       if (id !== undefined) query.add(id);
     }
-    const out: (Ranked & { index: number })[] = [];
-    const candidates = this.candidates(query, limit, out, options);
-    const queryMarkers = markersIn(tokens, 'query');
-    const text = tokens.join(' ');
-    for (const index of candidates) {
-      const doc = this.docs[index];
-      if (restrictTo && !restrictTo.has(doc.code)) continue;
-      let best = 0;
-      let bestCoverage = 0;
-      for (const field of doc.fields) {
-        let matched = 0;
-        for (let i = 0; i < field.ids.length; i++) if (query.has(field.ids[i])) matched += field.weights[i];
-        if (matched === 0) continue;
-        const coverage = field.total > 0 ? matched / field.total : 0;
-        const score = matched * (0.2 + 0.8 * coverage) * field.weight;
-        if (score > best) {
-          best = score;
-          bestCoverage = coverage;
-        }
+    // Per field, the weight of the message's terms it has, from those terms' postings.
+    const matchedBy = this.matched;
+    const hit: number[] = [];
+    for (const id of query) {
+      const weight = this.weights[id];
+      const { start, items } = this.fieldPostings;
+      for (let k = start[id]; k < start[id + 1]; k++) {
+        const f = items[k];
+        if (matchedBy[f] === 0) hit.push(f);
+        matchedBy[f] += weight;
       }
-      // The field of law (Lĩnh vực) counts a little: "giấy tờ hộ tịch" is about hộ tịch.
-      let category = 0;
-      for (const id of doc.category) if (query.has(id)) category += this.weights[id];
-      best += 0.3 * category;
-      if (best === 0) continue;
-      // A sibling word on one side only: the name says "lại" and the message does not, or
-      // the message says "cấp đổi" and the name does not.
-      const missing = doc.markers.filter((m) => !queryMarkers.includes(m));
-      const unmatched = queryMarkers.filter((m) => !doc.markers.includes(m));
-      out.push({
-        code: doc.code,
-        score: best * doc.prior * Math.pow(MARKER_PENALTY, missing.length + unsaid(unmatched, text)),
-        coverage: bestCoverage,
-        missingMarkers: missing.map((m) => SIBLING_MARKERS[m].label),
-        unmatchedMarkers: unmatched.map((m) => SIBLING_MARKERS[m].label),
-        queryCoverage: 0,
-        index,
-      });
+    }
+    const out: (Ranked & { index: number })[] = [];
+    try {
+      this.score(query, tokens, restrictTo, this.candidates(query, limit, out, options), out);
+    } finally {
+      for (const f of hit) matchedBy[f] = 0;
     }
     out.sort((a, b) => b.score - a.score || a.code.localeCompare(b.code));
     const top = out.slice(0, limit);
@@ -587,19 +670,17 @@ export class ProcedureIndex {
     const words = [...new Set(expandQuery(options.coverageTokens ?? tokens))].filter(
       (t) => !QUESTION_WORDS.has(t),
     );
-    const unknown = Math.log(1 + this.docs.length);
+    const unknown = Math.log(1 + this.codes.length);
     const weightOf = (t: string) => {
       const id = this.termIds.get(t);
       return id === undefined ? unknown : this.weights[id];
     };
     const total = words.reduce((sum, t) => sum + weightOf(t), 0);
     for (const r of top) {
-      const doc = this.docs[r.index];
       let matched = 0;
       for (const t of words) {
         const id = this.termIds.get(t);
-        if (id !== undefined && (doc.category.includes(id) || doc.fields.some((f) => f.ids.includes(id))))
-          matched += weightOf(t);
+        if (id !== undefined && this.has(r.index, id)) matched += weightOf(t);
       }
       r.queryCoverage = total > 0 ? matched / total : 0;
     }
