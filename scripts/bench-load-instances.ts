@@ -40,7 +40,10 @@ export interface InstancesOptions {
   instances: number[];
   durationS: number;
   connections: number;
+  /** The longest wait for the replies while none is being finished (a hang guard). */
   drainS: number;
+  /** Writes each server's CPU profile (node --cpu-prof) into this folder. */
+  cpuProfDir?: string;
 }
 
 const SECRETS = {
@@ -59,7 +62,38 @@ interface RunResult {
   p50: number;
   p99: number;
   drainS: number;
+  /** CPU ms per accepted message during the measured seconds, by process. */
+  cpu: { bots: number; postgres: number; bench: number; busyCores: number };
   problems: string[];
+}
+
+/** CPU time (ms) a process has used so far, from /proc (Linux); 0 when it is gone. */
+function cpuMs(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat times (100 on every usual build). */
+const CLOCK_TICKS = 100;
+
+/** The PostgreSQL server's processes serving this database (backends and background workers). */
+async function postgresPids(url: string): Promise<number[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()',
+    );
+    return rows.map((r) => r.pid);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Closed loop: `connections` sockets over the instances, each sending the next call when answered. */
@@ -150,13 +184,25 @@ async function run(
   });
   try {
     // One after the other: the first migrates, the others find nothing to do.
-    for (const file of files) servers.push(await startServer(env(file)));
+    const nodeArgs = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
+    for (const file of files) servers.push(await startServer(env(file), { nodeArgs }));
     const tag = crypto.randomBytes(3).toString('hex');
     let n = 0;
     const next = () => signedCall(n, tag, texts[n % texts.length]!, SECRETS, n++);
     const urls = servers.map((s) => s.baseUrl);
     const warm = await closedLoop(urls, options.connections, 2, next);
+    // CPU used during the measured seconds: the bots, the PostgreSQL server (its processes
+    // for this database), and this process (the load's client and the fake platform).
+    const pgPids = url ? await postgresPids(url) : [];
+    const botPids = servers.map((s) => s.child.pid!);
+    const cpuNow = () => ({
+      bots: botPids.reduce((t, pid) => t + cpuMs(pid), 0),
+      postgres: pgPids.reduce((t, pid) => t + cpuMs(pid), 0),
+      bench: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000,
+    });
+    const cpuBefore = cpuNow();
     const measured = await closedLoop(urls, options.connections, options.durationS, next);
+    const cpuAfter = cpuNow();
     const drainStart = performance.now();
     const outcomes = await drained(files[0]!, url, options.drainS * 1000);
     const drainS = (performance.now() - drainStart) / 1000;
@@ -192,6 +238,20 @@ async function run(
       p50: percentile(latencies, 0.5),
       p99: percentile(latencies, 0.99),
       drainS,
+      cpu: {
+        bots: (cpuAfter.bots - cpuBefore.bots) / measured.accepted.length,
+        postgres: (cpuAfter.postgres - cpuBefore.postgres) / measured.accepted.length,
+        bench: (cpuAfter.bench - cpuBefore.bench) / measured.accepted.length,
+        busyCores:
+          (cpuAfter.bots +
+            cpuAfter.postgres +
+            cpuAfter.bench -
+            cpuBefore.bots -
+            cpuBefore.postgres -
+            cpuBefore.bench) /
+          1000 /
+          measured.seconds,
+      },
       problems,
     };
   } finally {
@@ -201,38 +261,47 @@ async function run(
   }
 }
 
-/** Waits until no event is open (or the time is up), then reads every inbox row. */
+/**
+ * Waits until no event is open, for as long as events keep being finished (as plain
+ * `bench:load` does): it gives up only after `stallMs` without one finished, a hang guard,
+ * not a budget. Then reads every inbox row for the exactly-once check.
+ */
 async function drained(
   sqliteFile: string,
   url: string | undefined,
-  timeoutMs: number,
+  stallMs: number,
 ): Promise<InboxOutcome[]> {
-  const query = 'SELECT channel, event_id, user_id, state, parts_sent FROM channel_inbox';
-  const deadline = performance.now() + timeoutMs;
+  const rowsQuery = 'SELECT channel, event_id, user_id, state, parts_sent FROM channel_inbox';
+  const openQuery = "SELECT count(*) AS n FROM channel_inbox WHERE state IN ('accepted', 'answered')";
+  let open: () => Promise<number>;
+  let rows: () => Promise<InboxOutcome[]>;
+  let close: () => Promise<void>;
   if (url) {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    try {
-      for (;;) {
-        const { rows } = await client.query<InboxOutcome>(query);
-        const open = rows.filter((r) => r.state === 'accepted' || r.state === 'answered').length;
-        if (open === 0 || performance.now() > deadline) return rows;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    } finally {
-      await client.end();
-    }
+    open = async () => Number((await client.query<{ n: string }>(openQuery)).rows[0]!.n);
+    rows = async () => (await client.query<InboxOutcome>(rowsQuery)).rows;
+    close = () => client.end();
+  } else {
+    const db = new Database(sqliteFile, { readonly: true });
+    open = () => Promise.resolve((db.prepare(openQuery).get() as { n: number }).n);
+    rows = () => Promise.resolve(db.prepare(rowsQuery).all() as InboxOutcome[]);
+    close = async () => void db.close();
   }
-  const db = new Database(sqliteFile, { readonly: true });
   try {
+    let last = Infinity;
+    let progressAt = performance.now();
     for (;;) {
-      const rows = db.prepare(query).all() as InboxOutcome[];
-      const open = rows.filter((r) => r.state === 'accepted' || r.state === 'answered').length;
-      if (open === 0 || performance.now() > deadline) return rows;
+      const n = await open();
+      if (n < last) {
+        last = n;
+        progressAt = performance.now();
+      }
+      if (n === 0 || performance.now() - progressAt > stallMs) return await rows();
       await new Promise((r) => setTimeout(r, 200));
     }
   } finally {
-    db.close();
+    await close();
   }
 }
 
@@ -258,7 +327,13 @@ export async function benchInstances(options: InstancesOptions): Promise<boolean
   try {
     for (const [name, count, postgres] of runs) {
       results.push(await run(name, count, postgres, options, texts));
-      console.log(`  ${line(results.at(-1)!)}`);
+      const r = results.at(-1)!;
+      console.log(`  ${line(r)}`);
+      console.log(
+        `    CPU per accepted message while measured: bots ${r.cpu.bots.toFixed(2)} ms, PostgreSQL ` +
+          `${r.cpu.postgres.toFixed(2)} ms, this process (load + fake platform) ${r.cpu.bench.toFixed(2)} ms; ` +
+          `${r.cpu.busyCores.toFixed(2)} of ${os.cpus().length} cores busy with them; load average ${os.loadavg()[0]!.toFixed(1)}`,
+      );
     }
   } finally {
     await stopPostgres();

@@ -529,6 +529,7 @@ async function instancesRun(list: string): Promise<void> {
     durationS: DURATION_S,
     connections: CONNECTIONS,
     drainS: DRAIN_S,
+    cpuProfDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
   });
   process.exitCode = ok ? 0 : 1;
 }
