@@ -20,7 +20,7 @@
  * between machines (NTP keeps it under a second; the default lease is 30 s).
  */
 import crypto from 'node:crypto';
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { Engine } from './engine';
 import { DEDUPE_RETENTION_MS, inboxRow, type InboxInsert, type InboxRow } from './inbox';
 import { redactOptional } from './redact';
@@ -33,6 +33,33 @@ const OPEN_STATES = ['accepted', 'answered'] as const;
 
 /** A claimed event and its lease: the token every later write for it must name. */
 export type ClaimedRow = InboxRow & { lease: string };
+
+type NewRow = Omit<Insertable<ChannelInboxTable>, 'id'> &
+  Pick<ChannelInboxTable, 'received_at' | 'updated_at'>;
+
+/**
+ * PostgreSQL: a batch of new events as one INSERT … SELECT FROM unnest(one array per column),
+ * in arrival order. The statement's text and its eight parameters are the same for any batch
+ * size, where a VALUES list has eleven parameters per row for the query builder to compile and
+ * both sides to encode and parse: the ack path of a burst spends its CPU on webhooks, not SQL.
+ */
+async function insertUnnested(db: Kysely<StoreSchema>, rows: NewRow[]) {
+  const column = <K extends keyof NewRow>(key: K) => rows.map((r) => r[key]);
+  const now = rows[0]!.received_at;
+  const { rows: inserted } = await sql<{ id: number; channel: string; event_id: string }>`
+    INSERT INTO channel_inbox
+      (channel, event_id, user_id, text, payload, tap_candidate, meta, event_time, received_at, state, updated_at)
+    SELECT channel, event_id, user_id, text, payload, tap_candidate, meta, event_time,
+           ${now}::bigint, 'accepted', ${now}::bigint
+    FROM unnest(${column('channel')}::text[], ${column('event_id')}::text[], ${column('user_id')}::text[],
+                ${column('text')}::text[], ${column('payload')}::text[], ${column('tap_candidate')}::integer[],
+                ${column('meta')}::text[], ${column('event_time')}::bigint[])
+         WITH ORDINALITY AS e (channel, event_id, user_id, text, payload, tap_candidate, meta, event_time, n)
+    ORDER BY n
+    ON CONFLICT (channel, event_id) DO NOTHING
+    RETURNING id, channel, event_id`.execute(db);
+  return inserted;
+}
 
 export class SharedInbox {
   private readonly db: Kysely<StoreSchema>;
@@ -64,17 +91,20 @@ export class SharedInbox {
       state: 'accepted' as const,
       updated_at: now,
     });
-    return this.db.transaction().execute(async (trx) => {
+    const store = async (db: Kysely<StoreSchema>) => {
       const inserted: { id: number; event: InboxInsert }[] = [];
       // New events in one statement: one round trip to the server per webhook batch.
       const fresh = events.filter((e) => !e.edit);
       if (fresh.length > 0) {
-        const rows = await trx
-          .insertInto('channel_inbox')
-          .values(fresh.map(values))
-          .onConflict((oc) => oc.columns(['channel', 'event_id']).doNothing())
-          .returning(['id', 'channel', 'event_id'])
-          .execute();
+        const rows =
+          this.engine.kind === 'postgres'
+            ? await insertUnnested(db, fresh.map(values))
+            : await db
+                .insertInto('channel_inbox')
+                .values(fresh.map(values))
+                .onConflict((oc) => oc.columns(['channel', 'event_id']).doNothing())
+                .returning(['id', 'channel', 'event_id'])
+                .execute();
         const byKey = new Map(rows.map((r) => [`${r.channel}\n${r.event_id}`, r.id]));
         for (const e of fresh) {
           const key = `${e.channel}\n${e.eventId}`;
@@ -86,7 +116,7 @@ export class SharedInbox {
       }
       for (const e of events.filter((x) => x.edit)) {
         // An edit replaces the stored text while nobody has answered it yet.
-        const row = await trx
+        const row = await db
           .insertInto('channel_inbox')
           .values(values(e))
           .onConflict((oc) =>
@@ -104,7 +134,11 @@ export class SharedInbox {
         if (row) inserted.push({ id: row.id, event: e });
       }
       return inserted.sort((a, b) => a.id - b.id);
-    });
+    };
+    // One statement is atomic on its own: a batch without edits (the usual webhook burst)
+    // skips BEGIN and COMMIT, a third of the round trips on the ack path.
+    if (!events.some((e) => e.edit)) return store(this.db);
+    return this.db.transaction().execute(store);
   }
 
   async get(id: number): Promise<InboxRow | undefined> {

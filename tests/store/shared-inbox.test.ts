@@ -51,6 +51,27 @@ describe.each(kinds)('shared store on %s', (kind) => {
     expect(row!.text).not.toContain('0912345678');
   });
 
+  it('stores a batch as sent, in arrival order: text that means something to SQL arrays and JSON', async () => {
+    instances = await openInstances(kind, 1);
+    const inbox = new SharedInbox(instances.engines[0]!, now);
+    const texts = ['{a,b}', 'NULL', '"trích lục"\\', 'it\'s, {"x": [1]}', 'dòng 1\ndòng 2 😀', ''];
+    const batch = texts.map((text, i) => event(`u${i}`, 10 - i, { text }));
+    batch.push(event('tap', 1, { text: undefined, payload: 'MENU', tapCandidate: true, meta: { k: 'v' } }));
+    batch.push(event('u0', 10, { text: '{a,b}' })); // the same event twice in one batch: once
+    const inserted = await inbox.insert(batch);
+    expect(inserted.map((r) => r.event.userId)).toEqual([...texts.map((_, i) => `u${i}`), 'tap']);
+    const ids = inserted.map((r) => r.id);
+    expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+    const rows = await Promise.all(ids.map((id) => inbox.get(id)));
+    expect(rows.map((r) => r!.text)).toEqual([...texts, null]);
+    expect(rows.at(-1)).toMatchObject({
+      payload: 'MENU',
+      tapCandidate: true,
+      meta: { k: 'v' },
+      eventTime: 1,
+    });
+  });
+
   it('lets an edit replace an event nobody answered yet, and ignores it afterwards', async () => {
     instances = await openInstances(kind, 2);
     const [a, b] = instances.engines.map((e) => new SharedInbox(e, now));
