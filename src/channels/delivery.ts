@@ -31,6 +31,7 @@ import { isStorageFailure, StoreHealth } from '../store/health';
 import { FORGET_USER, Inbox, type InboxRow } from '../store/inbox';
 import type { Runtime } from '../runtime';
 import { pseudonymize } from '../privacy/pseudonym';
+import { BurstPacer } from './burst-pacer';
 import { letFinish, PartSender, type SendOptions } from './part-sender';
 import {
   type AcceptEvents,
@@ -53,23 +54,6 @@ export interface DeliveryOptions extends SendOptions {
   now?: () => number;
   random?: () => number;
 }
-
-/** Webhooks arriving less than this many ms apart are a burst (see `pump`). */
-const BURST_GAP_MS = 20;
-/** During a burst, the shortest pause before the next event is started. */
-const BURST_PAUSE_MS = 1;
-/**
- * During a burst, replies run in the main thread's idle time, less this share of it kept
- * free for the acks: a platform's 200 must not wait for a reply (procedure ranking made a
- * turn several milliseconds of CPU), and the event loop needs slack to absorb GC pauses
- * and uneven arrivals. The share replies get follows the acks' own load (`replyShare`):
- * most of the thread at a trickle, little of it at the accept ceiling.
- */
-const ACK_HEADROOM = 0.3;
-/** The smallest share of the main thread replies keep during a burst, so they progress. */
-const MIN_REPLY_SHARE = 0.05;
-/** How often (ms of wall time) the acks' load is measured for `replyShare`. */
-const LOAD_WINDOW_MS = 100;
 
 /** How long `stop` lets sends already on the wire finish (main.ts exits after 10 s). */
 const STOP_GRACE_MS = 5_000;
@@ -206,16 +190,8 @@ export class Delivery {
   private idleWaiters: (() => void)[] = [];
   private running = 0;
   private pumpScheduled = false;
-  /** When the ack path last ran (performance.now(): independent of the injected clock). */
-  private lastAcceptAt = -Infinity;
-  /** Time of the last turn (engine + render + store), for the pause during a burst. */
-  private lastTurnMs = 0;
-  /** Time spent in turns since the load window opened (`replyShare`). */
-  private turnMsInWindow = 0;
-  /** The event loop's utilisation when the load window opened. */
-  private windowStart = performance.eventLoopUtilization();
-  /** The share of the main thread replies may take during a burst (see `replyShare`). */
-  private burstShare = MIN_REPLY_SHARE;
+  /** During a burst of webhooks, replies wait for the acks (see `pump`). */
+  private readonly pacer = new BurstPacer();
   private readonly now: () => number;
   private readonly random: () => number;
 
@@ -241,7 +217,7 @@ export class Delivery {
 
   /** The ack path: stores new events (one transaction) and queues them; duplicates are ignored. */
   readonly accept: AcceptEvents = (channel, all) => {
-    this.lastAcceptAt = performance.now();
+    this.pacer.accepted();
     const events = currentEvents(channel, all, this.now(), this.options, this.logger);
     if (events.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
@@ -339,47 +315,14 @@ export class Delivery {
     this.schedulePump();
   }
 
-  /**
-   * Starts queued work on a later turn of the event loop, never inside the caller: `accept`
-   * runs on the ack path, and the engine must not run before the platform has its 200. In
-   * the check phase, after pending I/O, so webhooks waiting to be acknowledged go first
-   * (also after a burst's pause: a timer fires before the loop polls for I/O).
-   */
+  /** Starts queued work on a later turn of the event loop, paced during a burst (`BurstPacer`). */
   private schedulePump(): void {
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
-    const run = () => {
+    this.pacer.schedule(() => {
       this.pumpScheduled = false;
       this.pump();
-    };
-    if (!this.inBurst()) {
-      setImmediate(run);
-      return;
-    }
-    // During a burst, the pause after a turn keeps replies within their share of the thread.
-    const share = this.replyShare();
-    const pause = Math.max(BURST_PAUSE_MS, (this.lastTurnMs * (1 - share)) / share);
-    setTimeout(() => setImmediate(run), pause);
-  }
-
-  /**
-   * The share of the main thread replies may take during a burst: what the acks leave idle
-   * minus `ACK_HEADROOM`, at least `MIN_REPLY_SHARE`. The acks' load is the event loop's
-   * utilisation without the turns' own time, measured over windows of `LOAD_WINDOW_MS`.
-   */
-  private replyShare(): number {
-    const used = performance.eventLoopUtilization(this.windowStart);
-    const windowMs = used.active + used.idle;
-    if (windowMs < LOAD_WINDOW_MS) return this.burstShare;
-    const ackLoad = Math.max(0, used.active - this.turnMsInWindow) / windowMs;
-    this.burstShare = Math.max(MIN_REPLY_SHARE, 1 - ACK_HEADROOM - ackLoad);
-    this.windowStart = performance.eventLoopUtilization();
-    this.turnMsInWindow = 0;
-    return this.burstShare;
-  }
-
-  private inBurst(): boolean {
-    return performance.now() - this.lastAcceptAt < BURST_GAP_MS;
+    });
   }
 
   private pump(): void {
@@ -387,7 +330,7 @@ export class Delivery {
     // one slot per channel, and one turn started per pump (a pump follows a short pause), so
     // three channels do not run three turns back to back between two acks. The backlog is
     // durable in SQLite and drains after.
-    const burst = this.inBurst();
+    const burst = this.pacer.inBurst();
     const slots = burst ? 1 : this.options.concurrency;
     let started = 0;
     // Channels whose workers are all taken: once every channel's are, the rest of the queue
@@ -529,8 +472,7 @@ export class Delivery {
         this.finish(row, 'failed', `could not compute a reply: ${(err as Error).message}`);
         return 'done';
       } finally {
-        this.lastTurnMs = performance.now() - startedAt;
-        this.turnMsInWindow += this.lastTurnMs;
+        this.pacer.turned(performance.now() - startedAt);
       }
     }
     if (adapter.replyWindowMs !== undefined && this.now() - row.eventTime > adapter.replyWindowMs) {

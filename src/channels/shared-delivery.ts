@@ -18,12 +18,14 @@
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../logger';
 import type { Runtime } from '../runtime';
 import type { StoreHealth } from '../store/health';
 import { FORGET_USER } from '../store/inbox';
 import type { ClaimedRow, SharedInbox } from '../store/shared-inbox';
 import { DEFAULT_LEASE_MS } from '../store/shared-inbox';
+import { BurstPacer } from './burst-pacer';
 import { currentEvents, inboxRows, incomingMessage, keptOffers, type DeliveryOptions } from './delivery';
 import { letFinish, PartSender } from './part-sender';
 import type { AcceptEvents, ChannelAdapter, InboundEvent, OutboundPart, PlatformChannel } from './types';
@@ -53,6 +55,11 @@ type Pending = {
 
 export class SharedDelivery {
   private pending: Pending[] = [];
+  /** An insert of accepted events is on its way to the server; the next batch waits for it. */
+  private flushing = false;
+  /** During a burst of webhooks, replies wait for the acks (see `claim`). */
+  private readonly pacer = new BurstPacer();
+  private claimScheduled = false;
   private readonly owner: string;
   private readonly leaseMs: number;
   private readonly inflight = new Set<Promise<void>>();
@@ -90,34 +97,45 @@ export class SharedDelivery {
     );
   }
 
-  /** The ack path: stores new events (one insert per event-loop turn) and looks for work. */
+  /** The ack path: stores new events (group commit, see `flushAccepts`) and looks for work. */
   readonly accept: AcceptEvents = (channel, all) => {
+    this.pacer.accepted();
     const events = currentEvents(channel, all, this.now(), this.options, this.logger);
     if (events.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ channel, events, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => void this.flushAccepts());
+      if (this.pending.length === 1 && !this.flushing) setImmediate(() => void this.flushAccepts());
     });
   };
 
+  /**
+   * Group commit: the webhooks that arrived while the last insert was on its way are stored
+   * with one multi-row INSERT … ON CONFLICT DO NOTHING, and each is acknowledged only after
+   * it. One insert at a time: under a burst the batches grow instead of the statements, so
+   * the server and this process spend their CPU on a few round trips, not one per webhook.
+   */
   private async flushAccepts(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
+    this.flushing = true;
     const secret = this.options.eventKeySecret;
     try {
       const inserted = await this.inbox.insert(batch.flatMap((call) => inboxRows(call, secret)));
       const duplicates = batch.reduce((n, call) => n + call.events.length, 0) - inserted.length;
       if (duplicates > 0) this.logger.info({ duplicates }, 'repeated webhook delivery ignored');
       for (const call of batch) call.resolve();
+      this.storeHealth?.succeeded();
+      this.claim();
     } catch (err) {
       // Refused: the platform sends the webhook again (to this instance or another).
       const error = err instanceof Error ? err : new Error(String(err));
       this.storeHealth?.failed(error);
       for (const call of batch) call.reject(error);
-      return;
+    } finally {
+      this.flushing = false;
+      if (this.pending.length > 0) setImmediate(() => void this.flushAccepts());
+      else this.settle();
     }
-    this.storeHealth?.succeeded();
-    this.claim();
   }
 
   /** Starts working: events left open by any instance (or accepted before the start) included. */
@@ -138,7 +156,12 @@ export class SharedDelivery {
 
   private isIdle(): boolean {
     return (
-      this.inflight.size === 0 && !this.claiming && this.pending.length === 0 && this.retryTimers.size === 0
+      this.inflight.size === 0 &&
+      !this.claiming &&
+      !this.claimScheduled &&
+      !this.flushing &&
+      this.pending.length === 0 &&
+      this.retryTimers.size === 0
     );
   }
 
@@ -165,14 +188,19 @@ export class SharedDelivery {
     return this.stopController.signal.aborted;
   }
 
-  /** Claims as many open events as there are free workers, and starts them. */
+  /**
+   * Claims as many open events as there are free workers, and starts them. During a burst of
+   * webhooks one worker, started after a pause (`BurstPacer`): the acks keep the CPU, and the
+   * backlog, durable in the shared inbox, drains after the burst.
+   */
   private claim(): void {
     if (!this.started || this.stopping) return;
     if (this.claiming) {
       this.again = true;
       return;
     }
-    const free = this.options.concurrency - this.inflight.size;
+    const workers = this.pacer.inBurst() ? 1 : this.options.concurrency;
+    const free = workers - this.inflight.size;
     if (free <= 0) return;
     this.claiming = true;
     this.again = false;
@@ -192,6 +220,17 @@ export class SharedDelivery {
       });
   }
 
+  /** Claims on a later turn of the event loop: at once outside a burst, after a pause in one. */
+  private scheduleClaim(): void {
+    if (this.claimScheduled) return;
+    this.claimScheduled = true;
+    this.pacer.schedule(() => {
+      this.claimScheduled = false;
+      this.claim();
+      this.settle();
+    });
+  }
+
   private start(row: ClaimedRow, leaseUntil: number): void {
     this.leaseUntil.set(row.id, leaseUntil);
     const task: Promise<void> = this.process(row)
@@ -205,7 +244,7 @@ export class SharedDelivery {
       .finally(() => {
         this.leaseUntil.delete(row.id);
         this.inflight.delete(task);
-        this.claim();
+        this.scheduleClaim();
         this.settle();
       });
     this.inflight.add(task);
@@ -254,6 +293,7 @@ export class SharedDelivery {
     // When each turn ran, for whoever checks the order of a citizen's turns across instances.
     this.logger.debug({ channel: row.channel, inboxId: row.id }, 'answering');
     await this.runtime.prepare(message);
+    const startedAt = performance.now();
     let responded;
     try {
       responded = this.runtime.respond(message, { status: 'pending', buttonsMax: adapter.limits.buttonsMax });
@@ -263,6 +303,7 @@ export class SharedDelivery {
       return false;
     }
     const parts = adapter.render(responded.reply);
+    this.pacer.turned(performance.now() - startedAt);
     // `unlogged`: the citizen's data was just erased; keep nothing about them here either.
     const erased = responded.unlogged === true;
     const meta = erased ? { ...row.meta, [FORGET_USER]: '1' } : undefined;

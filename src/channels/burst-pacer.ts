@@ -1,0 +1,84 @@
+/**
+ * During a burst of webhooks the acks keep the main thread: a platform's 200 must not wait
+ * for a reply (procedure ranking makes a turn several milliseconds of CPU), and the event
+ * loop needs slack to absorb GC pauses and uneven arrivals. Both delivery queues (the SQLite
+ * `Delivery` and the PostgreSQL `SharedDelivery`) start their replies through one of these:
+ * outside a burst at once, during one after a pause that keeps the replies within their share
+ * of the thread. The backlog is durable in the inbox and drains after the burst.
+ */
+import { performance } from 'node:perf_hooks';
+
+/** Webhooks arriving less than this many ms apart are a burst. */
+const BURST_GAP_MS = 20;
+/** During a burst, the shortest pause before the next event is started. */
+const BURST_PAUSE_MS = 1;
+/**
+ * During a burst, replies run in the main thread's idle time, less this share of it kept
+ * free for the acks. The share replies get follows the acks' own load (`replyShare`): most
+ * of the thread at a trickle, little of it at the accept ceiling.
+ */
+const ACK_HEADROOM = 0.3;
+/** The smallest share of the main thread replies keep during a burst, so they progress. */
+const MIN_REPLY_SHARE = 0.05;
+/** How often (ms of wall time) the acks' load is measured for `replyShare`. */
+const LOAD_WINDOW_MS = 100;
+
+export class BurstPacer {
+  /** When the ack path last ran (performance.now(): independent of an injected clock). */
+  private lastAcceptAt = -Infinity;
+  /** Time of the last turn, for the pause during a burst. */
+  private lastTurnMs = 0;
+  /** Time spent in turns since the load window opened (`replyShare`). */
+  private turnMsInWindow = 0;
+  /** The event loop's utilisation when the load window opened. */
+  private windowStart = performance.eventLoopUtilization();
+  /** The share of the main thread replies may take during a burst (see `replyShare`). */
+  private burstShare = MIN_REPLY_SHARE;
+
+  /** The ack path ran (a webhook arrived). */
+  accepted(): void {
+    this.lastAcceptAt = performance.now();
+  }
+
+  inBurst(): boolean {
+    return performance.now() - this.lastAcceptAt < BURST_GAP_MS;
+  }
+
+  /** A turn's own CPU time (engine, render, synchronous store writes). */
+  turned(ms: number): void {
+    this.lastTurnMs = ms;
+    this.turnMsInWindow += ms;
+  }
+
+  /**
+   * Runs `next` on a later turn of the event loop, never inside the caller (`accept` runs
+   * on the ack path, and no engine may run before the platform has its 200): in the check
+   * phase, after pending I/O, so webhooks waiting to be acknowledged go first (also after a
+   * burst's pause: a timer fires before the loop polls for I/O).
+   */
+  schedule(next: () => void): void {
+    if (!this.inBurst()) {
+      setImmediate(next);
+      return;
+    }
+    const share = this.replyShare();
+    const pause = Math.max(BURST_PAUSE_MS, (this.lastTurnMs * (1 - share)) / share);
+    setTimeout(() => setImmediate(next), pause);
+  }
+
+  /**
+   * The share of the main thread replies may take during a burst: what the acks leave idle
+   * minus `ACK_HEADROOM`, at least `MIN_REPLY_SHARE`. The acks' load is the event loop's
+   * utilisation without the turns' own time, measured over windows of `LOAD_WINDOW_MS`.
+   */
+  private replyShare(): number {
+    const used = performance.eventLoopUtilization(this.windowStart);
+    const windowMs = used.active + used.idle;
+    if (windowMs < LOAD_WINDOW_MS) return this.burstShare;
+    const ackLoad = Math.max(0, used.active - this.turnMsInWindow) / windowMs;
+    this.burstShare = Math.max(MIN_REPLY_SHARE, 1 - ACK_HEADROOM - ackLoad);
+    this.windowStart = performance.eventLoopUtilization();
+    this.turnMsInWindow = 0;
+    return this.burstShare;
+  }
+}
