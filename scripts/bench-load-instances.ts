@@ -311,6 +311,11 @@ export async function benchInstances(options: InstancesOptions): Promise<boolean
     `bench:load --instances — the real server, unthrottled, ${options.connections} connections spread over the ` +
       `instances, ${options.durationS} s each; ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)}`,
   );
+  console.log(
+    'SQLite: WAL, synchronous=NORMAL (a commit is not flushed to disk). PostgreSQL: a throwaway cluster on ' +
+      '127.0.0.1 (tests/support/postgres.ts) with fsync=off, synchronous_commit=off, full_page_writes=off, ' +
+      'as the tests use: neither flushes a commit, so neither waits for the disk; a production PostgreSQL keeps fsync on.',
+  );
   const results: RunResult[] = [];
   const line = (r: RunResult) =>
     `${r.name.padEnd(26)} ${r.rate.toFixed(0).padStart(5)} accepted/s   ack p50 ${r.p50.toFixed(1)} ms, ` +
