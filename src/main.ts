@@ -7,6 +7,7 @@ import { createApp } from './app';
 import { loadConfig, urlHost } from './config';
 import { ConfigError, ContentError, StoreError } from './errors';
 import { KnowledgeService } from './knowledge/service';
+import { ContentSync } from './knowledge/sync';
 import { watchKnowledge } from './knowledge/watcher';
 import { createLogger } from './logger';
 import { startBackgroundCheckpoints } from './store/checkpointer';
@@ -37,12 +38,15 @@ async function main(): Promise<void> {
     logger,
   );
   const { app, channels } = createApp({ config, db, store, knowledge, logger });
+  const contentDirs = { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR };
+  // With DATABASE_URL every instance serves the content the editors saved last, on any of them.
+  const contentSync =
+    store.kind === 'postgres' ? new ContentSync(knowledge, contentDirs, store.content, logger) : undefined;
   // Editors' saves under content/ and intents/ go live without a restart.
-  const contentWatcher = watchKnowledge(
-    knowledge,
-    { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },
-    logger,
-  );
+  const contentWatcher = watchKnowledge(knowledge, contentDirs, logger, {
+    onReload: (outcome) => contentSync?.reloaded(outcome),
+  });
+  await contentSync?.start();
 
   const server = app.listen(config.PORT, config.HOST, () => {
     const { port } = server.address() as AddressInfo;
@@ -78,6 +82,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     contentWatcher.close();
+    contentSync?.close();
     logger.info({ signal }, 'stopping: no new requests, finishing the ones in flight');
     const force = setTimeout(() => {
       logger.warn('in-flight work did not finish in time; exiting');

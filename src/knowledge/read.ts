@@ -13,6 +13,8 @@ import type { KnowledgeDirs } from './types';
 export interface KnowledgeFiles {
   intentFiles: SourceFile[];
   contentFiles: SourceFile[];
+  /** The files of content/'s sub-folders (content/procedures/), read by their own modules. */
+  nestedFiles: SourceFile[];
   /** A hash of every file read: changes whenever any content changes. */
   version: string;
 }
@@ -41,6 +43,7 @@ export function readKnowledgeFiles(dirs: KnowledgeDirs): KnowledgeFiles {
   return {
     intentFiles,
     contentFiles,
+    nestedFiles,
     version: hashFiles([...intentFiles, ...contentFiles, ...nestedFiles]),
   };
 }

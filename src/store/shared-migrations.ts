@@ -137,4 +137,19 @@ export const sharedMigrations: SharedMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0105-content-versions',
+    async up(db, kind) {
+      // The editors' content as it went live on one instance, for the others (shared-content.ts).
+      await db.schema
+        .createTable('content_versions')
+        .ifNotExists()
+        .addColumn('id', idType(kind), (c) => c.primaryKey())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('files', 'text', (c) => c.notNull())
+        .addColumn('published_at', 'bigint', (c) => c.notNull())
+        .addColumn('published_by', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 ];

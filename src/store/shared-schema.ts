@@ -70,8 +70,21 @@ export interface StoreProbeTable {
   at: number;
 }
 
+/** A version of the editors' content, as one instance loaded it (shared-content.ts). */
+export interface ContentVersionsTable {
+  id: Generated<number>;
+  /** A hash of `files`: equal hashes, equal content. */
+  hash: string;
+  /** The files as a JSON array of { dir, path, text }. */
+  files: string;
+  published_at: number;
+  /** The instance that published it (host and process id). */
+  published_by: string;
+}
+
 export interface StoreSchema extends LogSchema {
   store_probe: StoreProbeTable;
+  content_versions: ContentVersionsTable;
   channel_inbox: ChannelInboxTable;
   channel_offers: ChannelOffersTable;
   channel_tokens: ChannelTokensTable;

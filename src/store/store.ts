@@ -12,6 +12,7 @@ import type { Config } from '../config';
 import { StoreError } from '../errors';
 import { openDatabase, type Db } from './db';
 import { migrateEngine, openEngine, type Engine, type EngineKind } from './engine';
+import { ContentVersions } from './shared-content';
 import { HandoffStore } from './shared-handoffs';
 import { SharedInbox } from './shared-inbox';
 import { OfficerStore } from './shared-officers';
@@ -43,6 +44,8 @@ export interface Store extends LogRepositories {
   readonly sessions: SharedSessions;
   readonly flood: SharedFlood;
   readonly tokens: SharedTokens;
+  /** The editors' content as it went live on one instance, for the others (knowledge/sync.ts). */
+  readonly content: ContentVersions;
   close(): Promise<void>;
 }
 
@@ -98,6 +101,7 @@ export async function openStore(
       now,
     ),
     tokens: new SharedTokens(engine, now),
+    content: new ContentVersions(engine, now),
     ...logRepositories(engine, now),
     async close() {
       // Closing the SQLite engine closes the file it was given.
