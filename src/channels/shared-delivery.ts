@@ -2,8 +2,9 @@
  * The delivery queue when several instances share one PostgreSQL (DATABASE_URL), on the
  * shared inbox (src/store/shared-inbox.ts):
  *
- *   ack path:   accept → one insert for the webhooks of one event-loop turn (deduped on
- *               channel + event id, whichever instance got the platform's retry) → 200
+ *   ack path:   accept → one insert for the webhooks that arrived while the last one was on
+ *               its way (deduped on channel + event id, whichever instance got the platform's
+ *               retry) → 200; during a burst the replies wait for the acks (`BurstPacer`)
  *   workers:    claim open events with a lease (FOR UPDATE SKIP LOCKED; only each citizen's
  *               oldest open event, so replies stay in order across instances) → the turn
  *               pipeline → reply stored under the lease → send each part → delivered | failed
@@ -125,7 +126,9 @@ export class SharedDelivery {
       if (duplicates > 0) this.logger.info({ duplicates }, 'repeated webhook delivery ignored');
       for (const call of batch) call.resolve();
       this.storeHealth?.succeeded();
-      this.claim();
+      // Through the pacer, never at once: during a burst, a claim after every insert would
+      // start a turn whenever the one worker is free, and the acks would wait behind turns.
+      this.scheduleClaim();
     } catch (err) {
       // Refused: the platform sends the webhook again (to this instance or another).
       const error = err instanceof Error ? err : new Error(String(err));
@@ -141,7 +144,7 @@ export class SharedDelivery {
   /** Starts working: events left open by any instance (or accepted before the start) included. */
   resume(): number {
     this.started = true;
-    this.poller = setInterval(() => this.claim(), this.options.pollMs ?? DEFAULT_POLL_MS);
+    this.poller = setInterval(() => this.scheduleClaim(), this.options.pollMs ?? DEFAULT_POLL_MS);
     this.poller.unref();
     this.inbox.prune().catch((err: unknown) => this.logger.warn({ err }, 'old inbox rows not pruned'));
     this.claim();
