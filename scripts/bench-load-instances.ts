@@ -64,6 +64,8 @@ interface RunResult {
   drainS: number;
   /** CPU ms per accepted message during the measured seconds, by process. */
   cpu: { bots: number; postgres: number; bench: number; busyCores: number };
+  /** Reply parts the platform received during the measured seconds (turns run during the burst). */
+  partsWhileMeasured: number;
   problems: string[];
 }
 
@@ -201,8 +203,10 @@ async function run(
       bench: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000,
     });
     const cpuBefore = cpuNow();
+    const partsBefore = fake.total;
     const measured = await closedLoop(urls, options.connections, options.durationS, next);
     const cpuAfter = cpuNow();
+    const partsWhileMeasured = fake.total - partsBefore;
     const drainStart = performance.now();
     const outcomes = await drained(files[0]!, url, options.drainS * 1000);
     const drainS = (performance.now() - drainStart) / 1000;
@@ -252,6 +256,7 @@ async function run(
           1000 /
           measured.seconds,
       },
+      partsWhileMeasured,
       problems,
     };
   } finally {
@@ -337,7 +342,8 @@ export async function benchInstances(options: InstancesOptions): Promise<boolean
       console.log(
         `    CPU per accepted message while measured: bots ${r.cpu.bots.toFixed(2)} ms, PostgreSQL ` +
           `${r.cpu.postgres.toFixed(2)} ms, this process (load + fake platform) ${r.cpu.bench.toFixed(2)} ms; ` +
-          `${r.cpu.busyCores.toFixed(2)} of ${os.cpus().length} cores busy with them; load average ${os.loadavg()[0]!.toFixed(1)}`,
+          `${r.cpu.busyCores.toFixed(2)} of ${os.cpus().length} cores busy with them; ${r.partsWhileMeasured} reply parts sent meanwhile; ` +
+          `load average ${os.loadavg()[0]!.toFixed(1)}`,
       );
     }
   } finally {
@@ -346,10 +352,12 @@ export async function benchInstances(options: InstancesOptions): Promise<boolean
   console.log('');
   for (const r of results) console.log(line(r));
   const one = results.find((r) => r.postgres && r.instances === 1);
-  const two = results.find((r) => r.postgres && r.instances === 2);
-  if (one && two)
-    console.log(
-      `\nPostgreSQL, 2 instances vs 1: ${(two.rate / one.rate).toFixed(2)}× the accepted messages/s`,
-    );
+  if (one) {
+    console.log('');
+    for (const more of results.filter((r) => r.postgres && r.instances > 1))
+      console.log(
+        `PostgreSQL, ${more.instances} instances vs 1: ${(more.rate / one.rate).toFixed(2)}× the accepted messages/s`,
+      );
+  }
   return results.every((r) => r.problems.length === 0);
 }
