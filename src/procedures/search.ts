@@ -251,8 +251,45 @@ export const MARKER_PENALTY = 0.7;
  * Loan", "mất cccd", "xóa") counts fully, a loose one ("đổi", "cắt", "mất") by half, since it
  * often means something else.
  */
-function unsaid(markers: number[], text: string): number {
-  return markers.reduce((sum, m) => sum + (SIBLING_MARKERS[m].query.test(text) ? 1 : 0.5), 0);
+function unsaid(marker: number, text: string): number {
+  return SIBLING_MARKERS[marker].query.test(text) ? 1 : 0.5;
+}
+
+/** A scored candidate: its document, score and coverage; the rest is built for the top few only. */
+interface Scored {
+  index: number;
+  score: number;
+  coverage: number;
+}
+
+/** The `k`-th largest of more than `k` values (duplicates count): one pass, `k` kept. */
+function kthLargest(values: readonly number[], k: number): number {
+  const top: number[] = []; // descending
+  for (const v of values) {
+    if (top.length === k && v <= top[k - 1]) continue;
+    let at = top.length;
+    while (at > 0 && top[at - 1] < v) at--;
+    top.splice(at, 0, v);
+    if (top.length > k) top.pop();
+  }
+  return top[k - 1];
+}
+
+/**
+ * The first `limit` of `items` in `order`, as a stable sort would give them (an item goes
+ * after the ones it ties with): one pass keeping `limit`, instead of sorting them all.
+ */
+function firstInOrder<T>(items: readonly T[], limit: number, order: (a: T, b: T) => number): T[] {
+  const top: T[] = [];
+  if (limit <= 0) return top;
+  for (const item of items) {
+    if (top.length === limit && order(item, top[limit - 1]) >= 0) continue;
+    let at = top.length;
+    while (at > 0 && order(item, top[at - 1]) < 0) at--;
+    top.splice(at, 0, item);
+    if (top.length > limit) top.pop();
+  }
+  return top;
 }
 
 /** Candidates scored before pruning starts, per result asked for (`candidates`). */
@@ -493,12 +530,13 @@ export class ProcedureIndex {
    * Only informative terms bring candidates: a name sharing nothing but "có", "không" or
    * "thủ tục" with the message could not win, and scoring it is most of the work.
    */
-  private *candidates(
+  private candidates(
     query: TermSet,
     limit: number,
     scored: readonly { score: number }[],
     options: RankOptions,
-  ): Generator<number> {
+    visit: (doc: number) => void,
+  ): void {
     const shared = this.shared;
     const { start, items } = this.postings;
     const touched: number[] = [];
@@ -524,15 +562,14 @@ export class ProcedureIndex {
       shared[doc] = 0;
     }
     if (options.exhaustive || docs.length <= limit * PRUNE_FIRST) {
-      yield* docs;
+      for (const doc of docs) visit(doc);
       return;
     }
     // First the best-bounded few, which set the bar; then the others that can still pass it.
-    const sorted = Float64Array.from(bounds).sort();
-    const pivot = sorted[sorted.length - limit * PRUNE_FIRST];
+    const pivot = kthLargest(bounds, limit * PRUNE_FIRST);
     const rest: number[] = [];
     for (let i = 0; i < docs.length; i++)
-      if (bounds[i] >= pivot) yield docs[i];
+      if (bounds[i] >= pivot) visit(docs[i]);
       else rest.push(i);
     // The `limit`-th best score so far: scores only arrive, so it only rises.
     const best: number[] = [];
@@ -548,7 +585,7 @@ export class ProcedureIndex {
       }
       return best.length === limit ? best[limit - 1] : 0;
     };
-    for (const i of rest) if (bounds[i] * (1 + 1e-9) >= bar()) yield docs[i];
+    for (const i of rest) if (bounds[i] * (1 + 1e-9) >= bar()) visit(docs[i]);
   }
 
   /**
@@ -591,16 +628,16 @@ export class ProcedureIndex {
   private score(
     query: TermSet,
     tokens: string[],
+    queryMarkers: number[],
     restrictTo: ReadonlySet<string> | undefined,
-    candidates: Iterable<number>,
-    out: (Ranked & { index: number })[],
+    candidates: (visit: (doc: number) => void) => void,
+    out: Scored[],
   ): void {
-    const queryMarkers = markersIn(tokens, 'query');
     const text = tokens.join(' ');
+    const unsaidBy = queryMarkers.map((m) => unsaid(m, text));
     const { start, items } = this.category;
-    for (const index of candidates) {
-      const code = this.codes[index];
-      if (restrictTo && !restrictTo.has(code)) continue;
+    candidates((index) => {
+      if (restrictTo && !restrictTo.has(this.codes[index])) return;
       let best = 0;
       let bestCoverage = 0;
       for (let f = this.fieldStart[index]; f < this.fieldStart[index + 1]; f++) {
@@ -619,22 +656,22 @@ export class ProcedureIndex {
       for (let k = start[index]; k < start[index + 1]; k++)
         if (query.has(items[k])) category += this.weights[items[k]];
       best += 0.3 * category;
-      if (best === 0) continue;
+      if (best === 0) return;
       // A sibling word on one side only: the name says "lại" and the message does not, or
       // the message says "cấp đổi" and the name does not.
+      // (Counted without building the lists: `rank` builds them for the top few.)
       const markers = this.markers[index];
-      const missing = markers.filter((m) => !queryMarkers.includes(m));
-      const unmatched = queryMarkers.filter((m) => !markers.includes(m));
+      let missing = 0;
+      for (let i = 0; i < markers.length; i++) if (!queryMarkers.includes(markers[i])) missing++;
+      let said = 0;
+      for (let i = 0; i < queryMarkers.length; i++)
+        if (!markers.includes(queryMarkers[i])) said += unsaidBy[i];
       out.push({
-        code,
-        score: best * this.priors[index] * Math.pow(MARKER_PENALTY, missing.length + unsaid(unmatched, text)),
-        coverage: bestCoverage,
-        missingMarkers: missing.map((m) => SIBLING_MARKERS[m].label),
-        unmatchedMarkers: unmatched.map((m) => SIBLING_MARKERS[m].label),
-        queryCoverage: 0,
         index,
+        score: best * this.priors[index] * Math.pow(MARKER_PENALTY, missing + said),
+        coverage: bestCoverage,
       });
-    }
+    });
   }
 
   /** The best `limit` candidates for already-normalised tokens, best first. */
@@ -658,14 +695,38 @@ export class ProcedureIndex {
         matchedBy[f] += weight;
       }
     }
-    const out: (Ranked & { index: number })[] = [];
+    const out: Scored[] = [];
+    const queryMarkers = markersIn(tokens, 'query');
     try {
-      this.score(query, tokens, restrictTo, this.candidates(query, limit, out, options), out);
+      this.score(
+        query,
+        tokens,
+        queryMarkers,
+        restrictTo,
+        (visit) => this.candidates(query, limit, out, options, visit),
+        out,
+      );
     } finally {
       for (const f of hit) matchedBy[f] = 0;
     }
-    out.sort((a, b) => b.score - a.score || a.code.localeCompare(b.code));
-    const top = out.slice(0, limit);
+    const top = firstInOrder(
+      out,
+      limit,
+      (a, b) => b.score - a.score || this.codes[a.index].localeCompare(this.codes[b.index]),
+    ).map(({ index, score, coverage }): Ranked & { index: number } => {
+      const markers = this.markers[index];
+      return {
+        code: this.codes[index],
+        score,
+        coverage,
+        missingMarkers: markers.filter((m) => !queryMarkers.includes(m)).map((m) => SIBLING_MARKERS[m].label),
+        unmatchedMarkers: queryMarkers
+          .filter((m) => !markers.includes(m))
+          .map((m) => SIBLING_MARKERS[m].label),
+        queryCoverage: 0,
+        index,
+      };
+    });
     // Informative words of the message: what a procedure must account for.
     const words = [...new Set(expandQuery(options.coverageTokens ?? tokens))].filter(
       (t) => !QUESTION_WORDS.has(t),
