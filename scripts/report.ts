@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/store/db';
-import { openEngine } from '../src/store/engine';
+import { openStore } from '../src/store/store';
 import {
   CHANNELS,
   checkRange,
@@ -100,12 +100,16 @@ void runCli(async () => {
     throw err;
   }
 
-  const file = args.db ?? cliConfig().DATABASE_PATH;
+  const config = cliConfig();
+  const file = args.db ?? config.DATABASE_PATH;
   if (!fs.existsSync(file))
     fail(`--db: no database at ${file} (start the bot once, or run npm run seed:demo)`);
-  const db = openDatabase(file);
+  // With DATABASE_URL the log is on PostgreSQL (--db names a file: that file's figures).
+  const store = await openStore(args.db === undefined ? config : { ...config, DATABASE_URL: undefined }, {
+    db: openDatabase(file),
+  });
   try {
-    const reports = new Reports(openEngine({ sqlite: db }));
+    const reports = new Reports(store.engine);
     const channel = args.channel ?? null;
     if (args.unanswered) {
       const groups = await reports.unanswered(range, channel);
@@ -119,6 +123,6 @@ void runCli(async () => {
     else if (args.format === 'csv') process.stdout.write(reachCsv(report));
     else process.stdout.write(table(report));
   } finally {
-    db.close();
+    await store.close();
   }
 });

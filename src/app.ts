@@ -8,11 +8,11 @@ import { webWelcomeRouter } from './channels/web-welcome';
 import type { Config } from './config';
 import { Handoffs, limitedNotifier, telegramNotifier } from './admin/handoffs';
 import { adminRouter } from './admin/router';
-import { adapterSender } from './admin/officer-send';
+import { adapterSender, type PlatformIdOf } from './admin/officer-send';
 import { gzipStatic } from './admin/gzip-static';
 import { Officers } from './admin/officers';
 import { pseudonymize } from './privacy/pseudonym';
-import { alsoEraseIn, eraseCitizenInStore } from './privacy/erase';
+import { alsoEraseIn, eraseCitizenInStore, fileContacts } from './privacy/erase';
 import { linkRouter } from './privacy/links';
 import { startRetentionJob } from './privacy/retention';
 import { buildRuntime } from './runtime';
@@ -92,12 +92,11 @@ export function createApp(deps: AppDeps) {
   const engine = deps.store?.engine ?? openEngine({ sqlite: db });
   const repositories = deps.store ?? logRepositories(engine);
   alsoEraseIn(db, engine, (err) => logger.error({ err }, 'could not erase a citizen on PostgreSQL'));
-  // Reports read where the interaction log is written: this process's SQLite file (on
-  // PostgreSQL too, until the log moves there).
-  const reports = new Reports(engine.kind === 'sqlite' ? engine : openEngine({ sqlite: db }));
+  // Reports read where the interaction log is written: the store in use.
+  const reports = new Reports(engine);
   const handoffs = new Handoffs(
     repositories.handoffs,
-    log,
+    runtime.history,
     logger,
     officers,
     `${config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/admin/handoffs`,
@@ -177,12 +176,11 @@ export function createApp(deps: AppDeps) {
   app.use(
     '/admin',
     adminRouter({
-      db,
       reports,
       handoffs,
       officers: new Officers(repositories.officers),
       erase: (userKey) => eraseCitizenInStore(db, userKey),
-      sender: adapterSender(db, channels.adapters, logger),
+      sender: adapterSender(platformIdOf(db, deps.store), channels.adapters, logger),
       answers: () => knowledge.current.knowledge.answers,
       contentDirs: { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },
       procedureCatalogue: () => procedures.catalogue,
@@ -203,6 +201,16 @@ export function createApp(deps: AppDeps) {
 
   app.use(errorHandler(logger, storeHealth));
   return { app, runtime, procedures, sessions, log, reports, handoffs, retention, channels, storeHealth };
+}
+
+/**
+ * Where an officer's reply finds the citizen's platform id: the store the log is written to
+ * (on PostgreSQL, then this file for a citizen logged there before the log moved).
+ */
+function platformIdOf(db: Db, store: Store | undefined): PlatformIdOf {
+  const inFile = (userKey: string) => fileContacts(db, userKey)[0]?.platform_user_id;
+  if (store?.kind !== 'postgres') return async (userKey) => inFile(userKey);
+  return async (userKey) => (await store.interactions.platformId(userKey)) ?? inFile(userKey);
 }
 
 /**

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
       log: (message) => logger.warn(message),
     }),
   );
-  const store = await openStore(config);
+  const store = await openStore(config, { logger });
   const { db } = store;
   const checkpoints = startBackgroundCheckpoints(db, logger);
   const knowledge = new KnowledgeService(

@@ -15,7 +15,6 @@ import { MaybeDeliveredError } from '../channels/http';
 import { HUMAN_AUTHOR, type ChannelAdapter, type OutboundPart } from '../channels/types';
 import { ChannelError } from '../errors';
 import type { Logger } from '../logger';
-import type { Db } from '../store/db';
 import type { HandoffRow, OfficerMessageStatus } from './handoffs';
 
 const DAY_MS = 86_400_000;
@@ -91,12 +90,15 @@ export function replyWindow(
       };
 }
 
+/** The citizen's platform id (`contacts`), in the store the log is written to. */
+export type PlatformIdOf = (userKey: string) => Promise<string | undefined>;
+
 /**
  * The sender over the live platform adapters. `contacts` (platform id by pseudonym) is read
  * only at send time; the id never leaves this function.
  */
 export function adapterSender(
-  db: Db,
+  platformIdOf: PlatformIdOf,
   adapters: ReadonlyMap<string, ChannelAdapter>,
   logger: Logger,
   now: () => number = Date.now,
@@ -108,10 +110,7 @@ export function adapterSender(
       if (!window.open) return { status: 'outside_window', detail: window.explanation };
       if (h.channel === 'web') return { status: 'pending', detail: 'waiting for the web chat to show it' };
       const adapter = adapters.get(h.channel)!;
-      const platformId = db
-        .prepare<[string], string>('SELECT platform_user_id FROM contacts WHERE user_key = ?')
-        .pluck()
-        .get(h.user_key);
+      const platformId = await platformIdOf(h.user_key);
       if (!platformId) return { status: 'failed', detail: 'no platform id kept for this citizen (erased?)' };
       const parts = adapter.render({ blocks: [{ type: 'text', text }], quickReplies: [] });
       for (const part of parts) {

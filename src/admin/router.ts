@@ -7,9 +7,7 @@ import path from 'node:path';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { BASE_CSP_DIRECTIVES } from '../security';
-import { vietnamDayStart } from '../core/vietnam-day';
 import { REVIEW_MAX_AGE_DAYS, type Answer, type KnowledgeDirs } from '../knowledge/loader';
-import type { Db } from '../store/db';
 import { erasedRows, isPseudonym, type ErasureReport } from '../privacy/erase';
 import {
   checkRange,
@@ -41,7 +39,6 @@ const CHANNELS = new Set(Object.keys(views.CHANNEL_NAMES));
 const CHANNEL_SHEETS = ['web', 'zalo', 'messenger', 'telegram'];
 
 export interface AdminDeps {
-  db: Db;
   reports: Reports;
   handoffs: Handoffs;
   officers: Officers;
@@ -129,7 +126,7 @@ function upToToday(range: DateRange, now: number): DateRange | null {
 }
 
 export function adminRouter(deps: AdminDeps): Router {
-  const { db, reports, handoffs, officers } = deps;
+  const { reports, handoffs, officers } = deps;
   const now = deps.now ?? Date.now;
   const router = Router();
   router.use(
@@ -327,23 +324,7 @@ export function adminRouter(deps: AdminDeps): Router {
 
   router.get('/feedback', async (req, res) => {
     const s = selection(req.query, now());
-    const [start, end] = rangeMs(s.range);
-    const ch = s.channel ? ' AND f.channel = @channel' : '';
-    const params = { start, end, channel: s.channel };
-    const byAnswer = db
-      .prepare(
-        `SELECT answer_id, count(*) AS n FROM feedback f WHERE rating = -1 AND ts >= @start AND ts < @end${ch}
-         GROUP BY answer_id ORDER BY n DESC`,
-      )
-      .all(params) as views.DownRated[];
-    // The question is the citizen message just before the rated answer was given.
-    const items = db
-      .prepare(
-        `SELECT f.ts, f.channel, f.answer_id, i.text AS question FROM feedback f
-         LEFT JOIN interactions i ON i.id = f.interaction_id
-         WHERE f.rating = -1 AND f.ts >= @start AND f.ts < @end${ch} ORDER BY f.ts DESC LIMIT 200`,
-      )
-      .all(params) as views.DownRatedItem[];
+    const { byAnswer, items } = await deps.reports.downRated(s.range, s.channel);
     await html(res, views.feedbackPage(byAnswer, items, s.form, deps.titleOf));
   });
 
@@ -604,10 +585,6 @@ function originHost(origin: string): string | null {
   } catch {
     return null;
   }
-}
-
-function rangeMs(range: DateRange): [number, number] {
-  return [vietnamDayStart(range.from), vietnamDayStart(range.to) + 86_400_000];
 }
 
 function sendCsv(res: Response, filename: string, csv: string) {

@@ -310,11 +310,19 @@ export class SharedDelivery {
     // `unlogged`: the citizen's data was just erased; keep nothing about them here either.
     const erased = responded.unlogged === true;
     const meta = erased ? { ...row.meta, [FORGET_USER]: '1' } : undefined;
-    if (!(await this.inbox.markAnswered(row.id, row.lease, responded.interactionId, parts, meta))) {
+    // The turn's own rows (its log row, rating, links, session, an erasure) commit in the
+    // transaction that stores the reply under the lease: an instance dying before it leaves
+    // nothing (the event is answered again, and logged once, by whoever takes it over), one
+    // dying after it left the reply, which is sent from the store without running the turn.
+    let interactionId = responded.interactionId;
+    const saved = await this.runtime.save(message, async (trx, logged) => {
+      interactionId = logged ?? responded.interactionId;
+      return this.inbox.markAnswered(row.id, row.lease, interactionId, parts, meta, trx);
+    });
+    if (!saved.kept) {
       this.lost(row);
       return false;
     }
-    await this.runtime.save(message);
     if (adapter.remembersOffers && responded.reply.quickReplies.length > 0 && !erased) {
       await this.inbox.recordOffers(row.channel, row.userId, keptOffers(responded.reply, offered));
     }
@@ -322,7 +330,7 @@ export class SharedDelivery {
       state: 'answered',
       parts,
       partsSent: 0,
-      interactionId: responded.interactionId,
+      interactionId,
       meta: meta ?? row.meta,
     });
     return true;
@@ -357,7 +365,7 @@ export class SharedDelivery {
     this.sender.forget(row.id);
     if (!(await this.inbox.finish(row.id, row.lease, state, detail, row.partsSent))) return this.lost(row);
     if (row.meta[FORGET_USER]) await this.inbox.forget(row.channel, row.userId);
-    this.runtime.markDelivery(row.interactionId, state, detail);
+    await this.runtime.markDelivery(row.interactionId, state, detail);
     if (state === 'failed')
       this.logger.warn({ channel: row.channel, inboxId: row.id, detail }, 'reply not delivered');
     else this.logger.debug({ channel: row.channel, inboxId: row.id }, 'reply delivered');

@@ -52,13 +52,13 @@ export function alsoEraseIn(db: Db, engine: Engine, failed: (err: unknown) => vo
 export function eraseCitizen(db: Db, userKey: string): ErasureReport {
   const shared = eraseShared(db, userKey);
   void shared?.catch((err: unknown) => sharedStores.get(db)?.failed(err));
-  return eraseLocal(db, userKey);
+  return eraseCitizenFile(db, userKey);
 }
 
 /** Erases the citizen wherever the store keeps them; resolves with every table's count. */
 export async function eraseCitizenInStore(db: Db, userKey: string): Promise<ErasureReport> {
   const shared = eraseShared(db, userKey);
-  const report: ErasureReport = eraseLocal(db, userKey);
+  const report: ErasureReport = eraseCitizenFile(db, userKey);
   for (const [table, n] of Object.entries((await shared) ?? {})) report[table] = (report[table] ?? 0) + n;
   return report;
 }
@@ -67,13 +67,21 @@ function eraseShared(db: Db, userKey: string): Promise<ErasureReport> | undefine
   const shared = sharedStores.get(db);
   if (!shared) return undefined;
   // Read before this file's contacts are deleted.
-  const known = db
-    .prepare<[string], Contact>('SELECT channel, platform_user_id FROM contacts WHERE user_key = ?')
-    .all(userKey);
-  return eraseCitizenShared(shared.engine, userKey, known);
+  return eraseCitizenShared(shared.engine, userKey, fileContacts(db, userKey));
 }
 
-function eraseLocal(db: Db, userKey: string): ErasureReport {
+/** The citizen's platform ids this file knows (read before erasing it). */
+export function fileContacts(db: Db, userKey: string): Contact[] {
+  return db
+    .prepare<[string], Contact>('SELECT channel, platform_user_id FROM contacts WHERE user_key = ?')
+    .all(userKey);
+}
+
+/**
+ * Erases the citizen's rows in this file only (on PostgreSQL the bot's erase step erases the
+ * shared tables with the rest of its turn, src/runtime/shared-state.ts).
+ */
+export function eraseCitizenFile(db: Db, userKey: string): ErasureReport {
   try {
     return eraseRows(db, userKey, CITIZEN_TABLES);
   } finally {

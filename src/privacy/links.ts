@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import { Router } from 'express';
 import type { ChannelName, Reply } from '../core/message';
 import type { Db } from '../store/db';
+import type { TrackedLink } from '../store/shared-links';
 
 const TOKEN = /^[A-Za-z0-9_-]{8,32}$/;
 
@@ -40,13 +41,8 @@ export class LinkTracker {
 
   /** Rewrites every link block of `reply` in place to a tracked /r/ address. */
   rewrite(reply: Reply, channel: ChannelName, userKey: string, answerId: string | null): void {
-    const base = this.publicBaseUrl.replace(/\/+$/, '');
-    for (const block of reply.blocks) {
-      if (block.type !== 'link') continue;
-      const token = crypto.randomBytes(9).toString('base64url');
-      this.insert.run(token, block.url, this.now(), channel, userKey, answerId);
-      block.url = `${base}/r/${token}`;
-    }
+    for (const link of trackLinks(reply, this.publicBaseUrl, channel, userKey, answerId))
+      this.insert.run(link.token, link.url, this.now(), link.channel, link.userKey, link.answerId);
   }
 
   /** Counts a click and returns the real URL; undefined for an unknown token. */
@@ -59,11 +55,40 @@ export class LinkTracker {
   }
 }
 
+/**
+ * Rewrites every link block of `reply` in place to {publicBaseUrl}/r/<token> with a new
+ * token each, and returns the links to store (the shared store stores them with the turn).
+ */
+export function trackLinks(
+  reply: Reply,
+  publicBaseUrl: string,
+  channel: ChannelName,
+  userKey: string,
+  answerId: string | null,
+): TrackedLink[] {
+  const base = publicBaseUrl.replace(/\/+$/, '');
+  const minted: TrackedLink[] = [];
+  for (const block of reply.blocks) {
+    if (block.type !== 'link') continue;
+    const token = crypto.randomBytes(9).toString('base64url');
+    minted.push({ token, url: block.url, channel, userKey, answerId });
+    block.url = `${base}/r/${token}`;
+  }
+  return minted;
+}
+
+/** Where /r/ finds a token's address: this file's `LinkTracker`, or the shared store's links. */
+export interface LinkFollower {
+  /** Counts a click and returns the real URL; undefined for an unknown token. */
+  follow(token: string): string | undefined | Promise<string | undefined>;
+}
+
 /** GET /r/:token → 302 to the real address, or 404 for a link that does not exist (any more). */
-export function linkRouter(links: LinkTracker): Router {
+export function linkRouter(links: LinkFollower): Router {
   const router = Router();
-  router.get('/r/:token', (req, res) => {
-    const url = links.follow(req.params.token);
+  router.get('/r/:token', async (req, res) => {
+    const token = req.params.token;
+    const url = TOKEN.test(token) ? await links.follow(token) : undefined;
     if (!url) {
       res
         .status(404)

@@ -6,8 +6,6 @@
 import { PAYLOAD } from '../core/payloads';
 import type { Brain } from '../knowledge/service';
 import { cleanText, foldAccents } from '../nlu/normalise';
-import { eraseCitizen } from '../privacy/erase';
-import type { Db } from '../store/db';
 import type { Sessions } from '../store/sessions';
 import { controlReply } from './control-reply';
 import type { Middleware } from './types';
@@ -50,7 +48,15 @@ export function isEraseRequest(text: string): boolean {
   return ERASE_REQUEST.some((re) => re.test(folded));
 }
 
-export function eraseStep(db: Db, sessions: Sessions, brain: () => Brain): Middleware {
+/**
+ * `erase`: erases every row about the citizen (src/privacy/erase.ts on the SQLite file; on
+ * the shared store, with the rest of the turn when it is stored).
+ */
+export function eraseStep(
+  erase: (userKey: string) => void,
+  sessions: Sessions,
+  brain: () => Brain,
+): Middleware {
   const texts = () => brain().knowledge.system.privacy;
   return {
     name: 'erase',
@@ -63,7 +69,7 @@ export function eraseStep(db: Db, sessions: Sessions, brain: () => Brain): Middl
         const yes = payload === PAYLOAD.eraseYes || (folded !== null && YES.has(folded));
         const no = payload === PAYLOAD.eraseNo || (folded !== null && NO.has(folded));
         if (yes) {
-          eraseCitizen(db, userKey);
+          erase(userKey);
           return controlReply(brain(), userKey, 'erase', texts().erase_done, { unlogged: true });
         }
         session.pending = null;

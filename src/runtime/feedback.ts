@@ -12,6 +12,9 @@ import type { Brain } from '../knowledge/service';
 import type { FeedbackStore } from '../store/feedback';
 import type { InteractionLog } from '../store/interactions';
 import { controlReply } from './control-reply';
+
+/** How many of the citizen's latest exchanges a tap without a named answer may rate. */
+export const RATEABLE_RECENT = 20;
 import type { Middleware, Turn, TurnResult } from './types';
 
 const LABELS = { up: '👍 Hữu ích', down: '👎 Chưa hữu ích' } as const;
@@ -24,8 +27,8 @@ export interface FeedbackOptions {
 }
 
 export function feedbackStep(
-  log: InteractionLog,
-  ratings: FeedbackStore,
+  log: Pick<InteractionLog, 'byMessage' | 'recent' | 'countAnswers'>,
+  ratings: Pick<FeedbackStore, 'rate'>,
   brain: () => Brain,
   options: FeedbackOptions,
 ): Middleware {
@@ -37,7 +40,7 @@ export function feedbackStep(
     const rateable = (r: { kind: string; answer_id: string | null }) =>
       r.kind === 'answer' && r.answer_id !== null && !NO_FEEDBACK.includes(r.answer_id);
     const tapped = ref ? log.byMessage(userKey, ref) : undefined;
-    const target = tapped && rateable(tapped) ? tapped : log.recent(userKey, 20).find(rateable);
+    const target = tapped && rateable(tapped) ? tapped : log.recent(userKey, RATEABLE_RECENT).find(rateable);
     const rating = direction === 'down' ? -1 : 1;
     // No answer to rate: thanked, not counted (50 such taps once set satisfaction to 0%).
     if (target)

@@ -6,7 +6,7 @@
 import type { LinkTracker } from '../privacy/links';
 import type { Middleware } from './types';
 
-export function linksStep(links: LinkTracker): Middleware {
+export function linksStep(links: Pick<LinkTracker, 'rewrite'>): Middleware {
   return {
     name: 'links',
     run(turn, next) {

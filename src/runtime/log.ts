@@ -9,7 +9,7 @@ import type { InteractionSink } from '../store/interactions';
 import { redact } from '../store/redact';
 import type { Middleware } from './types';
 
-export function logStep(sink: InteractionSink, now: () => number): Middleware {
+export function logStep(sink: Pick<InteractionSink, 'record'>, now: () => number): Middleware {
   return {
     name: 'log',
     run(turn, next) {

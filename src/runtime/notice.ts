@@ -6,7 +6,11 @@ import type { Brain } from '../knowledge/service';
 import type { InteractionLog } from '../store/interactions';
 import type { Middleware } from './types';
 
-export function noticeStep(log: InteractionLog, brain: () => Brain, retentionDays: number): Middleware {
+export function noticeStep(
+  log: Pick<InteractionLog, 'isKnown'>,
+  brain: () => Brain,
+  retentionDays: number,
+): Middleware {
   return {
     name: 'notice',
     run(turn, next) {

@@ -3,7 +3,7 @@
  * tracked links, the officers' inbox and the daily rollups (`log-schema.ts`), written once
  * for both engines and appended to `sharedMigrations`.
  *
- * The tables, columns and indexes are those that `migrations.ts` 200–203 gave SQLite files,
+ * The tables, columns and indexes are those that `migrations.ts` 200–203 and 206 gave SQLite files,
  * with the same names, and every statement is `IF NOT EXISTS`: on a SQLite file the bot has
  * already migrated they exist, and the migration keeps every row; on a new PostgreSQL
  * database (or an empty SQLite one) it creates them.
@@ -215,6 +215,27 @@ export const logMigrations: LogMigration[] = [
           .addColumn('n', 'bigint', (c) => c.notNull())
           .addColumn('example', 'text'),
       );
+    },
+  },
+];
+
+/** Added to the log's tables later (after 0105, in `sharedMigrations`). */
+export const logKeyMigrations: LogMigration[] = [
+  {
+    name: '0106-feedback-one-rating-per-answer',
+    async up(db: Kysely<unknown>) {
+      // One rating per citizen and answer, whichever instance gets the taps (on SQLite one
+      // writer made it so; two PostgreSQL instances could both insert). Duplicates written
+      // before the key: the latest stays.
+      await sql`DELETE FROM feedback WHERE id NOT IN
+        (SELECT max(id) FROM feedback GROUP BY user_key, interaction_id)`.execute(db);
+      await db.schema
+        .createIndex('feedback_one_rating')
+        .ifNotExists()
+        .unique()
+        .on('feedback')
+        .columns(['user_key', 'interaction_id'])
+        .execute();
     },
   },
 ];

@@ -308,4 +308,13 @@ export const migrations: Migration[] = [
       CREATE INDEX flood_counters_updated_at ON flood_counters (updated_at);
     `,
   },
+  {
+    version: 206,
+    name: 'one rating per citizen and answer, a unique key as on PostgreSQL',
+    up: `
+      -- The bot updated a second tap's rating in place; a key makes it a rule of the table.
+      DELETE FROM feedback WHERE id NOT IN (SELECT max(id) FROM feedback GROUP BY user_key, interaction_id);
+      CREATE UNIQUE INDEX feedback_one_rating ON feedback (user_key, interaction_id);
+    `,
+  },
 ];

@@ -5,10 +5,12 @@
  * quarter of a million interactions is read as a few thousand rollup rows.
  */
 import { CHANNELS } from '../core/message';
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { VN_OFFSET_MS, vietnamDayStart } from '../core/vietnam-day';
 import type { Engine } from './engine';
 import { vietnamDay } from './shared-erasure';
+import { LOG_WRITE_LOCK } from './shared-interactions';
+import type { StoreSchema } from './shared-schema';
 
 export { CHANNELS, VN_OFFSET_MS };
 const DAY_MS = 86_400_000;
@@ -181,6 +183,12 @@ const countIf = (when: RawBuilder<unknown>) =>
 /** A sum as a whole number on both engines (PostgreSQL's sum of a bigint is numeric, read as text). */
 const total = (column: string) => sql<number>`CAST(coalesce(sum(${sql.ref(column)}), 0) AS bigint)`;
 
+/** What the dashboard's feedback page shows (`Reports.downRated`). */
+export interface DownRatedReport {
+  byAnswer: { answer_id: string | null; n: number }[];
+  items: { ts: number; channel: string; answer_id: string | null; question: string | null }[];
+}
+
 /**
  * The reports over the shared store (`engine.ts`): the same queries on SQLite and
  * PostgreSQL, written once; only the Vietnam day of a timestamp is spelled per engine.
@@ -194,6 +202,7 @@ export class Reports {
    */
   async refresh(): Promise<number> {
     const day = vietnamDay(this.engine.kind, 'ts');
+    const to = await this.committedTop();
     return this.engine.db.transaction().execute(async (trx) => {
       // Two instances refreshing at once must not both fold the same rows: on PostgreSQL the
       // row is locked; SQLite runs one write transaction at a time anyway.
@@ -201,12 +210,7 @@ export class Reports {
       const state = await (
         this.engine.kind === 'postgres' ? stateQuery.forUpdate() : stateQuery
       ).executeTakeFirstOrThrow();
-      const top = await trx
-        .selectFrom('interactions')
-        .select((eb) => eb.fn.coalesce(eb.fn.max('id'), sql.lit(0)).as('id'))
-        .executeTakeFirstOrThrow();
       const from = Number(state.last_id);
-      const to = Number(top.id);
       if (to <= from) return 0;
       const rows = sql`FROM interactions WHERE id > ${from} AND id <= ${to}`;
       await sql`
@@ -243,6 +247,56 @@ export class Reports {
       await trx.updateTable('rollup_state').set({ last_id: to }).where('id', '=', 1).execute();
       return to - from;
     });
+  }
+
+  /**
+   * The highest interaction id below which every row is committed (or never will be). On
+   * SQLite, the highest id (one writer). On PostgreSQL ids come from a sequence in insert
+   * order while transactions commit in any order: a row with a lower id may still be on its
+   * way while a higher one is visible, and folding past it would miss it for good. Every
+   * transaction that logs holds LOG_WRITE_LOCK shared from before its ids are drawn until it
+   * commits, so the highest id read while holding the lock exclusively (a moment, in its own
+   * transaction, so turns wait no longer than that) is a safe watermark.
+   */
+  private async committedTop(): Promise<number> {
+    const top = (db: Kysely<StoreSchema>) =>
+      db
+        .selectFrom('interactions')
+        .select((eb) => eb.fn.coalesce(eb.fn.max('id'), sql.lit(0)).as('id'))
+        .executeTakeFirstOrThrow();
+    if (this.engine.kind === 'sqlite') return Number((await top(this.engine.db)).id);
+    return this.engine.db.transaction().execute(async (locked) => {
+      await sql`SELECT pg_advisory_xact_lock(${LOG_WRITE_LOCK})`.execute(locked);
+      return Number((await top(locked)).id);
+    });
+  }
+
+  /**
+   * The 👎 ratings of a range (optionally one channel): how many per answer, most first, and
+   * the latest 200 with the question the citizen asked (the rated exchange's text).
+   */
+  async downRated(range: DateRange, channel: string | null = null): Promise<DownRatedReport> {
+    const [start, end] = rangeBounds(range);
+    const rated = this.engine.db
+      .selectFrom('feedback as f')
+      .where('f.rating', '=', -1)
+      .where('f.ts', '>=', start)
+      .where('f.ts', '<', end)
+      .$if(channel !== null, (q) => q.where('f.channel', '=', channel!));
+    const [byAnswer, items] = await Promise.all([
+      rated
+        .select(['f.answer_id', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('f.answer_id')
+        .orderBy('n', 'desc')
+        .execute(),
+      rated
+        .leftJoin('interactions as i', 'i.id', 'f.interaction_id')
+        .select(['f.ts', 'f.channel', 'f.answer_id', 'i.text as question'])
+        .orderBy('f.ts', 'desc')
+        .limit(200)
+        .execute(),
+    ]);
+    return { byAnswer: byAnswer.map((r) => ({ answer_id: r.answer_id, n: Number(r.n) })), items };
   }
 
   /** The full reach report for a range, optionally for one channel. */

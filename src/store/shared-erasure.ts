@@ -59,38 +59,49 @@ export async function eraseCitizenShared(
   known: readonly Contact[] = [],
 ): Promise<ErasureReport> {
   try {
-    return await engine.db.transaction().execute(async (trx) => {
-      await subtractUnanswered(engine.kind, trx, userKey);
-      const report: ErasureReport = { channel_inbox: 0, channel_offers: 0 };
-      const stored = await trx
-        .selectFrom('contacts')
-        .select(['channel', 'platform_user_id'])
-        .where('user_key', '=', userKey)
-        .execute();
-      for (const contact of [...stored, ...known]) {
-        const inbox = await trx
-          .deleteFrom('channel_inbox')
-          .where('channel', '=', contact.channel)
-          .where('user_id', '=', contact.platform_user_id)
-          .where('state', 'in', ['delivered', 'failed'])
-          .executeTakeFirst();
-        const offers = await trx
-          .deleteFrom('channel_offers')
-          .where('channel', '=', contact.channel)
-          .where('user_id', '=', contact.platform_user_id)
-          .executeTakeFirst();
-        report.channel_inbox += Number(inbox.numDeletedRows);
-        report.channel_offers += Number(offers.numDeletedRows);
-      }
-      for (const table of CITIZEN_TABLES) {
-        const result = await trx.deleteFrom(table).where('user_key', '=', userKey).executeTakeFirst();
-        report[table] = Number(result.numDeletedRows);
-      }
-      return report;
-    });
+    return await engine.db.transaction().execute((trx) => eraseCitizenIn(engine.kind, trx, userKey, known));
   } finally {
     await scrub(engine);
   }
+}
+
+/**
+ * As `eraseCitizenShared`, through `trx`: a transaction the caller commits (the bot's erase
+ * step commits it with the rest of the turn's rows and its reply).
+ */
+export async function eraseCitizenIn(
+  kind: EngineKind,
+  trx: Kysely<StoreSchema>,
+  userKey: string,
+  known: readonly Contact[] = [],
+): Promise<ErasureReport> {
+  await subtractUnanswered(kind, trx, userKey);
+  const report: ErasureReport = { channel_inbox: 0, channel_offers: 0 };
+  const stored = await trx
+    .selectFrom('contacts')
+    .select(['channel', 'platform_user_id'])
+    .where('user_key', '=', userKey)
+    .execute();
+  for (const contact of [...stored, ...known]) {
+    const inbox = await trx
+      .deleteFrom('channel_inbox')
+      .where('channel', '=', contact.channel)
+      .where('user_id', '=', contact.platform_user_id)
+      .where('state', 'in', ['delivered', 'failed'])
+      .executeTakeFirst();
+    const offers = await trx
+      .deleteFrom('channel_offers')
+      .where('channel', '=', contact.channel)
+      .where('user_id', '=', contact.platform_user_id)
+      .executeTakeFirst();
+    report.channel_inbox += Number(inbox.numDeletedRows);
+    report.channel_offers += Number(offers.numDeletedRows);
+  }
+  for (const table of CITIZEN_TABLES) {
+    const result = await trx.deleteFrom(table).where('user_key', '=', userKey).executeTakeFirst();
+    report[table] = Number(result.numDeletedRows);
+  }
+  return report;
 }
 
 /** Unanswered questions already rolled up carry the citizen's text: their share comes out. */

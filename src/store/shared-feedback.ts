@@ -2,8 +2,10 @@
  * Citizens' 👍/👎 ratings in the shared store (`engine.ts`), one per citizen and answer:
  * a second tap changes the rating, whichever instance receives it.
  */
+import type { Kysely } from 'kysely';
 import type { Engine } from './engine';
 import type { Rating } from './feedback';
+import type { StoreSchema } from './shared-schema';
 
 export class SharedFeedback {
   constructor(
@@ -11,26 +13,24 @@ export class SharedFeedback {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async rate(r: Rating): Promise<void> {
-    await this.engine.db.transaction().execute(async (trx) => {
-      const changed = await trx
-        .updateTable('feedback')
-        .set({ rating: r.rating, ts: this.now() })
-        .where('user_key', '=', r.userKey)
-        .where('interaction_id', '=', r.interactionId)
-        .executeTakeFirst();
-      if (Number(changed.numUpdatedRows) > 0) return;
-      await trx
-        .insertInto('feedback')
-        .values({
-          ts: this.now(),
-          channel: r.channel,
-          user_key: r.userKey,
-          interaction_id: r.interactionId,
-          answer_id: r.answerId,
-          rating: r.rating,
-        })
-        .execute();
-    });
+  /**
+   * Stores the rating, or changes the one the citizen gave this answer before: one row per
+   * citizen and answer (a unique key, migration 0104), whichever instance gets the taps.
+   * `db`: the transaction the turn's rows commit in.
+   */
+  async rate(r: Rating, db: Kysely<StoreSchema> = this.engine.db): Promise<void> {
+    const ts = this.now();
+    await db
+      .insertInto('feedback')
+      .values({
+        ts,
+        channel: r.channel,
+        user_key: r.userKey,
+        interaction_id: r.interactionId,
+        answer_id: r.answerId,
+        rating: r.rating,
+      })
+      .onConflict((oc) => oc.columns(['user_key', 'interaction_id']).doUpdateSet({ rating: r.rating, ts }))
+      .execute();
   }
 }

@@ -208,7 +208,8 @@ export class SharedInbox {
 
   /**
    * Stores the rendered reply (see `Inbox.markAnswered`); false when the lease was lost.
-   * `meta`: the event's meta to store instead (e.g. with FORGET_USER set).
+   * `meta`: the event's meta to store instead (e.g. with FORGET_USER set). `db`: the
+   * transaction the turn's own rows commit in (SharedDelivery), so both stay or neither.
    */
   async markAnswered(
     id: number,
@@ -216,8 +217,9 @@ export class SharedInbox {
     interactionId: number | null,
     parts: unknown[],
     meta?: Record<string, string>,
+    db: Kysely<StoreSchema> = this.db,
   ): Promise<boolean> {
-    const result = await this.db
+    const result = await db
       .updateTable('channel_inbox')
       .set({
         state: 'answered',

@@ -3,7 +3,9 @@
  * followed (and its click counted) by whichever instance the citizen's browser reaches.
  * The rewriting of replies and the /r/ route are src/privacy/links.ts's.
  */
+import type { Kysely } from 'kysely';
 import type { Engine } from './engine';
+import type { StoreSchema } from './shared-schema';
 
 export interface TrackedLink {
   token: string;
@@ -19,10 +21,11 @@ export class SharedLinks {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async add(links: readonly TrackedLink[]): Promise<void> {
+  /** Stores minted links; `db`: the transaction the turn's rows commit in. */
+  async add(links: readonly TrackedLink[], db: Kysely<StoreSchema> = this.engine.db): Promise<void> {
     if (links.length === 0) return;
     const ts = this.now();
-    await this.engine.db
+    await db
       .insertInto('links')
       .values(
         links.map((l) => ({

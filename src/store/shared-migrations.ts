@@ -5,7 +5,7 @@
  * today), plus what several instances need: the lease columns of `channel_inbox`.
  */
 import { sql, type Kysely } from 'kysely';
-import { logMigrations } from './log-migrations';
+import { logKeyMigrations, logMigrations } from './log-migrations';
 import type { EngineKind } from './shared-schema';
 
 export interface SharedMigration {
@@ -152,4 +152,6 @@ export const sharedMigrations: SharedMigration[] = [
         .execute();
     },
   },
+  // One rating per citizen and answer (the log's tables, above).
+  ...logKeyMigrations,
 ];

@@ -3,10 +3,12 @@
  * shared store, so that whichever instance answers a citizen's next message continues the
  * same conversation and counts the same burst.
  */
+import type { Kysely } from 'kysely';
 import { countArrival, type FloodVerdict } from '../core/flood-window';
 import type { Engine } from './engine';
 import { withSharedLock } from './engine';
 import { emptySession, sessionStateSchema, type SessionState } from './sessions';
+import type { StoreSchema } from './shared-schema';
 
 /** As `SessionStore`, async: an entry older than its TTL reads as empty. */
 export class SharedSessions {
@@ -28,9 +30,10 @@ export class SharedSessions {
     return parsed.success ? parsed.data : emptySession();
   }
 
-  async set(userKey: string, state: SessionState): Promise<void> {
+  /** `db`: the transaction the turn's other rows commit in. */
+  async set(userKey: string, state: SessionState, db: Kysely<StoreSchema> = this.engine.db): Promise<void> {
     const values = { user_key: userKey, state: JSON.stringify(state), expires_at: this.now() + this.ttlMs };
-    await this.engine.db
+    await db
       .insertInto('sessions')
       .values(values)
       .onConflict((oc) =>

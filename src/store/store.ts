@@ -2,8 +2,8 @@
  * The store the bot runs on, chosen once at start-up (issue #17):
  *
  * - no DATABASE_URL: the SQLite file at DATABASE_PATH holds every table, as always;
- * - DATABASE_URL=postgres://…: the tables several instances must share live on that server
- *   (migrated on start, under an advisory lock), the rest still in the SQLite file.
+ * - DATABASE_URL=postgres://…: every table lives on that server (migrated on start, under an
+ *   advisory lock); the SQLite file only keeps what was written there before.
  *
  * `Store` is the one place that lists the repositories: add a ported table's here, built on
  * `engine`, so that every caller gets it from the same object whichever engine is in use.
@@ -12,30 +12,54 @@ import type { Config } from '../config';
 import { StoreError } from '../errors';
 import { openDatabase, type Db } from './db';
 import { migrateEngine, openEngine, type Engine, type EngineKind } from './engine';
+import type { Logger } from '../logger';
 import { ContentVersions } from './shared-content';
 import { HandoffStore } from './shared-handoffs';
+import { SharedFeedback } from './shared-feedback';
 import { SharedInbox } from './shared-inbox';
+import { SharedInteractions } from './shared-interactions';
+import { SharedLinks } from './shared-links';
 import { OfficerStore } from './shared-officers';
 import { SharedFlood, SharedSessions } from './shared-sessions';
 import { SharedTokens } from './shared-tokens';
 
-/** The repositories of the tables ported after the inbox (the officers' inbox, accounts…). */
+/**
+ * The repositories of the tables ported after the inbox: the officers' inbox and accounts,
+ * and the turn's own rows (the interaction log with citizens and contacts, ratings, tracked
+ * links), which the runtime writes here on PostgreSQL (src/runtime/shared-state.ts).
+ */
 export interface LogRepositories {
   readonly handoffs: HandoffStore;
   readonly officers: OfficerStore;
+  readonly interactions: SharedInteractions;
+  readonly feedback: SharedFeedback;
+  readonly links: SharedLinks;
 }
 
-/** Builds them on `engine` (also for an app given only an SQLite file, as in tests). */
-export function logRepositories(engine: Engine, now: () => number = Date.now): LogRepositories {
-  return { handoffs: new HandoffStore(engine, now), officers: new OfficerStore(engine, now) };
+/**
+ * Builds them on `engine` (also for an app given only an SQLite file, as in tests).
+ * `logger`: where a failed delivery-status update is reported.
+ */
+export function logRepositories(
+  engine: Engine,
+  now: () => number = Date.now,
+  logger?: Logger,
+): LogRepositories {
+  return {
+    handoffs: new HandoffStore(engine, now),
+    officers: new OfficerStore(engine, now),
+    interactions: new SharedInteractions(engine, logger, now),
+    feedback: new SharedFeedback(engine, now),
+    links: new SharedLinks(engine, now),
+  };
 }
 
 export interface Store extends LogRepositories {
   readonly kind: EngineKind;
   /**
    * The SQLite file at DATABASE_PATH. On SQLite it holds every table. With DATABASE_URL it
-   * holds the tables not moved to `engine` yet (interaction log, feedback, links, rollups):
-   * each instance its own, until they are ported.
+   * keeps only what was written there before the turn's rows moved to PostgreSQL (read by
+   * erasure, so a citizen's older rows go too).
    */
   readonly db: Db;
   /** Where the shared tables live: the PostgreSQL server, or the same SQLite file. */
@@ -65,7 +89,7 @@ type StoreConfig = Pick<
  */
 export async function openStore(
   config: StoreConfig,
-  options: { db?: Db; now?: () => number } = {},
+  options: { db?: Db; now?: () => number; logger?: Logger } = {},
 ): Promise<Store> {
   const db = options.db ?? openDatabase(config.DATABASE_PATH);
   const shared = config.DATABASE_URL !== undefined;
@@ -102,7 +126,7 @@ export async function openStore(
     ),
     tokens: new SharedTokens(engine, now),
     content: new ContentVersions(engine, now),
-    ...logRepositories(engine, now),
+    ...logRepositories(engine, now, options.logger),
     async close() {
       // Closing the SQLite engine closes the file it was given.
       await engine.close();

@@ -9,6 +9,7 @@ import { MaybeDeliveredError } from '../../src/channels/http';
 import type { ChannelAdapter, OutboundPart } from '../../src/channels/types';
 import { ChannelError } from '../../src/errors';
 import { silentLogger } from '../../src/logger';
+import { fileContacts } from '../../src/privacy/erase';
 import { openDatabase } from '../../src/store/db';
 import { tempDir } from '../support/app';
 
@@ -33,7 +34,8 @@ function setup(failures: Error[]) {
       if (failure) throw failure;
     },
   } as unknown as ChannelAdapter;
-  const sender = adapterSender(db, new Map([['zalo', adapter]]), silentLogger(), () => NOW);
+  const platformIdOf = async (userKey: string) => fileContacts(db, userKey)[0]?.platform_user_id;
+  const sender = adapterSender(platformIdOf, new Map([['zalo', adapter]]), silentLogger(), () => NOW);
   const handoff = { id: 1, channel: 'zalo', user_key: 'citizen-key', ts: NOW - 60_000 } as HandoffRow;
   return { sender, handoff, sent };
 }

@@ -1,3 +1,4 @@
+import { eraseCitizen } from '../../src/privacy/erase';
 import { eraseStep, isEraseRequest } from '../../src/runtime/erase';
 import { openDatabase } from '../../src/store/db';
 import { SessionStore } from '../../src/store/sessions';
@@ -7,7 +8,7 @@ describe('erase step', () => {
   const db = openDatabase(':memory:');
   afterAll(() => db.close());
   const sessions = new SessionStore(db, 60_000);
-  const step = eraseStep(db, sessions, brain());
+  const step = eraseStep((userKey) => eraseCitizen(db, userKey), sessions, brain());
   const next = jest.fn(() => answer());
   beforeEach(() => next.mockClear());
 

@@ -14,7 +14,7 @@ import { openDatabase } from '../../src/store/db';
 import { migrateEngine, openEngine } from '../../src/store/engine';
 import { FeedbackStore } from '../../src/store/feedback';
 import { InteractionLog } from '../../src/store/interactions';
-import { logMigrations } from '../../src/store/log-migrations';
+import { logKeyMigrations, logMigrations } from '../../src/store/log-migrations';
 import type { LogSchema } from '../../src/store/log-schema';
 import { SharedInteractions } from '../../src/store/shared-interactions';
 import { HandoffStore } from '../../src/store/shared-handoffs';
@@ -84,7 +84,7 @@ it('keeps the rows of a database created by the current code and goes on from th
 
     const db = openDatabase(file);
     const engine = openEngine({ sqlite: db });
-    await migrateEngine(engine, logMigrations);
+    await migrateEngine(engine, [...logMigrations, ...logKeyMigrations]);
     // Nothing was created or changed: the old file already had every table and index.
     const after = db
       .prepare("SELECT name, sql FROM sqlite_master WHERE name NOT LIKE '%store_migration%' ORDER BY name")
@@ -113,7 +113,7 @@ it('keeps the rows of a database created by the current code and goes on from th
 it('gives a new SQLite database the same log tables, columns and indexes as the current code', async () => {
   const current = openDatabase(':memory:');
   const fresh = openEngine({ sqlite: new Database(':memory:') });
-  await migrateEngine(fresh, logMigrations);
+  await migrateEngine(fresh, [...logMigrations, ...logKeyMigrations]);
   const shape = async (query: (sqlText: string) => Promise<unknown[]>) => {
     const out: Record<string, unknown> = {};
     for (const table of Object.keys(LOG_TABLES)) {
