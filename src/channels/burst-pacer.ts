@@ -6,6 +6,7 @@
  * outside a burst at once, during one after a pause that keeps the replies within their share
  * of the thread. The backlog is durable in the inbox and drains after the burst.
  */
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 
 /** Webhooks arriving less than this many ms apart are a burst. */
@@ -23,6 +24,18 @@ const MIN_REPLY_SHARE = 0.05;
 /** How often (ms of wall time) the acks' load is measured for `replyShare`. */
 const LOAD_WINDOW_MS = 100;
 
+/** The machine's CPU time so far, all cores: idle and in total (ms). */
+function machineCpu(): { idle: number; total: number; cores: number } {
+  const cpus = os.cpus();
+  let idle = 0;
+  let total = 0;
+  for (const { times } of cpus) {
+    idle += times.idle;
+    total += times.user + times.nice + times.sys + times.idle + times.irq;
+  }
+  return { idle, total, cores: cpus.length };
+}
+
 export class BurstPacer {
   /** When the ack path last ran (performance.now(): independent of an injected clock). */
   private lastAcceptAt = -Infinity;
@@ -34,6 +47,18 @@ export class BurstPacer {
   private windowStart = performance.eventLoopUtilization();
   /** The share of the main thread replies may take during a burst (see `replyShare`). */
   private burstShare = MIN_REPLY_SHARE;
+  /** The machine's CPU times when the load window opened (`machineAware` only). */
+  private machineStart: ReturnType<typeof machineCpu> | undefined;
+
+  /**
+   * `machineAware`: replies during a burst also stay within the cores the machine leaves
+   * idle. Several instances (and the database) on one machine each see idle time in their
+   * own event loop while the cores are all taken: a reply run then takes CPU from another
+   * process's acks. On a machine with cores to spare this changes nothing.
+   */
+  constructor(machineAware = false) {
+    if (machineAware) this.machineStart = machineCpu();
+  }
 
   /** The ack path ran (a webhook arrived). */
   accepted(): void {
@@ -76,7 +101,17 @@ export class BurstPacer {
     const windowMs = used.active + used.idle;
     if (windowMs < LOAD_WINDOW_MS) return this.burstShare;
     const ackLoad = Math.max(0, used.active - this.turnMsInWindow) / windowMs;
-    this.burstShare = Math.max(MIN_REPLY_SHARE, 1 - ACK_HEADROOM - ackLoad);
+    let share = 1 - ACK_HEADROOM - ackLoad;
+    if (this.machineStart) {
+      const now = machineCpu();
+      const total = now.total - this.machineStart.total;
+      // os.cpus() counts in ticks: a window without one says nothing, keep the last share.
+      if (total <= 0) return this.burstShare;
+      const idleCores = ((now.idle - this.machineStart.idle) / total) * now.cores;
+      share = Math.min(share, idleCores - ACK_HEADROOM);
+      this.machineStart = now;
+    }
+    this.burstShare = Math.max(MIN_REPLY_SHARE, share);
     this.windowStart = performance.eventLoopUtilization();
     this.turnMsInWindow = 0;
     return this.burstShare;

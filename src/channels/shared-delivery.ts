@@ -58,8 +58,11 @@ export class SharedDelivery {
   private pending: Pending[] = [];
   /** An insert of accepted events is on its way to the server; the next batch waits for it. */
   private flushing = false;
-  /** During a burst of webhooks, replies wait for the acks (see `claim`). */
-  private readonly pacer = new BurstPacer();
+  /**
+   * During a burst of webhooks, replies wait for the acks (see `claim`), within the cores the
+   * machine leaves idle too: instances may share a machine with each other and the database.
+   */
+  private readonly pacer = new BurstPacer(true);
   private claimScheduled = false;
   private readonly owner: string;
   private readonly leaseMs: number;
