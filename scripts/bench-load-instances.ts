@@ -14,7 +14,8 @@
  *     once and delivered, logged once (across the instances' files), its recipient got exactly
  *     the parts stored as sent, no part twice.
  *
- * PostgreSQL comes from tests/support/postgres.ts (initdb into a temporary folder).
+ * PostgreSQL comes from tests/support/postgres.ts (initdb into a temporary folder). The
+ * interaction log is read from PostgreSQL and from every instance's file.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -67,6 +68,20 @@ interface RunResult {
   /** Reply parts the platform received during the measured seconds (turns run during the burst). */
   partsWhileMeasured: number;
   problems: string[];
+}
+
+/** Interaction rows per `channel:message_id` in the PostgreSQL log (platform channels only). */
+async function postgresLoggedCounts(url: string): Promise<Map<string, number>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ channel: string; message_id: string; n: string }>(
+      "SELECT channel, message_id, count(*) AS n FROM interactions WHERE channel != 'web' GROUP BY channel, message_id",
+    );
+    return new Map(rows.map((r) => [`${r.channel}:${r.message_id}`, Number(r.n)]));
+  } finally {
+    await client.end();
+  }
 }
 
 /** CPU time (ms) a process has used so far, from /proc (Linux); 0 when it is gone. */
@@ -211,6 +226,8 @@ async function run(
     const outcomes = await drained(files[0]!, url, options.drainS * 1000);
     const drainS = (performance.now() - drainStart) / 1000;
     await Promise.all(servers.map((s) => (s.child.kill('SIGTERM'), s.exited)));
+    // With DATABASE_URL the interaction log is on PostgreSQL; each file is read too, so a
+    // row logged in both places counts twice.
     const logs = files.map((file) => {
       const db = new Database(file, { readonly: true });
       try {
@@ -219,6 +236,7 @@ async function run(
         db.close();
       }
     });
+    if (url) logs.push(await postgresLoggedCounts(url));
     const accepted = [...warm.accepted, ...measured.accepted];
     const check = checkOutcomes(
       outcomes,
