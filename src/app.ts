@@ -123,7 +123,15 @@ export function createApp(deps: AppDeps) {
     deps.store?.kind === 'postgres' && config.DATABASE_URL
       ? new SharedStoreHealth(deps.store.engine, redactUrl(config.DATABASE_URL))
       : undefined;
-  const channels = createChannels({ config, db, logger, runtime, storeHealth, store: deps.store });
+  const channels = createChannels({
+    config,
+    db,
+    logger,
+    runtime,
+    storeHealth,
+    sharedHealth,
+    store: deps.store,
+  });
   app.use(channels.router);
   app.use(express.json({ limit: BODY_LIMIT }));
 
@@ -200,7 +208,19 @@ export function createApp(deps: AppDeps) {
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '1h' }));
 
   app.use(errorHandler(logger, storeHealth));
-  return { app, runtime, procedures, sessions, log, reports, handoffs, retention, channels, storeHealth };
+  return {
+    app,
+    runtime,
+    procedures,
+    sessions,
+    log,
+    reports,
+    handoffs,
+    retention,
+    channels,
+    storeHealth,
+    sharedHealth,
+  };
 }
 
 /**

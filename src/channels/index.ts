@@ -9,7 +9,7 @@ import { ConfigError } from '../errors';
 import type { Logger } from '../logger';
 import type { Runtime } from '../runtime';
 import type { Db } from '../store/db';
-import type { StoreHealth } from '../store/health';
+import { SharedStoreHealth, type StoreHealth } from '../store/health';
 import type { Store } from '../store/store';
 import { Delivery } from './delivery';
 import { SharedDelivery } from './shared-delivery';
@@ -49,6 +49,8 @@ export interface ChannelsDeps {
   store?: Store;
   /** Told when the store fails to write and when it works again (read by /healthz). */
   storeHealth?: StoreHealth;
+  /** The same for the PostgreSQL server, on which the shared queue parks its events. */
+  sharedHealth?: SharedStoreHealth;
   now?: () => number;
 }
 
@@ -147,7 +149,7 @@ export function configuredAdapters(
 }
 
 export function createChannels(deps: ChannelsDeps): Channels {
-  const { config, db, logger, runtime, now, storeHealth, store } = deps;
+  const { config, db, logger, runtime, now, storeHealth, sharedHealth, store } = deps;
   const configured = configuredAdapters(config, db, logger, now, store);
   const adapters = new Map<PlatformChannel, ChannelAdapter>(configured.adapters.map((a) => [a.name, a]));
   const options = {
@@ -169,7 +171,7 @@ export function createChannels(deps: ChannelsDeps): Channels {
           adapters,
           logger,
           { ...options, leaseMs: config.INBOX_LEASE_SECONDS * 1000 },
-          storeHealth,
+          sharedHealth ?? new SharedStoreHealth(store.engine, 'DATABASE_URL'),
         )
       : new Delivery(db, runtime, adapters, logger, options);
   const router = Router();

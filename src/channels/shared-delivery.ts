@@ -15,14 +15,22 @@
  * reply (only the unsent parts go out). A send waiting to be retried gives its event back
  * until the retry is due (`postpone`), holding no worker; its citizen's later events wait.
  *
+ * While PostgreSQL cannot store (the server down or unreachable, its disk full), an event
+ * whose write fails is parked: it keeps its claim, its reply and the parts already sent, in
+ * memory; no new event is claimed; one probe write, with backoff, finds out when the server
+ * stores again, and the parked events go on from the write that failed (a turn is not run
+ * twice, a part not sent twice). One line is logged when the outage starts and one when it
+ * ends. Webhooks meanwhile are refused, so the platforms send them again.
+ *
  * The SQLite file keeps `delivery.ts`: one process, synchronous transactions, no claims.
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger';
 import type { Runtime } from '../runtime';
-import type { StoreHealth } from '../store/health';
+import { isSharedStoreFailure, type SharedStoreHealth } from '../store/health';
 import { FORGET_USER } from '../store/inbox';
 import type { ClaimedRow, SharedInbox } from '../store/shared-inbox';
 import { DEFAULT_LEASE_MS } from '../store/shared-inbox';
@@ -46,6 +54,10 @@ const DEFAULT_POLL_MS = 250;
 const UNCONFIGURED_CHANNEL_WAIT_MS = 60_000;
 /** How long `stop` lets sends already on the wire finish (as `Delivery`). */
 const STOP_GRACE_MS = 5_000;
+/** The first wait before probing a server that failed to store; doubles up to the next. */
+const STORE_RETRY_FIRST_MS = 50;
+/** The longest wait between two probes: once the server is back, events resume within it. */
+const STORE_RETRY_MAX_MS = 1_000;
 
 type Pending = {
   channel: PlatformChannel;
@@ -80,6 +92,8 @@ export class SharedDelivery {
   private readonly abandonController = new AbortController();
   private readonly sender: PartSender;
   private readonly now: () => number;
+  /** Set while the server cannot store: resolves once a probe write commits. */
+  private outage: Promise<void> | undefined;
 
   constructor(
     readonly inbox: SharedInbox,
@@ -87,7 +101,7 @@ export class SharedDelivery {
     private readonly adapters: ReadonlyMap<PlatformChannel, ChannelAdapter>,
     private readonly logger: Logger,
     private readonly options: SharedDeliveryOptions,
-    readonly storeHealth?: StoreHealth,
+    readonly storeHealth: SharedStoreHealth,
   ) {
     this.now = options.now ?? Date.now;
     this.owner = options.owner ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
@@ -128,14 +142,14 @@ export class SharedDelivery {
       const duplicates = batch.reduce((n, call) => n + call.events.length, 0) - inserted.length;
       if (duplicates > 0) this.logger.info({ duplicates }, 'repeated webhook delivery ignored');
       for (const call of batch) call.resolve();
-      this.storeHealth?.succeeded();
+      this.storeHealth.succeeded();
       // Through the pacer, never at once: during a burst, a claim after every insert would
       // start a turn whenever the one worker is free, and the acks would wait behind turns.
       this.scheduleClaim();
     } catch (err) {
       // Refused: the platform sends the webhook again (to this instance or another).
       const error = err instanceof Error ? err : new Error(String(err));
-      this.storeHealth?.failed(error);
+      this.storeHealth.failed(error);
       for (const call of batch) call.reject(error);
     } finally {
       this.flushing = false;
@@ -200,7 +214,7 @@ export class SharedDelivery {
    * backlog, durable in the shared inbox, drains after the burst.
    */
   private claim(): void {
-    if (!this.started || this.stopping) return;
+    if (!this.started || this.stopping || this.outage) return;
     if (this.claiming) {
       this.again = true;
       return;
@@ -218,7 +232,10 @@ export class SharedDelivery {
         for (const row of rows) this.start(row, claimedAt + this.leaseMs);
         if (rows.length > 0) this.again = true;
       })
-      .catch((err: unknown) => this.logger.error({ err }, 'cannot claim platform events; trying again'))
+      .catch((err: unknown) => {
+        if (isSharedStoreFailure(err)) void this.storeDown(err).catch(() => undefined);
+        else this.logger.error({ err }, 'cannot claim platform events; trying again');
+      })
       .finally(() => {
         this.claiming = false;
         if (this.again) this.claim();
@@ -263,7 +280,9 @@ export class SharedDelivery {
         { channel: row.channel, inboxId: row.id },
         'event left to other instances: its channel is not configured here',
       );
-      await this.inbox.postpone(row.id, row.lease, this.now() + UNCONFIGURED_CHANNEL_WAIT_MS);
+      await this.stored(() =>
+        this.inbox.postpone(row.id, row.lease, this.now() + UNCONFIGURED_CHANNEL_WAIT_MS),
+      );
       return;
     }
     if (row.state === 'accepted' && !(await this.answer(row, adapter))) return;
@@ -282,7 +301,10 @@ export class SharedDelivery {
       if (!outcome.ok) return this.finish(row, 'failed', outcome.detail);
       this.sender.sent(row.id);
       row.partsSent = i + 1;
-      if (i + 1 < row.parts.length && !(await this.inbox.markPartSent(row.id, row.lease, i + 1)))
+      if (
+        i + 1 < row.parts.length &&
+        !(await this.stored(() => this.inbox.markPartSent(row.id, row.lease, i + 1)))
+      )
         return this.lost(row);
     }
     return this.finish(row, 'delivered');
@@ -294,11 +316,13 @@ export class SharedDelivery {
    */
   private async answer(row: ClaimedRow, adapter: ChannelAdapter): Promise<boolean> {
     const offered =
-      row.tapCandidate || adapter.remembersOffers ? await this.inbox.offered(row.channel, row.userId) : [];
+      row.tapCandidate || adapter.remembersOffers
+        ? await this.stored(() => this.inbox.offered(row.channel, row.userId))
+        : [];
     const message = incomingMessage(row, adapter, () => offered);
     // When each turn ran, for whoever checks the order of a citizen's turns across instances.
     this.logger.debug({ channel: row.channel, inboxId: row.id }, 'answering');
-    await this.runtime.prepare(message);
+    await this.stored(() => this.runtime.prepare(message));
     const startedAt = performance.now();
     let responded;
     try {
@@ -318,16 +342,26 @@ export class SharedDelivery {
     // nothing (the event is answered again, and logged once, by whoever takes it over), one
     // dying after it left the reply, which is sent from the store without running the turn.
     let interactionId = responded.interactionId;
-    const saved = await this.runtime.save(message, async (trx, logged) => {
-      interactionId = logged ?? responded.interactionId;
-      return this.inbox.markAnswered(row.id, row.lease, interactionId, parts, meta, trx);
-    });
+    const saved = await this.stored(
+      () =>
+        this.runtime.save(message, async (trx, logged) => {
+          interactionId = logged ?? responded.interactionId;
+          return this.inbox.markAnswered(row.id, row.lease, interactionId, parts, meta, trx);
+        }),
+      // The connection lost with the commit's answer: stored already, so not stored twice.
+      async () => {
+        const stored = await this.inbox.answeredUnder(row.id, row.lease);
+        if (stored) interactionId = stored.interactionId;
+        return stored && { kept: true, interactionId: stored.interactionId };
+      },
+    );
     if (!saved.kept) {
       this.lost(row);
       return false;
     }
     if (adapter.remembersOffers && responded.reply.quickReplies.length > 0 && !erased) {
-      await this.inbox.recordOffers(row.channel, row.userId, keptOffers(responded.reply, offered));
+      const kept = keptOffers(responded.reply, offered);
+      await this.stored(() => this.inbox.recordOffers(row.channel, row.userId, kept));
     }
     Object.assign(row, {
       state: 'answered',
@@ -348,14 +382,15 @@ export class SharedDelivery {
     const until = this.leaseUntil.get(row.id) ?? 0;
     if (until - this.now() > this.leaseMs / 2) return true;
     const now = this.now();
-    if (!(await this.inbox.renew(row.id, row.lease, this.leaseMs))) return false;
+    if (!(await this.stored(() => this.inbox.renew(row.id, row.lease, this.leaseMs)))) return false;
     this.leaseUntil.set(row.id, now + this.leaseMs);
     return true;
   }
 
   /** Gives the event back until its retry is due; then any instance (this one too) claims it. */
   private async retryLater(row: ClaimedRow, ms: number): Promise<void> {
-    if (!(await this.inbox.postpone(row.id, row.lease, this.now() + ms))) return this.lost(row);
+    if (!(await this.stored(() => this.inbox.postpone(row.id, row.lease, this.now() + ms))))
+      return this.lost(row);
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
       this.claim();
@@ -366,12 +401,70 @@ export class SharedDelivery {
 
   private async finish(row: ClaimedRow, state: 'delivered' | 'failed', detail?: string): Promise<void> {
     this.sender.forget(row.id);
-    if (!(await this.inbox.finish(row.id, row.lease, state, detail, row.partsSent))) return this.lost(row);
-    if (row.meta[FORGET_USER]) await this.inbox.forget(row.channel, row.userId);
-    await this.runtime.markDelivery(row.interactionId, state, detail);
+    if (!(await this.stored(() => this.inbox.finish(row.id, row.lease, state, detail, row.partsSent))))
+      return this.lost(row);
+    if (row.meta[FORGET_USER]) await this.stored(() => this.inbox.forget(row.channel, row.userId));
+    await this.stored(() => this.runtime.markDelivery(row.interactionId, state, detail));
     if (state === 'failed')
       this.logger.warn({ channel: row.channel, inboxId: row.id, detail }, 'reply not delivered');
     else this.logger.debug({ channel: row.channel, inboxId: row.id }, 'reply delivered');
+  }
+
+  /**
+   * One read or write of the shared store for an event being worked on. A storage failure
+   * parks the event here until the server stores again, then the same call is made again:
+   * the event keeps its claim (a write names the lease, so one taken over meanwhile is
+   * found lost) and everything done so far. Other errors go to the caller, as before.
+   */
+  private async stored<T>(call: () => Promise<T>, committed?: () => Promise<T | undefined>): Promise<T> {
+    let failed = false;
+    for (;;) {
+      try {
+        // `committed`: what the failed call stored if its commit went through, its answer lost.
+        const prior = failed && committed ? await committed() : undefined;
+        return prior ?? (await call());
+      } catch (err) {
+        if (this.stopping || !isSharedStoreFailure(err)) throw err;
+        failed = true;
+        await this.storeDown(err);
+      }
+    }
+  }
+
+  /** Resolves once the server stores again (one probe loop for every parked event). */
+  private storeDown(err: unknown): Promise<void> {
+    this.storeHealth.failed(err);
+    if (!this.outage) {
+      this.logger.error(
+        { err },
+        'PostgreSQL cannot store: platform events wait (webhooks refused) until a probe write commits',
+      );
+      this.outage = this.probeUntilBack().finally(() => {
+        this.outage = undefined;
+        this.scheduleClaim();
+      });
+    }
+    return this.outage;
+  }
+
+  private async probeUntilBack(): Promise<void> {
+    const started = performance.now();
+    for (let probes = 0; ; probes++) {
+      const exp = Math.min(STORE_RETRY_MAX_MS, STORE_RETRY_FIRST_MS * 2 ** probes);
+      await sleep(exp, undefined, { signal: this.stopController.signal }).catch(() => undefined);
+      if (this.stopping) throw new Error('stopping while PostgreSQL could not store');
+      // A claim still on its way first fails or lands: its events are then known as held.
+      if (this.claiming || !(await this.storeHealth.probe())) continue;
+      const released = await this.inbox.release(this.owner, [...this.leaseUntil.keys()]).catch(() => -1);
+      if (released < 0) continue; // the server failed again
+      if (released > 0)
+        this.logger.info({ released }, 'events leased by a claim whose answer was lost given back');
+      break;
+    }
+    this.logger.info(
+      { parkedEvents: this.inflight.size, outageMs: Math.round(performance.now() - started) },
+      'PostgreSQL stores again: parked platform events resume',
+    );
   }
 
   private lost(row: ClaimedRow): void {

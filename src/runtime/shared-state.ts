@@ -201,6 +201,10 @@ export class SharedTurnState {
       })
       .catch((err: unknown) => {
         if (err instanceof RolledBack) return false;
+        // Not stored, or not known to be (a connection lost with the commit's answer): the turn
+        // stays loaded, so the shared queue can save it once the server is back (it checks first
+        // whether the commit went through).
+        this.loaded.set(userKey, entry);
         throw err;
       });
     if (!kept) return { kept, interactionId: null };

@@ -194,6 +194,23 @@ export class SharedInbox {
   }
 
   /** Extends a claim's lease; false when it was lost (another instance took the event over). */
+  /**
+   * Gives back the open events leased to `owner` except those it works on (`keep`): a claim
+   * whose answer was lost with the connection (the server committed it, the reply never came)
+   * leased events the instance does not know it holds; given back, any instance claims them.
+   */
+  async release(owner: string, keep: readonly number[]): Promise<number> {
+    const prefix = `${owner}/`;
+    let query = this.db
+      .updateTable('channel_inbox')
+      .set({ lease_owner: null, lease_until: null })
+      .where('state', 'in', OPEN_STATES)
+      .where(sql<string>`substr(lease_owner, 1, ${prefix.length})`, '=', prefix);
+    if (keep.length > 0) query = query.where('id', 'not in', keep);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   async renew(id: number, lease: string, leaseMs = DEFAULT_LEASE_MS): Promise<boolean> {
     return this.leased(id, lease, { lease_until: this.now() + leaseMs });
   }
@@ -234,6 +251,21 @@ export class SharedInbox {
       .where('lease_owner', '=', lease)
       .executeTakeFirst();
     return result.numUpdatedRows === 1n;
+  }
+
+  /**
+   * The interaction id of event `id` if it is answered under `lease`: a `markAnswered` whose
+   * connection was lost after the commit (the caller then must not run the turn's save again).
+   */
+  async answeredUnder(id: number, lease: string): Promise<{ interactionId: number | null } | undefined> {
+    const row = await this.db
+      .selectFrom('channel_inbox')
+      .select('interaction_id')
+      .where('id', '=', id)
+      .where('state', '=', 'answered')
+      .where('lease_owner', '=', lease)
+      .executeTakeFirst();
+    return row && { interactionId: row.interaction_id };
   }
 
   async markPartSent(id: number, lease: string, partsSent: number): Promise<boolean> {
