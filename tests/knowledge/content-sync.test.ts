@@ -7,37 +7,20 @@
  * for a time.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { contentHash } from '../../src/knowledge/sync';
 import type { ContentFile } from '../../src/store/shared-content';
 import { freshPostgresUrl, stopPostgres } from '../support/engines';
 import { describePostgres } from '../support/postgres';
+import { copyTrees, edit, type ContentTrees } from '../support/content-trees';
 import { startServer, type ServerProcess } from '../support/process';
 import { until } from '../support/until';
-
-/** A private copy of the bundled trees, so edits never touch the real content. */
-function copyTrees(name: string) {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), `tthc-sync-${name}-`));
-  const contentDir = path.join(root, 'content');
-  const intentsDir = path.join(root, 'intents');
-  fs.cpSync('content', contentDir, { recursive: true });
-  fs.cpSync('intents', intentsDir, { recursive: true });
-  return { root, contentDir, intentsDir };
-}
-
-function edit(file: string, from: string | RegExp, to: string) {
-  const text = fs.readFileSync(file, 'utf8');
-  const next = text.replace(from, to);
-  if (next === text) throw new Error(`test setup: ${String(from)} not found in ${file}`);
-  fs.writeFileSync(file, next);
-}
 
 const occurrences = (text: string, line: string) => text.split(line).length - 1;
 
 /** The files of a copy as an instance publishes them. */
-function treeFiles(trees: ReturnType<typeof copyTrees>): ContentFile[] {
+function treeFiles(trees: ContentTrees): ContentFile[] {
   const files: ContentFile[] = [];
   for (const [dir, root] of [
     ['content', trees.contentDir],
@@ -65,8 +48,8 @@ function liveAt(server: ServerProcess, id: number): boolean {
 }
 
 describePostgres()('content reloads reach every instance on one PostgreSQL', () => {
-  const a = copyTrees('a');
-  const b = copyTrees('b');
+  const a = copyTrees('tthc-sync-a-');
+  const b = copyTrees('tthc-sync-b-');
   let url: string;
   let servers: ServerProcess[] = [];
   let A: ServerProcess;
@@ -74,7 +57,7 @@ describePostgres()('content reloads reach every instance on one PostgreSQL', () 
 
   beforeAll(async () => {
     url = await freshPostgresUrl();
-    const start = (trees: ReturnType<typeof copyTrees>) =>
+    const start = (trees: ContentTrees) =>
       startServer({
         CONTENT_DIR: trees.contentDir,
         INTENTS_DIR: trees.intentsDir,
@@ -122,7 +105,7 @@ describePostgres()('content reloads reach every instance on one PostgreSQL', () 
   };
 
   /** The id of the shared version holding `trees`' files as they are now (0: none yet). */
-  const publishedFrom = async (trees: ReturnType<typeof copyTrees>) => {
+  const publishedFrom = async (trees: ContentTrees) => {
     const hash = contentHash(treeFiles(trees));
     return (await sharedVersions()).find((r) => r.hash === hash)?.id ?? 0;
   };

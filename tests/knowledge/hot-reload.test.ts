@@ -6,29 +6,12 @@
  * machine (how fast a reload is belongs in a benchmark, not in a pass/fail test).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/logger';
 import { KnowledgeService, type ReloadOutcome } from '../../src/knowledge/service';
 import { watchKnowledge } from '../../src/knowledge/watcher';
+import { copyTrees, edit } from '../support/content-trees';
 import { startServer, type ServerProcess } from '../support/process';
-
-/** A private copy of the bundled trees, so edits never touch the real content. */
-function copyTrees() {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tthc-reload-'));
-  const contentDir = path.join(root, 'content');
-  const intentsDir = path.join(root, 'intents');
-  fs.cpSync('content', contentDir, { recursive: true });
-  fs.cpSync('intents', intentsDir, { recursive: true });
-  return { root, contentDir, intentsDir };
-}
-
-function edit(file: string, from: string | RegExp, to: string) {
-  const text = fs.readFileSync(file, 'utf8');
-  const next = text.replace(from, to);
-  if (next === text) throw new Error(`test setup: ${String(from)} not found in ${file}`);
-  fs.writeFileSync(file, next);
-}
 
 function addTrainingPhrase(intentsDir: string, intent: string, phrase: string) {
   edit(path.join(intentsDir, `${intent}.yaml`), /phrases:\n/, `phrases:\n  - ${phrase}\n`);
