@@ -38,7 +38,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['*.js', '*.cjs', 'scripts/**/*.cjs'],
+    files: ['*.js', '*.cjs', 'scripts/**/*.cjs', 'tests/support/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: {

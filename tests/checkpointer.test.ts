@@ -4,6 +4,7 @@ import { startBackgroundCheckpoints } from '../src/store/checkpointer';
 import { openDatabase } from '../src/store/db';
 import { silentLogger } from '../src/logger';
 import { tempDir } from './support/app';
+import { describeSqliteOnly } from './support/test-engine';
 
 function writeRows(db: ReturnType<typeof openDatabase>, n: number) {
   db.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, body TEXT)');
@@ -17,7 +18,7 @@ const waitFor = async (check: () => boolean, ms = 5000) => {
   return check();
 };
 
-describe('background WAL checkpoints', () => {
+describeSqliteOnly("checkpoints SQLite's write-ahead log")('background WAL checkpoints', () => {
   it('copies the WAL into the database from a worker while the server connection never checkpoints', async () => {
     const file = path.join(tempDir(), 'bot.sqlite');
     const db = openDatabase(file);

@@ -73,7 +73,7 @@ export interface Store extends LogRepositories {
   close(): Promise<void>;
 }
 
-type StoreConfig = Pick<
+export type StoreConfig = Pick<
   Config,
   | 'DATABASE_PATH'
   | 'DATABASE_URL'
@@ -112,7 +112,16 @@ export async function openStore(
       { cause: err },
     );
   }
-  const now = options.now ?? Date.now;
+  return storeOver(config, db, engine, options.now);
+}
+
+/**
+ * The store's repositories over an engine already migrated (`openStore` migrates first; the
+ * tests build apps synchronously on a database cloned from a migrated template). `close()`
+ * closes the engine and, on PostgreSQL, the SQLite file too.
+ */
+export function storeOver(config: StoreConfig, db: Db, engine: Engine, now: () => number = Date.now): Store {
+  const shared = engine.kind === 'postgres';
   return {
     kind: engine.kind,
     db,

@@ -3,6 +3,7 @@ import { resolveAdminPassword } from '../../src/admin/password';
 import { MAX_FAILURES } from '../../src/admin/auth';
 import { pseudonymize } from '../../src/privacy/pseudonym';
 import { buildTestApp } from '../support/app';
+import { selectValue } from '../support/rows';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -123,7 +124,7 @@ describe('/admin', () => {
       .type('form')
       .send({ userKey });
     expect(res.text).toMatch(/Đã xóa \d+ bản ghi/);
-    expect(db.prepare('SELECT count(*) FROM interactions WHERE user_key = ?').pluck().get(userKey)).toBe(0);
+    expect(await selectValue(db, 'SELECT count(*) FROM interactions WHERE user_key = ?', userKey)).toBe(0);
   });
 
   it('logs out', async () => {

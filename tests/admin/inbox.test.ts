@@ -7,6 +7,7 @@
  */
 import request from 'supertest';
 import { fixtureWith, messengerSignature, SECRETS, useChannelApp, zaloSignature } from '../channels/helpers';
+import { runStatement, selectRows, selectValue } from '../support/rows';
 
 const ADMIN_PASSWORD = 'inbox-admin-password';
 const ZALO_USER = '2468458835296117922';
@@ -93,7 +94,7 @@ describe("officers' inbox", () => {
       .type('form')
       .send({ name: 'Nguyễn Thị Lan', username: 'lan', password: 'mat-khau-cua-lan', role: 'officer' });
     expect(added.text).toContain('Đã thêm Nguyễn Thị Lan');
-    const stored = t.db.prepare("SELECT password_hash FROM officers WHERE username = 'lan'").pluck().get();
+    const stored = await selectValue(t.db, "SELECT password_hash FROM officers WHERE username = 'lan'");
     expect(stored).toMatch(/^scrypt\$/);
     expect(stored).not.toContain('mat-khau-cua-lan');
     await request(t.app)
@@ -156,7 +157,7 @@ describe("officers' inbox", () => {
     expect(t.fake.sendsTo('messenger', MESSENGER_USER)[0].body).toMatchObject({ messaging_type: 'RESPONSE' });
     const telegram = t.fake.sendsTo('telegram', TELEGRAM_CHAT).map((r) => JSON.stringify(r.body));
     expect(telegram.some((b) => b.includes(texts.telegram))).toBe(true);
-    const statuses = t.db.prepare('SELECT channel, status FROM officer_messages ORDER BY id').all();
+    const statuses = await selectRows(t.db, 'SELECT channel, status FROM officer_messages ORDER BY id');
     expect(statuses).toEqual([
       { channel: 'web', status: 'delivered' },
       { channel: 'zalo', status: 'delivered' },
@@ -177,7 +178,12 @@ describe("officers' inbox", () => {
     await askOnPlatform('zalo', 'tôi muốn gặp cán bộ');
     const h = await openRequest('zalo');
     // The citizen's last message was 8 days ago.
-    t.db.prepare('UPDATE interactions SET ts = ts - ? WHERE user_key = ?').run(8 * DAY_MS, h.user_key);
+    await runStatement(
+      t.db,
+      'UPDATE interactions SET ts = ts - ? WHERE user_key = ?',
+      8 * DAY_MS,
+      h.user_key,
+    );
     const admin = await login('admin', ADMIN_PASSWORD);
     const view = await request(t.app).get(`/admin/handoffs/${h.id}`).set('cookie', admin);
     expect(view.text).toContain('Đã quá 7 ngày');
@@ -185,7 +191,7 @@ describe("officers' inbox", () => {
     const res = await reply(admin, h.id, 'Chào bạn');
     expect(res.text).toContain('Không gửi được');
     expect(t.fake.sends('zalo').length).toBe(before);
-    expect(t.db.prepare('SELECT status FROM officer_messages').pluck().get()).toBe('outside_window');
+    expect(await selectValue(t.db, 'SELECT status FROM officer_messages')).toBe('outside_window');
   });
 
   it('assigns, notes, closes and reopens with who did it; filters and pages the list', async () => {
@@ -199,7 +205,7 @@ describe("officers' inbox", () => {
       .set('cookie', admin)
       .type('form')
       .send({ name: 'Trần Văn Minh', username: 'minh', password: 'mat-khau-cua-minh', role: 'officer' });
-    const minh = t.db.prepare("SELECT id FROM officers WHERE username = 'minh'").pluck().get() as number;
+    const minh = (await selectValue(t.db, "SELECT id FROM officers WHERE username = 'minh'")) as number;
     const [h] = await t.handoffs.list('open', 1);
 
     await request(t.app)

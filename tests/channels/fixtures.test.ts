@@ -30,6 +30,6 @@ describe.each(CHANNELS)('%s fixtures through the webhook', (channel) => {
     await t.channels.delivery.idle();
     const refused = t.fake.requests.filter((r) => r.outcome !== 'ok').map((r) => `${r.path} ${r.text}`);
     expect(refused).toEqual([]);
-    expect(t.inbox().filter((r) => r.state !== 'delivered')).toEqual([]);
+    expect((await t.inbox()).filter((r) => r.state !== 'delivered')).toEqual([]);
   });
 });

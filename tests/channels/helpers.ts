@@ -9,6 +9,8 @@ import { KnowledgeService } from '../../src/knowledge/service';
 import { silentLogger } from '../../src/logger';
 import { openDatabase } from '../../src/store/db';
 import { tempDir } from '../support/app';
+import { selectRows } from '../support/rows';
+import { engineOverrides, openTestStore } from '../support/test-engine';
 import { FAKE_MESSENGER_TOKEN, FAKE_TELEGRAM_TOKEN, FakePlatform } from '../support/fake-platform';
 
 export const SECRETS = {
@@ -55,7 +57,13 @@ export function channelEnv(fake: FakePlatform, extra: Record<string, string> = {
 
 /** The real app on a temp SQLite file, logging (as JSON lines) into memory. */
 export function buildChannelApp(env: Record<string, string>) {
-  const config = loadConfig({ NODE_ENV: 'test', DATABASE_PATH: path.join(tempDir(), 'bot.sqlite'), ...env });
+  const databasePath = env.DATABASE_PATH ?? path.join(tempDir(), 'bot.sqlite');
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_PATH: databasePath,
+    ...(env.DATABASE_URL === undefined && engineOverrides(databasePath)),
+    ...env,
+  });
   const lines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
   const db = openDatabase(config.DATABASE_PATH);
@@ -64,30 +72,40 @@ export function buildChannelApp(env: Record<string, string>) {
     { threshold: config.NLU_THRESHOLD },
     silentLogger(),
   );
-  const built = createApp({ config, db, knowledge, logger });
+  const store = openTestStore(config, db);
+  const built = createApp({ config, db, store, knowledge, logger });
+  // The shared inbox is worked once the instance starts (main.ts calls channels.start() after
+  // listening; the SQLite delivery answers from the first event on). Only the delivery: the
+  // adapters' pollers and token keepers stay off, as on SQLite.
+  if (store) built.channels.delivery.resume();
   const respond = jest.spyOn(built.runtime, 'respond');
   const markDelivery = jest.spyOn(built.runtime, 'markDelivery');
   return {
     ...built,
     config,
     db,
+    store,
     respond,
     markDelivery,
     logs: () => lines.join(''),
+    /** The platform events, oldest first, from wherever the inbox lives (the file or PostgreSQL). */
     inbox: () =>
-      db
-        .prepare('SELECT channel, event_id, user_id, state, error, parts_sent FROM channel_inbox ORDER BY id')
-        .all() as {
+      selectRows<{
         channel: string;
         event_id: string;
         user_id: string;
         state: string;
         error: string | null;
         parts_sent: number;
-      }[],
+      }>(
+        { db, store },
+        'SELECT channel, event_id, user_id, state, error, parts_sent FROM channel_inbox ORDER BY id',
+      ),
     async close() {
       await built.channels.stop();
-      db.close();
+      // On PostgreSQL the store closes its pool and the SQLite file.
+      if (store) await store.close();
+      else db.close();
     },
   };
 }

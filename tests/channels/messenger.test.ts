@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { useChannelApp, fixtureWith, messengerSignature, SECRETS } from './helpers';
+import { selectRows } from '../support/rows';
 
 const PSID = '6912345678901234';
 
@@ -65,7 +66,7 @@ describe('Facebook Messenger channel', () => {
       expect(Array.from(q.title).length).toBeLessThanOrEqual(20);
     }
     expect(t.respond.mock.results[0].value.intent).toBe('greeting');
-    expect(t.inbox()[0]).toMatchObject({ channel: 'messenger', user_id: PSID, state: 'delivered' });
+    expect((await t.inbox())[0]).toMatchObject({ channel: 'messenger', user_id: PSID, state: 'delivered' });
   });
 
   it('treats a quick-reply tap and a menu postback as payloads, and Get Started as the greeting', async () => {
@@ -95,10 +96,10 @@ describe('Facebook Messenger channel', () => {
         ).status,
       ).toBe(200);
     await t.channels.delivery.idle();
-    expect(t.inbox()).toHaveLength(1);
+    expect(await t.inbox()).toHaveLength(1);
     expect(t.respond).toHaveBeenCalledTimes(1);
-    const keys = t.db.prepare('SELECT event_id FROM channel_inbox').all();
-    const logged = t.db.prepare('SELECT * FROM interactions').all();
+    const keys = await selectRows(t.db, 'SELECT event_id FROM channel_inbox');
+    const logged = await selectRows(t.db, 'SELECT * FROM interactions');
     expect(logged).toHaveLength(1);
     expect(JSON.stringify(keys)).not.toContain('6912345678901234');
     expect(JSON.stringify(logged)).not.toContain('6912345678901234');
@@ -119,14 +120,17 @@ describe('Facebook Messenger channel', () => {
     const parts = t.channels.adapters.get('messenger')!.render(t.respond.mock.results[0].value.reply).length;
     expect(t.fake.delivered('messenger')).toHaveLength(parts);
     expect(t.fake.sends('messenger')).toHaveLength(parts + 2);
-    expect(t.inbox()[0].state).toBe('delivered');
+    expect((await t.inbox())[0].state).toBe('delivered');
   });
 
   it('records "outside the 24-hour window" as failed and does not retry', async () => {
     t.fake.failNext('permanent');
     await post('text');
     expect(t.fake.sends('messenger')).toHaveLength(1);
-    expect(t.inbox()[0]).toMatchObject({ state: 'failed', error: expect.stringContaining('10/2018278') });
+    expect((await t.inbox())[0]).toMatchObject({
+      state: 'failed',
+      error: expect.stringContaining('10/2018278'),
+    });
     expect(t.markDelivery).toHaveBeenCalledWith(
       expect.anything(),
       'failed',
@@ -139,7 +143,7 @@ describe('Facebook Messenger channel', () => {
     t.fake.failNext(...Array<'5xx'>(attempts + 1).fill('5xx'));
     await post('text');
     expect(t.fake.sends('messenger')).toHaveLength(attempts);
-    expect(t.inbox()[0]).toMatchObject({
+    expect((await t.inbox())[0]).toMatchObject({
       state: 'failed',
       error: expect.stringMatching(new RegExp(`gave up after ${attempts} attempts`)),
     });
@@ -149,7 +153,7 @@ describe('Facebook Messenger channel', () => {
     t.fake.failNext('timeout');
     await post('text');
     expect(t.fake.requests.filter((r) => r.outcome === 'held')).toHaveLength(1);
-    expect(t.inbox()[0].state).toBe('delivered');
+    expect((await t.inbox())[0].state).toBe('delivered');
   });
 
   it('answers a photo, a sticker and a location with the polite "text only" message', async () => {
@@ -164,7 +168,7 @@ describe('Facebook Messenger channel', () => {
 
   it('ignores echoes, delivery and read events', async () => {
     for (const name of ['echo', 'delivery', 'read']) expect((await post(name)).status).toBe(200);
-    expect(t.inbox()).toHaveLength(0);
+    expect(await t.inbox()).toHaveLength(0);
     expect(t.fake.requests).toHaveLength(0);
   });
 
@@ -180,7 +184,7 @@ describe('Facebook Messenger channel', () => {
       if (signature) req.set('x-hub-signature-256', signature);
       const res = await req.send(body);
       expect(res.status).toBe(status);
-      expect(t.inbox()).toHaveLength(0);
+      expect(await t.inbox()).toHaveLength(0);
       expect(t.fake.requests).toHaveLength(0);
       expect(t.logs()).toContain('webhook call rejected');
       for (const secret of Object.values(SECRETS)) expect(t.logs()).not.toContain(secret);

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { useChannelApp, fixtureWith, SECRETS } from './helpers';
+import { selectRow, selectRows } from '../support/rows';
 
 const CHAT = '5012345678';
 
@@ -30,9 +31,9 @@ describe('Telegram channel (webhook mode)', () => {
 
   it('keeps no raw chat id in the dedupe keys of private messages, and still dedupes a retry', async () => {
     for (let i = 0; i < 3; i++) await post('text', {}, false);
-    expect(t.inbox()).toHaveLength(1);
-    const keys = t.db.prepare('SELECT event_id FROM channel_inbox').all();
-    const logged = t.db.prepare('SELECT * FROM interactions').all();
+    expect(await t.inbox()).toHaveLength(1);
+    const keys = await selectRows(t.db, 'SELECT event_id FROM channel_inbox');
+    const logged = await selectRows(t.db, 'SELECT * FROM interactions');
     expect(logged).toHaveLength(1);
     // In a private chat the chat id is the user's Telegram id.
     expect(JSON.stringify(keys)).not.toContain(CHAT);
@@ -73,10 +74,10 @@ describe('Telegram channel (webhook mode)', () => {
       expect(res.status).toBe(200);
     }
     await t.channels.delivery.idle();
-    expect(t.inbox()).toHaveLength(0);
+    expect(await t.inbox()).toHaveLength(0);
     expect(t.respond).not.toHaveBeenCalled();
     expect(t.fake.requests).toHaveLength(0);
-    expect(t.db.prepare('SELECT count(*) AS n FROM interactions').get()).toEqual({ n: 0 });
+    expect(await selectRow(t.db, 'SELECT count(*) AS n FROM interactions')).toEqual({ n: 0 });
     // A current one is still answered.
     expect((await post('text')).status).toBe(200);
     expect(t.respond).toHaveBeenCalledTimes(1);
@@ -106,7 +107,7 @@ describe('Telegram channel (webhook mode)', () => {
 
   it('ignores group chats (the officers group)', async () => {
     expect((await post('group_message')).status).toBe(200);
-    expect(t.inbox()).toHaveLength(0);
+    expect(await t.inbox()).toHaveLength(0);
     expect(t.fake.requests).toHaveLength(0);
   });
 
@@ -142,7 +143,7 @@ describe('Telegram channel (webhook mode)', () => {
     t.fake.failNext('permanent');
     await post('text');
     expect(t.fake.sends('telegram')).toHaveLength(1);
-    expect(t.inbox()[0]).toMatchObject({ state: 'failed', error: expect.stringContaining('403') });
+    expect((await t.inbox())[0]).toMatchObject({ state: 'failed', error: expect.stringContaining('403') });
   });
 
   it.each([
@@ -156,7 +157,7 @@ describe('Telegram channel (webhook mode)', () => {
       const res = await req.send(fixtureWith('telegram', 'text'));
       expect(res.status).toBe(status);
       await t.channels.delivery.idle();
-      expect(t.inbox()).toHaveLength(0);
+      expect(await t.inbox()).toHaveLength(0);
       expect(t.fake.requests).toHaveLength(0);
       expect(t.logs()).toContain('webhook call rejected');
       for (const secret of Object.values(SECRETS)) expect(t.logs()).not.toContain(secret);

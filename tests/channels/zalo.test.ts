@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { type ChannelApp, useChannelApp, fixture, fixtureWith, SECRETS, zaloSignature } from './helpers';
+import { selectRow, selectRows } from '../support/rows';
 
 const BIG_ID = '2468458835296117922';
 
@@ -45,7 +46,7 @@ describe('Zalo OA channel', () => {
     expect(message.text.length).toBeLessThanOrEqual(2000);
     expect(t.respond.mock.results[0].value.intent).toBe('proc.id_card');
 
-    const [row] = t.inbox();
+    const [row] = await t.inbox();
     expect(row).toMatchObject({ channel: 'zalo', user_id: BIG_ID, state: 'delivered' });
     expect(t.markDelivery).toHaveBeenCalledWith(
       t.respond.mock.results[0].value.interactionId,
@@ -88,7 +89,7 @@ describe('Zalo OA channel', () => {
     expect(t.respond).toHaveBeenCalledTimes(1);
     const parts = t.channels.adapters.get('zalo')!.render(t.respond.mock.results[0].value.reply).length;
     expect(t.fake.sends('zalo')).toHaveLength(parts);
-    expect(t.inbox()).toHaveLength(1);
+    expect(await t.inbox()).toHaveLength(1);
     expect(t.logs()).toContain('repeated webhook delivery ignored');
   });
 
@@ -98,7 +99,7 @@ describe('Zalo OA channel', () => {
     const parts = t.channels.adapters.get('zalo')!.render(t.respond.mock.results[0].value.reply).length;
     expect(t.fake.delivered('zalo')).toHaveLength(parts);
     expect(t.fake.sends('zalo')).toHaveLength(parts + 2);
-    expect(t.inbox()[0].state).toBe('delivered');
+    expect((await t.inbox())[0].state).toBe('delivered');
     expect(t.markDelivery).toHaveBeenLastCalledWith(expect.anything(), 'delivered', undefined);
   });
 
@@ -106,7 +107,7 @@ describe('Zalo OA channel', () => {
     t.fake.failNext('permanent');
     await post('user_send_text');
     expect(t.fake.sends('zalo')).toHaveLength(1);
-    expect(t.inbox()[0]).toMatchObject({ state: 'failed', error: expect.stringContaining('-230') });
+    expect((await t.inbox())[0]).toMatchObject({ state: 'failed', error: expect.stringContaining('-230') });
     expect(t.markDelivery).toHaveBeenCalledWith(expect.anything(), 'failed', expect.stringContaining('-230'));
   });
 
@@ -120,7 +121,7 @@ describe('Zalo OA channel', () => {
     expect(res.status).toBe(200);
     await t.channels.delivery.idle();
     expect(t.fake.sends('zalo')).toHaveLength(0);
-    expect(t.inbox()).toHaveLength(0);
+    expect(await t.inbox()).toHaveLength(0);
     expect(t.logs()).toContain('stale or future-dated events ignored');
   });
 
@@ -136,9 +137,9 @@ describe('Zalo OA channel', () => {
       grant_type: 'refresh_token',
     });
     expect(t.fake.delivered('zalo').every((r) => r.headers['access_token'] === 'zalo-access-1')).toBe(true);
-    expect(t.inbox()[0].state).toBe('delivered');
+    expect((await t.inbox())[0].state).toBe('delivered');
     expect(
-      t.db.prepare("SELECT access_token, refresh_token FROM channel_tokens WHERE channel = 'zalo'").get(),
+      await selectRow(t.db, "SELECT access_token, refresh_token FROM channel_tokens WHERE channel = 'zalo'"),
     ).toEqual({
       access_token: 'zalo-access-1',
       refresh_token: 'zalo-refresh-1',
@@ -169,7 +170,7 @@ describe('Zalo OA channel', () => {
     expect(t.fake.requests.filter((r) => r.kind === 'refresh')).toHaveLength(1);
     expect(repliesTo(BIG_ID).length).toBeGreaterThan(0);
     expect(repliesTo('1111111111111111111').length).toBeGreaterThan(0);
-    expect(t.inbox().map((r) => r.state)).toEqual(['delivered', 'delivered']);
+    expect((await t.inbox()).map((r) => r.state)).toEqual(['delivered', 'delivered']);
   });
 
   it.each([
@@ -187,7 +188,7 @@ describe('Zalo OA channel', () => {
       const res = await req.send(body);
       expect(res.status).toBe(status);
       await t.channels.delivery.idle();
-      expect(t.inbox()).toHaveLength(0);
+      expect(await t.inbox()).toHaveLength(0);
       expect(t.fake.requests).toHaveLength(0);
       expect(t.logs()).toContain('webhook call rejected');
       for (const secret of Object.values(SECRETS)) expect(t.logs()).not.toContain(secret);
@@ -203,7 +204,7 @@ describe('Zalo OA channel', () => {
       .set('x-zevent-signature', zaloSignature(body))
       .send(body.replace('căn cước', 'hộ chiếu'));
     expect(res.status).toBe(403);
-    expect(t.inbox()).toHaveLength(0);
+    expect(await t.inbox()).toHaveLength(0);
   });
 
   it('greets a new follower and a "chat now" click', async () => {
@@ -228,10 +229,10 @@ describe('Zalo OA channel', () => {
       ).toBe(200);
     await t.channels.delivery.idle();
     // Each retry was recognised: two events stored, two answered, two logged.
-    expect(t.inbox()).toHaveLength(2);
+    expect(await t.inbox()).toHaveLength(2);
     expect(t.respond).toHaveBeenCalledTimes(2);
-    const keys = t.db.prepare('SELECT event_id FROM channel_inbox').all();
-    const logged = t.db.prepare('SELECT * FROM interactions').all();
+    const keys = await selectRows(t.db, 'SELECT event_id FROM channel_inbox');
+    const logged = await selectRows(t.db, 'SELECT * FROM interactions');
     expect(logged).toHaveLength(2);
     expect(JSON.stringify(keys)).not.toContain(BIG_ID);
     expect(JSON.stringify(logged)).not.toContain(BIG_ID);
@@ -252,7 +253,7 @@ describe('Zalo OA channel', () => {
       'user_submit_info',
     ])
       expect((await post(name)).status).toBe(200);
-    expect(t.inbox()).toHaveLength(0);
+    expect(await t.inbox()).toHaveLength(0);
     expect(t.fake.requests).toHaveLength(0);
   });
 });

@@ -18,17 +18,17 @@ describe('the webhook ack path', () => {
   it('stores the events and returns before the engine runs', async () => {
     await t.channels.delivery.accept('messenger', [event(1), event(2)]);
     // Stored and committed, not yet answered: the caller (the webhook handler) answers 200 now.
-    expect(t.inbox().map((r) => r.state)).toEqual(['accepted', 'accepted']);
+    expect((await t.inbox()).map((r) => r.state)).toEqual(['accepted', 'accepted']);
     expect(t.respond).not.toHaveBeenCalled();
     await t.channels.delivery.idle();
     expect(t.respond).toHaveBeenCalledTimes(2);
-    expect(t.inbox().map((r) => r.state)).toEqual(['delivered', 'delivered']);
+    expect((await t.inbox()).map((r) => r.state)).toEqual(['delivered', 'delivered']);
   });
 
   it('records every part sent, the last one with the final state', async () => {
     await t.channels.delivery.accept('messenger', [event(3)]);
     await t.channels.delivery.idle();
-    const [row] = t.inbox();
+    const [row] = await t.inbox();
     expect(row.state).toBe('delivered');
     expect(t.fake.delivered('messenger').length).toBeGreaterThan(0);
     expect(row.parts_sent).toBe(t.fake.delivered('messenger').length);

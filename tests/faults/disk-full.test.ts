@@ -19,8 +19,9 @@ import { fillDisk } from '../support/disk-full';
 import type { Platform } from '../support/fake-platform';
 import { checkExactlyOnce, signedCall, type SignedCall } from '../support/webhook-load';
 import { until } from '../support/until';
+import { describeSqliteOnly } from '../support/test-engine';
 
-describe('a full disk', () => {
+describeSqliteOnly('every write to the SQLite file fails as on a full disk')('a full disk', () => {
   const t = useChannelApp();
 
   /** Events whose processing ended in a storage failure: parked (or, before the fix, given up). */
@@ -57,7 +58,7 @@ describe('a full disk', () => {
 
     // Every reply step fails to store: each event is parked, none given up.
     await until(() => parkedCount() >= accepted.length);
-    expect(t.inbox().map((r) => r.state)).toEqual(accepted.map(() => 'accepted'));
+    expect((await t.inbox()).map((r) => r.state)).toEqual(accepted.map(() => 'accepted'));
     expect(t.fake.sends()).toHaveLength(0);
     const sick = await health();
     expect(sick.status).toBe(503);
@@ -67,7 +68,7 @@ describe('a full disk', () => {
     // A webhook arriving now cannot be stored: not acknowledged, so the platform retries it.
     const late = signedCall(6, 'disk-late', 'đăng ký tạm trú', LOAD_SECRETS);
     expect((await post(late)).status).toBe(500);
-    expect(t.inbox()).toHaveLength(accepted.length);
+    expect(await t.inbox()).toHaveLength(accepted.length);
 
     freeDisk();
     await t.channels.delivery.idle();
@@ -106,7 +107,7 @@ describe('a full disk', () => {
     await until(() => parkedCount() >= 1);
     const sent = t.fake.sends().length;
     expect(sent).toBeGreaterThanOrEqual(1);
-    expect(t.inbox().map((r) => r.state)).toEqual(['answered']);
+    expect((await t.inbox()).map((r) => r.state)).toEqual(['answered']);
     expect((await health()).status).toBe(503);
 
     freeDisk!();

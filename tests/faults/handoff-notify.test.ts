@@ -9,6 +9,7 @@ import request from 'supertest';
 import { useChannelApp, LOAD_SECRETS } from '../channels/helpers';
 import { signedCall } from '../support/webhook-load';
 import { until } from '../support/until';
+import { selectRows, selectValue } from '../support/rows';
 
 const OFFICERS = '-100987654321';
 
@@ -28,14 +29,14 @@ describe("the officers' notification of a handoff", () => {
     await until(() => t.logs().includes('event parked'));
     await t.handoffs.settled();
     expect(t.respond).toHaveBeenCalled();
-    expect(t.db.prepare('SELECT count(*) FROM handoffs').pluck().get()).toBe(0);
+    expect(await selectValue(t.db, 'SELECT count(*) FROM handoffs')).toBe(0);
     expect(t.fake.sendsTo('telegram', OFFICERS)).toHaveLength(0);
 
     t.db.exec('DROP TRIGGER temp.full_on_answer');
     await t.channels.delivery.idle();
     await t.handoffs.settled();
-    expect(t.inbox().map((row) => row.state)).toEqual(['delivered']);
-    const rows = t.db.prepare('SELECT id, notified FROM handoffs').all() as {
+    expect((await t.inbox()).map((row) => row.state)).toEqual(['delivered']);
+    const rows = (await selectRows(t.db, 'SELECT id, notified FROM handoffs')) as {
       id: number;
       notified: string;
     }[];

@@ -36,7 +36,7 @@ describe('head-of-line blocking between channels', () => {
     await post(2); // a Telegram citizen
     await until(() => t.fake.delivered('telegram').length === 1);
 
-    const zaloRows = t.inbox().filter((r) => r.channel === 'zalo');
+    const zaloRows = (await t.inbox()).filter((r) => r.channel === 'zalo');
     expect(zaloRows).toHaveLength(zalo.length);
     expect(zaloRows.every((r) => r.state === 'answered')).toBe(true); // none given up yet
     expect(t.fake.delivered('zalo')).toHaveLength(0);
@@ -48,7 +48,7 @@ describe('head-of-line blocking between channels', () => {
     await until(() => t.fake.sends('zalo').length >= 2);
     t.fake.recover('zalo');
     await t.channels.delivery.idle();
-    expect(t.inbox().map((r) => r.state)).toEqual(['delivered', 'delivered']);
+    expect((await t.inbox()).map((r) => r.state)).toEqual(['delivered', 'delivered']);
     expect(t.fake.delivered('zalo')).toHaveLength(2);
   });
 });

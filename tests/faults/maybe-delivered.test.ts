@@ -22,7 +22,7 @@ describe('a platform that hangs', () => {
       expect((await request(t.app).post(call.path).set(call.headers).send(call.body)).status).toBe(200);
       await t.channels.delivery.idle();
       expect(t.fake.sends(platform)).toHaveLength(2);
-      const [row] = t.inbox();
+      const [row] = await t.inbox();
       expect(row.state).toBe('failed');
       expect(row.error).toMatch(/maybe delivered/);
       t.fake.recover(platform);

@@ -38,7 +38,7 @@ describe('a platform API that is down for a while', () => {
     // Sends are failing now (connection refused) and being retried: wait for a retry (an
     // event), not for a length of time that a busy machine may not give.
     await until(() => t.logs().includes('send failed; retrying'));
-    expect(t.inbox().every((r) => r.state !== 'delivered')).toBe(true);
+    expect((await t.inbox()).every((r) => r.state !== 'delivered')).toBe(true);
     for (let n = 12; n < 15; n++) await send(n);
     await t.fake.comeBack();
     await t.channels.delivery.idle();

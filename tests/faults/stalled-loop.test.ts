@@ -35,7 +35,7 @@ describe('an answer that arrives while the event loop is stalled', () => {
     expect((await request(t.app).post(call.path).set(call.headers).send(call.body)).status).toBe(200);
     await t.channels.delivery.idle();
     expect(t.fake.sends(platform).map((r) => r.outcome)).toEqual(['ok']);
-    expect(t.inbox().map((r) => [r.state, r.parts_sent])).toEqual([['delivered', 1]]);
+    expect((await t.inbox()).map((r) => [r.state, r.parts_sent])).toEqual([['delivered', 1]]);
     expect(t.logs()).not.toContain('maybe delivered');
   });
 });

@@ -22,12 +22,12 @@ describe('events that cannot be stored', () => {
       const refused = await post();
       expect(refused.status).toBe(500);
       expect(JSON.stringify(refused.body)).not.toContain('disk full');
-      expect(bot.inbox()).toHaveLength(0);
+      expect(await bot.inbox()).toHaveLength(0);
 
       bot.db.exec('DROP TRIGGER fail_store');
       expect((await post()).status).toBe(200);
       await bot.channels.delivery.idle();
-      expect(bot.inbox().map((row) => row.state)).toEqual(['delivered']);
+      expect((await bot.inbox()).map((row) => row.state)).toEqual(['delivered']);
       expect(bot.respond).toHaveBeenCalledTimes(1);
     },
   );

@@ -11,11 +11,12 @@ import { StoreError } from '../../src/errors';
 import { openDatabase } from '../../src/store/db';
 import { tempDir } from '../support/app';
 import { REPO_ROOT } from '../support/process';
+import { describeSqliteOnly } from '../support/test-engine';
 
 const mode = (file: string) => fs.statSync(file).mode & 0o777;
 const FILES = ['', '-wal', '-shm'];
 
-describe('database file permissions', () => {
+describeSqliteOnly("the SQLite file's and its WAL's permissions")('database file permissions', () => {
   it('creates the database, its WAL and its shared-memory file readable by their owner only', () => {
     const file = path.join(tempDir(), 'bot.sqlite');
     const db = openDatabase(file);
@@ -70,7 +71,7 @@ function makeReadOnly(file: string): (() => void) | null {
   return null;
 }
 
-describe('a database the server cannot write', () => {
+describeSqliteOnly('an SQLite file the server cannot write')('a database the server cannot write', () => {
   const file = path.join(tempDir(), 'bot.sqlite');
   openDatabase(file).close();
   const undo = makeReadOnly(file);

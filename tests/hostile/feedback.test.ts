@@ -5,6 +5,7 @@
 import request from 'supertest';
 import { pseudonymize } from '../../src/privacy/pseudonym';
 import { buildTestApp } from '../support/app';
+import { selectRows, selectValue } from '../support/rows';
 
 describe('feedback', () => {
   const { app, db, config } = buildTestApp({ FEEDBACK_EVERY: '1' });
@@ -14,14 +15,16 @@ describe('feedback', () => {
       .post('/api/chat')
       .send({ userId, ...body })
       .expect(200);
-  const feedbackOf = (userId: string) =>
-    db
-      .prepare('SELECT interaction_id, answer_id, rating FROM feedback WHERE user_key = ?')
-      .all(pseudonymize(config.PSEUDONYM_SECRET, 'web', userId));
+  const feedbackOf = async (userId: string) =>
+    await selectRows(
+      db,
+      'SELECT interaction_id, answer_id, rating FROM feedback WHERE user_key = ?',
+      pseudonymize(config.PSEUDONYM_SECRET, 'web', userId),
+    );
 
   it('ignores a 👎 from a citizen who was given no answer, however often it is sent', async () => {
     for (let i = 0; i < 50; i++) await chat(`drive-by-${i % 5}`, { payload: '#fb:down' });
-    expect(db.prepare('SELECT count(*) FROM feedback').pluck().get()).toBe(0);
+    expect(await selectValue(db, 'SELECT count(*) FROM feedback')).toBe(0);
   });
 
   it("ignores a 👎 naming another citizen's answer", async () => {
@@ -31,8 +34,8 @@ describe('feedback', () => {
     );
     expect(tap).toBeDefined();
     for (let i = 0; i < 5; i++) await chat('attacker', { payload: tap!.payload });
-    expect(feedbackOf('attacker')).toEqual([]);
-    expect(feedbackOf('victim')).toEqual([]);
+    expect(await feedbackOf('attacker')).toEqual([]);
+    expect(await feedbackOf('victim')).toEqual([]);
   });
 
   it('counts one rating per answer: tapping again changes it, never adds one', async () => {
@@ -41,14 +44,15 @@ describe('feedback', () => {
       q.payload.startsWith('#fb:down:'),
     )!;
     const messageId = down.payload.slice('#fb:down:'.length);
-    const interactionId = db
-      .prepare('SELECT id FROM interactions WHERE message_id = ?')
-      .pluck()
-      .get(messageId) as number;
+    const interactionId = (await selectValue(
+      db,
+      'SELECT id FROM interactions WHERE message_id = ?',
+      messageId,
+    )) as number;
     expect(interactionId).toEqual(expect.any(Number));
     for (let i = 0; i < 10; i++) await chat('rater', { payload: down.payload });
     await chat('rater', { payload: '#fb:up' }); // no id: their latest answer
-    expect(feedbackOf('rater')).toEqual([
+    expect(await feedbackOf('rater')).toEqual([
       { interaction_id: interactionId, answer_id: expect.any(String), rating: 1 },
     ]);
   });

@@ -7,6 +7,7 @@ import request from 'supertest';
 import { FakePlatform } from '../support/fake-platform';
 import { buildTestApp } from '../support/app';
 import { buildChannelApp, channelEnv, fixtureWith, SECRETS } from '../channels/helpers';
+import { selectRow } from '../support/rows';
 
 const DEFAULT_LIMITS = { FLOOD_MAX_MESSAGES: '10', FLOOD_WINDOW_SECONDS: '10' };
 const SLOW_DOWN = /nhắn hơi nhanh/;
@@ -33,11 +34,11 @@ describe('flood control through the web chat', () => {
     expect(slowDowns).toHaveLength(1);
     expect(silent).toHaveLength(19);
 
-    const logged = db.prepare("SELECT count(*) AS n FROM interactions WHERE channel = 'web'").get() as {
+    const logged = (await selectRow(db, "SELECT count(*) AS n FROM interactions WHERE channel = 'web'")) as {
       n: number;
     };
     expect(logged.n).toBe(30);
-    const flood = db.prepare("SELECT count(*) AS n FROM interactions WHERE kind = 'flood'").get() as {
+    const flood = (await selectRow(db, "SELECT count(*) AS n FROM interactions WHERE kind = 'flood'")) as {
       n: number;
     };
     expect(flood.n).toBe(20);
@@ -80,7 +81,7 @@ describe('flood control through a platform channel (Telegram)', () => {
     expect(texts.filter((x) => SLOW_DOWN.test(x))).toHaveLength(1);
     const answers = t.respond.mock.results.filter((r) => r.value.control !== 'flood');
     expect(answers).toHaveLength(10);
-    expect(t.inbox().every((row) => row.state === 'delivered')).toBe(true);
-    expect(t.inbox()).toHaveLength(30);
+    expect((await t.inbox()).every((row) => row.state === 'delivered')).toBe(true);
+    expect(await t.inbox()).toHaveLength(30);
   });
 });

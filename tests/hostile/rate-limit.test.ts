@@ -10,6 +10,7 @@ import { limitedNotifier, NotificationHeld } from '../../src/admin/handoffs';
 import { WindowLimiter } from '../../src/rate-limit';
 import { buildTestApp } from '../support/app';
 import { FakePlatform } from '../support/fake-platform';
+import { selectValue } from '../support/rows';
 
 const fresh = (n: number) => `fresh-${n}-${Math.random().toString(36).slice(2)}`;
 
@@ -89,8 +90,8 @@ describe('officer notifications', () => {
       .delivered('telegram')
       .filter((r) => String((r.body as { chat_id: unknown }).chat_id) === '-100987654321');
     expect(posts).toHaveLength(config.OFFICER_NOTIFY_MAX);
-    expect(db.prepare('SELECT count(*) FROM handoffs').pluck().get()).toBe(30);
-    expect(db.prepare("SELECT count(*) FROM handoffs WHERE notified = 'held'").pluck().get()).toBe(
+    expect(await selectValue(db, 'SELECT count(*) FROM handoffs')).toBe(30);
+    expect(await selectValue(db, "SELECT count(*) FROM handoffs WHERE notified = 'held'")).toBe(
       30 - config.OFFICER_NOTIFY_MAX,
     );
     db.close();

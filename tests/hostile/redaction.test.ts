@@ -11,6 +11,7 @@ import request from 'supertest';
 import YAML from 'yaml';
 import { redact } from '../../src/store/redact';
 import { buildTestApp } from '../support/app';
+import { selectRows } from '../support/rows';
 
 const PHONE = '[số điện thoại]';
 const NAME = '[tên]';
@@ -123,11 +124,10 @@ describe('the log stores the redacted text and a normalised text that agrees wit
       await request(app).post('/api/chat').send({ userId: 'redact-1', text }).expect(200);
     await request(app).post('/api/chat').send({ userId: 'redact-1', payload: 'x 0912,345,678' }).expect(200);
 
-    const rows = db
-      .prepare(
-        "SELECT text, payload, normalised FROM interactions WHERE user_key IS NOT NULL AND channel = 'web'",
-      )
-      .all() as Record<string, string | null>[];
+    const rows = (await selectRows(
+      db,
+      "SELECT text, payload, normalised FROM interactions WHERE user_key IS NOT NULL AND channel = 'web'",
+    )) as Record<string, string | null>[];
     expect(rows.length).toBe(messages.length + 1);
     const stored = rows
       .flatMap((r) => [r.text, r.payload, r.normalised])

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { isObject, topLevelFields } from '../../src/channels/json';
 import { buildChannelApp, channelEnv, fixture, fixtureWith, SECRETS } from '../channels/helpers';
 import { FakePlatform } from '../support/fake-platform';
+import { selectRow, selectRows } from '../support/rows';
 
 type Channel = 'zalo' | 'messenger' | 'telegram';
 const CHANNELS: Channel[] = ['zalo', 'messenger', 'telegram'];
@@ -165,10 +166,12 @@ describe.each(CHANNELS)('POST /webhooks/%s under hostile input', (channel) => {
     }
     return { status: res.status, text, body };
   }
-  const stored = () => (t.db.prepare('SELECT count(*) AS n FROM channel_inbox').get() as { n: number }).n;
-  const lastInboxId = () =>
-    (t.db.prepare('SELECT coalesce(max(id), 0) AS id FROM channel_inbox').get() as { id: number }).id;
-  const logged = () => (t.db.prepare('SELECT count(*) AS n FROM interactions').get() as { n: number }).n;
+  const stored = async () =>
+    ((await selectRow(t.db, 'SELECT count(*) AS n FROM channel_inbox')) as { n: number }).n;
+  const lastInboxId = async () =>
+    ((await selectRow(t.db, 'SELECT coalesce(max(id), 0) AS id FROM channel_inbox')) as { id: number }).id;
+  const logged = async () =>
+    ((await selectRow(t.db, 'SELECT count(*) AS n FROM interactions')) as { n: number }).n;
   const errorLines = () =>
     t
       .logs()
@@ -208,7 +211,7 @@ describe.each(CHANNELS)('POST /webhooks/%s under hostile input', (channel) => {
             : { 'x-zevent-signature': `mac=${'f'.repeat(64)}` },
       ),
     );
-    const before = { stored: stored(), logged: logged() };
+    const before = { stored: await stored(), logged: await logged() };
     await fc.assert(
       fc.asyncProperty(anyBody(channel), wrongHeader, async (raw, headers) => {
         // A random header value could, in theory, be the right one: skip that case.
@@ -221,7 +224,7 @@ describe.each(CHANNELS)('POST /webhooks/%s under hostile input', (channel) => {
       { numRuns: 60 },
     );
     await t.channels.delivery.idle();
-    expect({ stored: stored(), logged: logged() }).toEqual(before);
+    expect({ stored: await stored(), logged: await logged() }).toEqual(before);
     expect(fake.sends(channel)).toHaveLength(0);
     await expectHealthy();
   });
@@ -237,9 +240,11 @@ describe.each(CHANNELS)('POST /webhooks/%s under hostile input', (channel) => {
     await t.channels.delivery.idle();
     // Every stored event is settled. A mutated timestamp may date an event from long ago:
     // the platform would refuse that reply, so it is not sent, and the row says why.
-    const unsettled = t.db
-      .prepare("SELECT state, error FROM channel_inbox WHERE state <> 'delivered' AND error IS NOT ?")
-      .all('outside the platform messaging window: not sent');
+    const unsettled = await selectRows(
+      t.db,
+      "SELECT state, error FROM channel_inbox WHERE state <> 'delivered' AND error IS NOT ?",
+      'outside the platform messaging window: not sent',
+    );
     expect(unsettled).toEqual([]);
     expect(errorLines()).toEqual([]);
     await expectHealthy();
@@ -248,7 +253,7 @@ describe.each(CHANNELS)('POST /webhooks/%s under hostile input', (channel) => {
   it('answers control, zero-width, RTL and combining characters and huge texts like any text', async () => {
     const name = FIXTURES[channel][0];
     const originalText = /"text": "([^"]*)"/.exec(fixture(channel, name))![1];
-    const firstId = lastInboxId() + 1;
+    const firstId = (await lastInboxId()) + 1;
     await fc.assert(
       fc.asyncProperty(nastyText, fc.nat(), async (text, seq) => {
         const body = fixtureWith(channel, name, {
@@ -264,22 +269,24 @@ describe.each(CHANNELS)('POST /webhooks/%s under hostile input', (channel) => {
     );
     await t.channels.delivery.idle();
     // Everything this test stored was answered (earlier tests' rows are checked there).
-    const notDelivered = t.db
-      .prepare("SELECT state, error FROM channel_inbox WHERE id >= ? AND state <> 'delivered'")
-      .all(firstId);
+    const notDelivered = await selectRows(
+      t.db,
+      "SELECT state, error FROM channel_inbox WHERE id >= ? AND state <> 'delivered'",
+      firstId,
+    );
     expect(notDelivered).toEqual([]);
     expect(errorLines()).toEqual([]);
   });
 
   it('answers malformed JSON, correctly signed, with 400 and stores nothing', async () => {
-    const before = stored();
+    const before = await stored();
     for (const text of ['{', '{"object":"page",', 'null,', '{"a":1}}', '\u0000', "{'a':1}", '[1,]']) {
       const raw = Buffer.from(text);
       const res = await post(raw, sign(channel, raw));
       expect(res.status).toBe(400);
       expect(res.body.error).toMatch(/JSON/);
     }
-    expect(stored()).toBe(before);
+    expect(await stored()).toBe(before);
   });
 
   it('answers a forged signature as invalid and a missing one as missing', async () => {
@@ -295,7 +302,7 @@ describe.each(CHANNELS)('POST /webhooks/%s under hostile input', (channel) => {
   });
 
   it('answers a body over the limit with 413, naming the real limit, and stores nothing', async () => {
-    const before = stored();
+    const before = await stored();
     const huge = JSON.parse(fixture(channel, FIXTURES[channel][0])) as Record<string, unknown>;
     huge.padding = 'x'.repeat(1_100_000);
     const raw = Buffer.from(JSON.stringify(huge));
@@ -303,7 +310,7 @@ describe.each(CHANNELS)('POST /webhooks/%s under hostile input', (channel) => {
     expect(res.status).toBe(413);
     // The webhook limit (1 MiB), not the 100 kB of the JSON API.
     expect(res.body.error).toContain(String(1024 * 1024));
-    expect(stored()).toBe(before);
+    expect(await stored()).toBe(before);
     await expectHealthy();
   });
 });

@@ -17,6 +17,7 @@ import {
   PERSONAL_MESSAGES,
   SECRETS,
 } from './scan';
+import { selectColumn, selectValue } from '../support/rows';
 
 const ERASE_DONE = 'Đã xóa toàn bộ dữ liệu trao đổi của bạn.';
 
@@ -87,9 +88,9 @@ describe('personal data and erasure through the Telegram webhook', () => {
     // then it holds no personal number.
     t.fake.failNext('timeout');
     await say(chat, PERSONAL_MESSAGES[5], false);
-    expect(t.inbox()).toHaveLength(1);
-    expect(['accepted', 'answered']).toContain(t.inbox()[0].state);
-    expect(t.db.prepare('SELECT text FROM channel_inbox').pluck().get()).toBe(
+    expect(await t.inbox()).toHaveLength(1);
+    expect(['accepted', 'answered']).toContain((await t.inbox())[0].state);
+    expect(await selectValue(t.db, 'SELECT text FROM channel_inbox')).toBe(
       'cccd [số giấy tờ], sđt [số điện thoại], mail [email], gặp cán bộ',
     );
     expect(leaks()).toEqual([]);
@@ -99,12 +100,12 @@ describe('personal data and erasure through the Telegram webhook', () => {
     await tap(chat, `x ${SECRETS.intlPhone}`);
 
     // Every message was answered and every event finished.
-    expect(t.inbox().map((r) => r.state)).toEqual(Array(7).fill('delivered'));
+    expect((await t.inbox()).map((r) => r.state)).toEqual(Array(7).fill('delivered'));
     expect(sentTo(chat).length).toBeGreaterThanOrEqual(7);
     await new Reports(openEngine({ sqlite: t.db })).refresh();
 
     expect(leaks()).toEqual([]);
-    const texts = t.db.prepare("SELECT text FROM interactions WHERE channel = 'telegram'").pluck().all();
+    const texts = await selectColumn(t.db, "SELECT text FROM interactions WHERE channel = 'telegram'");
     expect(texts).toContain('số căn cước của tôi là [số giấy tờ] bị mất');
     expect(texts).toContain('gửi vào email [email] giúp tôi');
     expect(
@@ -162,7 +163,7 @@ describe('personal data and erasure through the Telegram webhook', () => {
     expect(cellsContaining(t.db, [chat, key])).toEqual([]);
     // The other citizen and the anonymous counts are untouched.
     expect(cellsContaining(t.db, [other]).length).toBeGreaterThan(0);
-    expect(t.db.prepare('SELECT count(*) FROM daily_stats').pluck().get()).toBeGreaterThan(0);
+    expect(await selectValue(t.db, 'SELECT count(*) FROM daily_stats')).toBeGreaterThan(0);
 
     // Writing again starts afresh, with the privacy notice.
     await say(chat, 'làm căn cước cần giấy tờ gì');
@@ -174,8 +175,8 @@ describe('personal data and erasure through the Telegram webhook', () => {
     const key = pseudonymize(t.config.PSEUDONYM_SECRET, 'telegram', chat);
     await say(chat, 'làm căn cước cần giấy tờ gì');
     await tap(chat, 'dvc.about');
-    expect(t.db.prepare('SELECT count(*) FROM channel_inbox WHERE user_id = ?').pluck().get(chat)).toBe(2);
-    expect(t.db.prepare('SELECT count(*) FROM channel_offers WHERE user_id = ?').pluck().get(chat)).toBe(1);
+    expect(await selectValue(t.db, 'SELECT count(*) FROM channel_inbox WHERE user_id = ?', chat)).toBe(2);
+    expect(await selectValue(t.db, 'SELECT count(*) FROM channel_offers WHERE user_id = ?', chat)).toBe(1);
 
     const report = eraseCitizen(t.db, key);
     expect(report).toMatchObject({ channel_inbox: 2, channel_offers: 1, contacts: 1 });

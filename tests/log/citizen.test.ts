@@ -5,6 +5,7 @@ import request from 'supertest';
 import { pseudonymize } from '../../src/privacy/pseudonym';
 import { purgeOldText } from '../../src/privacy/retention';
 import { buildTestApp } from '../support/app';
+import { selectColumn, selectRows, selectValue } from '../support/rows';
 
 const chat = (app: express.Express, userId: string, body: { text?: string; payload?: string }) =>
   request(app)
@@ -39,35 +40,40 @@ describe('first contact, feedback and links', () => {
     expect(texts(thanks)[0]).toMatch(/Cảm ơn bạn đã góp ý/);
     const userKey = pseudonymize(config.PSEUDONYM_SECRET, 'web', 'fb-1');
     expect(
-      db.prepare('SELECT answer_id, rating, interaction_id FROM feedback WHERE user_key = ?').all(userKey),
+      await selectRows(
+        db,
+        'SELECT answer_id, rating, interaction_id FROM feedback WHERE user_key = ?',
+        userKey,
+      ),
     ).toEqual([
       {
         answer_id: 'proc.id_card',
         rating: -1,
-        interaction_id: db
-          .prepare('SELECT id FROM interactions WHERE message_id = ?')
-          .pluck()
-          .get(down!.payload.slice('#fb:down:'.length)),
+        interaction_id: await selectValue(
+          db,
+          'SELECT id FROM interactions WHERE message_id = ?',
+          down!.payload.slice('#fb:down:'.length),
+        ),
       },
     ]);
     // Changing one's mind updates the rating instead of counting twice.
     await chat(app, 'fb-1', { payload: down!.payload.replace('down', 'up') });
-    expect(db.prepare('SELECT rating FROM feedback WHERE user_key = ?').pluck().all(userKey)).toEqual([1]);
+    expect(await selectColumn(db, 'SELECT rating FROM feedback WHERE user_key = ?', userKey)).toEqual([1]);
     // The feedback tap is not a question: it is not a fallback.
-    expect(db.prepare("SELECT count(*) FROM interactions WHERE kind = 'feedback'").pluck().get()).toBe(2);
+    expect(await selectValue(db, "SELECT count(*) FROM interactions WHERE kind = 'feedback'")).toBe(2);
   });
 
   it('does not ask after greetings and does not let a citizen rate someone else’s answer', async () => {
     const hello = await chat(app, 'fb-2', { text: 'xin chào' });
     expect(texts(hello).join(' ')).not.toContain('hữu ích');
-    const other = db
-      .prepare("SELECT id FROM interactions WHERE answer_id = 'proc.id_card' LIMIT 1")
-      .pluck()
-      .get();
+    const other = await selectValue(
+      db,
+      "SELECT id FROM interactions WHERE answer_id = 'proc.id_card' LIMIT 1",
+    );
     await chat(app, 'fb-2', { payload: `#fb:down:${other}` });
     const key = pseudonymize(config.PSEUDONYM_SECRET, 'web', 'fb-2');
     // A greeting is nothing to rate: no feedback is counted at all (tests/hostile/feedback.test.ts).
-    expect(db.prepare('SELECT interaction_id FROM feedback WHERE user_key = ?').pluck().all(key)).toEqual([]);
+    expect(await selectColumn(db, 'SELECT interaction_id FROM feedback WHERE user_key = ?', key)).toEqual([]);
   });
 
   it('rewrites links to /r/<id>, counts the click pseudonymously and redirects', async () => {
@@ -75,12 +81,12 @@ describe('first contact, feedback and links', () => {
     const link = (res.body.replies as { type: string; url?: string }[]).find((b) => b.type === 'link');
     expect(link?.url).toMatch(new RegExp(`^${config.PUBLIC_BASE_URL}/r/[A-Za-z0-9_-]{12}$`));
     const token = link!.url!.split('/r/')[1];
-    const original = db.prepare('SELECT url FROM links WHERE token = ?').pluck().get(token) as string;
+    const original = (await selectValue(db, 'SELECT url FROM links WHERE token = ?', token)) as string;
     expect(original).toMatch(/^https:\/\//);
     const redirect = await request(app).get(`/r/${token}`);
     expect(redirect.status).toBe(302);
     expect(redirect.headers.location).toBe(original);
-    expect(db.prepare('SELECT user_key, answer_id FROM clicks').all()).toEqual([
+    expect(await selectRows(db, 'SELECT user_key, answer_id FROM clicks')).toEqual([
       { user_key: pseudonymize(config.PSEUDONYM_SECRET, 'web', 'link-1'), answer_id: 'dvc.submit' },
     ]);
     expect((await request(app).get('/r/doesnotexist1')).status).toBe(404);
@@ -92,8 +98,9 @@ describe('"xóa dữ liệu của tôi"', () => {
   const { app, db, config } = buildTestApp();
   afterAll(() => db.close());
   const key = (id: string) => pseudonymize(config.PSEUDONYM_SECRET, 'web', id);
-  const rows = (userKey: string) =>
-    [
+  const rows = async (userKey: string) => {
+    let total = 0;
+    for (const table of [
       'interactions',
       'citizens',
       'contacts',
@@ -103,9 +110,10 @@ describe('"xóa dữ liệu của tôi"', () => {
       'clicks',
       'handoffs',
       'daily_users',
-    ]
-      .map((t) => db.prepare(`SELECT count(*) FROM ${t} WHERE user_key = ?`).pluck().get(userKey) as number)
-      .reduce((a, b) => a + b, 0);
+    ])
+      total += (await selectValue<number>(db, `SELECT count(*) FROM ${table} WHERE user_key = ?`, userKey))!;
+    return total;
+  };
 
   async function fillHistory(id: string) {
     await chat(app, id, { text: 'giá vàng hôm nay' });
@@ -124,30 +132,30 @@ describe('"xóa dữ liệu của tôi"', () => {
   ])('asks to confirm "%s", then erases every row on "Có"', async (text) => {
     const id = `erase-${text}`;
     await fillHistory(id);
-    expect(rows(key(id))).toBeGreaterThan(8);
+    expect(await rows(key(id))).toBeGreaterThan(8);
     const confirm = await chat(app, id, { text });
     expect(texts(confirm)[0]).toMatch(/Bạn muốn xóa toàn bộ dữ liệu/);
     expect(confirm.body.quickReplies.map((q: { label: string }) => q.label)).toEqual(['Có', 'Không']);
     const done = await chat(app, id, { payload: confirm.body.quickReplies[0].payload });
     expect(texts(done)[0]).toMatch(/Đã xóa toàn bộ dữ liệu/);
-    expect(rows(key(id))).toBe(0);
+    expect(await rows(key(id))).toBe(0);
   });
 
   it('accepts a typed "có" and keeps everything on "không"', async () => {
     await fillHistory('keep');
-    const before = rows(key('keep'));
+    const before = await rows(key('keep'));
     await chat(app, 'keep', { text: 'xoá dữ liệu của tôi' });
     const cancelled = await chat(app, 'keep', { text: 'không' });
     expect(texts(cancelled)[0]).toMatch(/Đã hủy yêu cầu xóa/);
-    expect(rows(key('keep'))).toBeGreaterThan(before);
+    expect(await rows(key('keep'))).toBeGreaterThan(before);
     // A different message lets the question lapse: no deletion on a later "có".
     await chat(app, 'keep', { text: 'xoa du lieu cua toi' });
     await chat(app, 'keep', { text: 'làm căn cước ở đâu' });
     await chat(app, 'keep', { text: 'có' });
-    expect(rows(key('keep'))).toBeGreaterThan(before);
+    expect(await rows(key('keep'))).toBeGreaterThan(before);
     await chat(app, 'keep', { text: 'xóa dữ liệu của tôi' });
     await chat(app, 'keep', { text: 'có' });
-    expect(rows(key('keep'))).toBe(0);
+    expect(await rows(key('keep'))).toBe(0);
   });
 
   it('does not mistake procedures for a deletion request', async () => {
@@ -164,7 +172,7 @@ describe('retention', () => {
     await chat(app, 'old', { text: 'giá vàng hôm nay' });
     await chat(app, 'old', { payload: 'handoff' });
     await handoffs.settled(); // the request is filed once its exchange is committed
-    const count = db.prepare('SELECT count(*) FROM interactions').pluck().get();
+    const count = await selectValue(db, 'SELECT count(*) FROM interactions');
     expect(purgeOldText(db, 180, Date.now())).toEqual({
       interactions: 0,
       handoffs: 0,
@@ -174,13 +182,13 @@ describe('retention', () => {
     const later = Date.now() + 181 * 86_400_000;
     expect(purgeOldText(db, 180, later).interactions).toBe(count);
     expect(
-      db
-        .prepare('SELECT count(*) FROM interactions WHERE text IS NOT NULL OR normalised IS NOT NULL')
-        .pluck()
-        .get(),
+      await selectValue(
+        db,
+        'SELECT count(*) FROM interactions WHERE text IS NOT NULL OR normalised IS NOT NULL',
+      ),
     ).toBe(0);
-    expect(db.prepare('SELECT count(*) FROM interactions').pluck().get()).toBe(count);
-    expect(db.prepare('SELECT last_messages FROM handoffs').pluck().all()).toEqual([null]);
+    expect(await selectValue(db, 'SELECT count(*) FROM interactions')).toBe(count);
+    expect(await selectColumn(db, 'SELECT last_messages FROM handoffs')).toEqual([null]);
   });
 });
 

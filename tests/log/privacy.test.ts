@@ -4,6 +4,7 @@ import { Reports } from '../../src/store/reports';
 import { openEngine } from '../../src/store/engine';
 import { buildTestApp } from '../support/app';
 import { forbiddenIn, PERSONAL_MESSAGES, rawBytesContaining, SECRETS, tableNames } from './scan';
+import { selectColumn, selectRows } from '../support/rows';
 
 describe('personal data never reaches the database', () => {
   const { app, db, config, handoffs } = buildTestApp({ ADMIN_PASSWORD: 'test-password-123' });
@@ -30,7 +31,7 @@ describe('personal data never reaches the database', () => {
     let cells = 0;
     const leaks: string[] = [];
     for (const table of tables)
-      for (const row of db.prepare(`SELECT * FROM "${table}"`).all() as Record<string, unknown>[])
+      for (const row of (await selectRows(db, `SELECT * FROM "${table}"`)) as Record<string, unknown>[])
         for (const [column, value] of Object.entries(row)) {
           if (typeof value !== 'string') continue;
           cells++;
@@ -40,7 +41,7 @@ describe('personal data never reaches the database', () => {
     expect(leaks).toEqual([]);
     expect(cells).toBeGreaterThan(50);
     // The messages were stored, only redacted.
-    const texts = db.prepare('SELECT text FROM interactions WHERE text IS NOT NULL').pluck().all();
+    const texts = await selectColumn(db, 'SELECT text FROM interactions WHERE text IS NOT NULL');
     expect(texts).toContain('số căn cước của tôi là [số giấy tờ] bị mất');
     expect(texts).toContain('gọi lại cho tôi số [số điện thoại] nhé');
     expect(texts).toContain('gửi vào email [email] giúp tôi');

@@ -1,6 +1,7 @@
 /** The procedure assistant through the real app: /api/chat fields, the conversation, the forms. */
 import request from 'supertest';
 import { buildTestApp } from '../support/app';
+import { selectRows } from '../support/rows';
 
 describe('/api/chat with the procedure catalogue', () => {
   const { app, db, reports } = buildTestApp();
@@ -54,9 +55,10 @@ describe('/api/chat with the procedure catalogue', () => {
   it('logs the procedure and facets of each reply, and reports the procedures most asked about', async () => {
     await say('p5', 'đăng ký khai tử cần giấy tờ gì');
     await say('p5', 'mất bao lâu');
-    const rows = db
-      .prepare("SELECT procedure, facets FROM interactions WHERE procedure = '1.000656' ORDER BY id")
-      .all();
+    const rows = await selectRows(
+      db,
+      "SELECT procedure, facets FROM interactions WHERE procedure = '1.000656' ORDER BY id",
+    );
     expect(rows).toEqual([
       { procedure: '1.000656', facets: 'documents' },
       { procedure: '1.000656', facets: 'time' },

@@ -1,4 +1,8 @@
-/** Builds the real app (real SQLite file, bundled content) for tests, without listening. */
+/**
+ * Builds the real app (real SQLite file, bundled content) for tests, without listening. In the
+ * PostgreSQL pass (TEST_ENGINE=postgres) the app also gets DATABASE_URL and its store on a
+ * database of its own (tests/support/test-engine.ts); `store` is then that store, else undefined.
+ */
 import fs from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +14,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { KnowledgeService } from '../../src/knowledge/service';
 import { silentLogger } from '../../src/logger';
 import { openDatabase } from '../../src/store/db';
+import { engineOverrides, openTestStore } from './test-engine';
 
 export function tempDir(prefix = 'tthc-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -20,12 +25,15 @@ export function tempDir(prefix = 'tthc-test-'): string {
  * milliseconds; they get a generous limit (tests/hostile/flood.test.ts uses the real default).
  */
 export function testConfig(overrides: Record<string, string> = {}): Config {
+  const databasePath = overrides.DATABASE_PATH ?? path.join(tempDir(), 'bot.sqlite');
   return loadConfig({
     NODE_ENV: 'test',
-    DATABASE_PATH: path.join(tempDir(), 'bot.sqlite'),
+    DATABASE_PATH: databasePath,
     FLOOD_MAX_MESSAGES: '1000',
     CHAT_RATE_PER_ADDRESS: '1000000',
     CHAT_RATE_TOTAL: '1000000',
+    // The PostgreSQL pass (tests/support/test-engine.ts): the file's own database.
+    ...(overrides.DATABASE_URL === undefined && engineOverrides(databasePath)),
     ...overrides,
   });
 }
@@ -34,12 +42,13 @@ export function buildTestApp(overrides: Record<string, string> = {}) {
   const config = testConfig(overrides);
   const logger = silentLogger();
   const db = openDatabase(config.DATABASE_PATH);
+  const store = openTestStore(config, db);
   const knowledge = new KnowledgeService(
     { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },
     { threshold: config.NLU_THRESHOLD },
     logger,
   );
-  return { config, db, knowledge, ...createApp({ config, db, knowledge, logger }) };
+  return { config, db, store, knowledge, ...createApp({ config, db, store, knowledge, logger }) };
 }
 
 /** Serves an app on a free loopback port, for tests that need a real address (browsers). */

@@ -1,6 +1,6 @@
 /**
- * The store's engines for a test file: `engineKinds()` lists SQLite and, when PostgreSQL is
- * installed (always in CI, see tests/support/postgres.ts), PostgreSQL; `openInstances` opens
+ * The store's engines for a test file: `engineKinds()` lists the pass's engine in `npm test`
+ * (TEST_ENGINE), else SQLite and, when PostgreSQL is installed, PostgreSQL; `openInstances` opens
  * a fresh, migrated database on one of them as seen by `count` instances. On PostgreSQL each
  * instance has its own connection pool, as separate processes would; on SQLite (one process
  * owns the file) the instances share the one connection.
@@ -9,12 +9,15 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { migrateEngine, openEngine, type Engine, type EngineKind } from '../../src/store/engine';
 import { postgresAvailable, startPostgres, type PostgresCluster } from './postgres';
+import { noteTestDatabase, passClusterUrl, uniqueDatabaseName } from './test-engine';
 
 let cluster: Promise<PostgresCluster> | undefined;
-let databases = 0;
 
 /** The engines to run a store test on; a skipped PostgreSQL says why once, on stderr. */
 export function engineKinds(): EngineKind[] {
+  // `npm test` runs each engine in its own pass (tests/support/test-engine.ts).
+  if (process.env.TEST_ENGINE === 'sqlite') return ['sqlite'];
+  if (process.env.TEST_ENGINE === 'postgres') return ['postgres'];
   if (postgresAvailable()) {
     afterAll(stopPostgres);
     return ['sqlite', 'postgres'];
@@ -32,11 +35,13 @@ export async function stopPostgres(): Promise<void> {
   if (started) await (await started).stop();
 }
 
-/** A URL to a new, empty database on the file's PostgreSQL cluster (started on first use). */
+/** A URL to a new, empty database on the PostgreSQL cluster (the pass's, else the file's, started on first use). */
 export async function freshPostgresUrl(): Promise<string> {
-  cluster ??= startPostgres();
-  const { url } = await cluster;
-  const name = `t${process.pid}_${++databases}`;
+  // In the PostgreSQL pass of `npm test`, the run's cluster; else one for this file.
+  const passUrl = passClusterUrl();
+  if (!passUrl) cluster ??= startPostgres();
+  const url = passUrl ?? (await cluster!).url;
+  const name = uniqueDatabaseName('t');
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {
@@ -44,6 +49,7 @@ export async function freshPostgresUrl(): Promise<string> {
   } finally {
     await admin.end();
   }
+  noteTestDatabase(name);
   return url.replace(/\/postgres$/, `/${name}`);
 }
 

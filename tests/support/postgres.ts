@@ -63,8 +63,13 @@ export function postgresAvailable(env: NodeJS.ProcessEnv = process.env): boolean
   return false;
 }
 
-/** `describe` when PostgreSQL is installed, else a skipped `describe` and one line on stderr. */
+/**
+ * `describe` when PostgreSQL is installed, else a skipped `describe` and one line on stderr;
+ * skipped in the SQLite pass of `npm test`, which leaves them to the PostgreSQL pass.
+ */
 export function describePostgres(): jest.Describe {
+  // `npm test`'s SQLite pass leaves them to its PostgreSQL pass (tests/support/jest-passes.ts).
+  if (process.env.TEST_ENGINE === 'sqlite') return describe.skip;
   if (postgresAvailable()) return describe;
   process.stderr.write(`Skipping the PostgreSQL tests: ${POSTGRES_HINT}\n`);
   return describe.skip;

@@ -8,6 +8,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { engineOverrides } from './test-engine';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -62,6 +63,8 @@ export async function startServer(
         FLOOD_MAX_MESSAGES: '1000',
         CHAT_RATE_PER_ADDRESS: '1000000',
         CHAT_RATE_TOTAL: '1000000',
+        // The PostgreSQL pass: the server's own database, kept with its SQLite file.
+        ...(env.DATABASE_PATH && env.DATABASE_URL === undefined ? engineOverrides(env.DATABASE_PATH) : {}),
         ...env,
       },
     },

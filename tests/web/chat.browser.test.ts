@@ -10,6 +10,7 @@ import type { Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser';
 import { buildTestApp, listenOnLoopback, tempDir } from '../support/app';
+import { selectValue } from '../support/rows';
 
 const PHONE = { width: 360, height: 740 };
 const DESKTOP = { width: 1280, height: 800 };
@@ -34,7 +35,7 @@ describe('web chat and widget in a real browser', () => {
     db.close();
   });
 
-  const count = (sql: string) => (db.prepare(sql).pluck().get() as number) ?? 0;
+  const count = async (sql: string) => ((await selectValue(db, sql)) as number) ?? 0;
   const interactions = () => count('SELECT count(*) FROM interactions');
 
   async function phonePage(): Promise<Page> {
@@ -92,7 +93,7 @@ describe('web chat and widget in a real browser', () => {
   ) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
 
   it('five page views of the chat page and of a host page with the widget log nothing', async () => {
-    const before = interactions();
+    const before = await interactions();
     const page = await phonePage();
     const chatRequests: string[] = [];
     page.on('request', (r) => {
@@ -116,7 +117,7 @@ describe('web chat and widget in a real browser', () => {
       expect(await page.locator('iframe').count()).toBe(0);
     }
     expect(chatRequests).toEqual([]);
-    expect(interactions()).toBe(before);
+    expect(await interactions()).toBe(before);
     const today = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
     const reach = await reports.reach({ from: today, to: today }, 'web');
     expect(JSON.stringify(reach)).not.toMatch(/"(citizens|conversations|messagesIn)":[1-9]/);
@@ -132,7 +133,7 @@ describe('web chat and widget in a real browser', () => {
 
     // A tap is a message: now the citizen counts.
     await say(page, { tap: 'Thẻ căn cước' });
-    expect(interactions()).toBe(before + 1);
+    expect(await interactions()).toBe(before + 1);
     await page.context().close();
   });
 

@@ -1,0 +1,97 @@
+/**
+ * Reads (and, for a test's set-up, writes) a test app's rows wherever they live, so one
+ * assertion holds on both passes of `npm test`: the SQLite file, or with DATABASE_URL the
+ * PostgreSQL database for the tables on it. The tables have the same names and columns on both
+ * engines; a query takes `?` placeholders, as better-sqlite3's `prepare` does.
+ *
+ *   const rows = await selectRows<{ state: string }>(t, 'SELECT state FROM channel_inbox');
+ */
+import { CompiledQuery } from 'kysely';
+import type { Db } from '../../src/store/db';
+import type { Store } from '../../src/store/store';
+import { testStoreOf } from './test-engine';
+
+/**
+ * What buildTestApp / buildChannelApp return (the SQLite file and, on PostgreSQL, the store),
+ * or just the app's SQLite file: its store is then the one tests/support/test-engine.ts opened
+ * over it.
+ */
+export type RowSource = Db | { db: Db; store?: Store };
+
+function parts(source: RowSource): { db: Db; store?: Store } {
+  if ('prepare' in source) return { db: source, store: testStoreOf(source) };
+  return { db: source.db, store: source.store ?? testStoreOf(source.db) };
+}
+
+/**
+ * Tables still written to each instance's SQLite file with DATABASE_URL (see the README's
+ * PostgreSQL section): the turn's own writes and the reports' rollups, until they move.
+ */
+export const FILE_TABLES: ReadonlySet<string> = new Set([
+  'interactions',
+  'citizens',
+  'contacts',
+  'feedback',
+  'links',
+  'clicks',
+  'rollup_state',
+  'daily_stats',
+  'daily_intents',
+  'daily_users',
+  'daily_latency',
+  'daily_unanswered',
+]);
+
+/** True when `query` names a table kept on the PostgreSQL store (none can be mixed with the file's). */
+function onStore(source: { store?: Store }, query: string): boolean {
+  if (source.store?.kind !== 'postgres') return false;
+  const tables = [...query.matchAll(/\b(?:FROM|INTO|UPDATE|JOIN)\s+([a-z_]+)/gi)].map((m) => m[1]!);
+  const inFile = tables.filter((table) => FILE_TABLES.has(table));
+  if (inFile.length > 0 && inFile.length < tables.length)
+    throw new Error(`A query may not join the SQLite file's tables (${inFile}) with the store's: ${query}`);
+  return inFile.length === 0;
+}
+
+/** `?` placeholders as PostgreSQL's $1, $2… (the tests' queries hold no literal '?'). */
+function numbered(query: string): string {
+  let n = 0;
+  return query.replace(/\?/g, () => `$${++n}`);
+}
+
+export async function selectRows<T>(from: RowSource, query: string, ...params: unknown[]): Promise<T[]> {
+  const source = parts(from);
+  if (!onStore(source, query)) return source.db.prepare(query).all(...params) as T[];
+  const result = await source.store!.engine.db.executeQuery(CompiledQuery.raw(numbered(query), params));
+  return result.rows as T[];
+}
+
+/** The first row, or undefined. */
+export async function selectRow<T>(
+  source: RowSource,
+  query: string,
+  ...params: unknown[]
+): Promise<T | undefined> {
+  return (await selectRows<T>(source, query, ...params))[0];
+}
+
+/** Runs a statement (a test's set-up: back-dating rows, inserting a fixture); the rows changed. */
+export async function runStatement(from: RowSource, query: string, ...params: unknown[]): Promise<number> {
+  const source = parts(from);
+  if (!onStore(source, query)) return source.db.prepare(query).run(...params).changes;
+  const result = await source.store!.engine.db.executeQuery(CompiledQuery.raw(numbered(query), params));
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/** The first column of every row (better-sqlite3's `pluck().all()`). */
+export async function selectColumn<T>(source: RowSource, query: string, ...params: unknown[]): Promise<T[]> {
+  return (await selectRows<Record<string, T>>(source, query, ...params)).map((row) => Object.values(row)[0]!);
+}
+
+/** The first column of the first row, or undefined (better-sqlite3's `pluck().get()`). */
+export async function selectValue<T>(
+  source: RowSource,
+  query: string,
+  ...params: unknown[]
+): Promise<T | undefined> {
+  return (await selectColumn<T>(source, query, ...params))[0];
+}
