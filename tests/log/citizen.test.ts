@@ -4,6 +4,7 @@ import express from 'express';
 import request from 'supertest';
 import { pseudonymize } from '../../src/privacy/pseudonym';
 import { purgeOldText } from '../../src/privacy/retention';
+import { purgeOldTextShared } from '../../src/store/shared-erasure';
 import { buildTestApp } from '../support/app';
 import { selectColumn, selectRows, selectValue } from '../support/rows';
 
@@ -165,22 +166,30 @@ describe('"xóa dữ liệu của tôi"', () => {
 });
 
 describe('retention', () => {
-  const { app, db, handoffs } = buildTestApp();
+  const { app, db, handoffs, store } = buildTestApp();
   afterAll(() => db.close());
+  /** What the retention job runs: on the file, and with DATABASE_URL on PostgreSQL too (summed). */
+  const purge = async (now: number) => {
+    const result = purgeOldText(db, 180, now);
+    if (store?.kind === 'postgres')
+      for (const [key, n] of Object.entries(await purgeOldTextShared(store.engine, 180, now)))
+        result[key as keyof typeof result] += n;
+    return result;
+  };
 
   it('deletes old message text but keeps the rows and the counts', async () => {
     await chat(app, 'old', { text: 'giá vàng hôm nay' });
     await chat(app, 'old', { payload: 'handoff' });
     await handoffs.settled(); // the request is filed once its exchange is committed
     const count = await selectValue(db, 'SELECT count(*) FROM interactions');
-    expect(purgeOldText(db, 180, Date.now())).toEqual({
+    expect(await purge(Date.now())).toEqual({
       interactions: 0,
       handoffs: 0,
       unansweredGroups: 0,
       inboxEvents: 0,
     });
     const later = Date.now() + 181 * 86_400_000;
-    expect(purgeOldText(db, 180, later).interactions).toBe(count);
+    expect((await purge(later)).interactions).toBe(count);
     expect(
       await selectValue(
         db,

@@ -40,5 +40,15 @@ module.exports = {
    * TEMPORARY: suites that fail on PostgreSQL for a known reason being worked on. Shrink it as
    * main moves; an entry says what it waits for.
    */
-  failing: {},
+  failing: {
+    'tests/log/citizen.test.ts':
+      '"xóa dữ liệu của tôi" then "Có" leaves the citizen\'s session and handoff on PostgreSQL (the shared ' +
+      'erase runs in the background and the turn stores its session after it): waits for pg-turn (runtime/erase)',
+    'tests/admin/inbox.test.ts':
+      "the reports read the instance's SQLite file while handoffs and officer messages are on PostgreSQL " +
+      '(handoffsAnswered 0): waits for pg-turn moving the log and the reports',
+    'tests/channels/restart.test.ts':
+      'reads the inbox of the SQLite file from outside the server process: to be rewritten over ' +
+      'tests/support/rows.ts (a killed instance on PostgreSQL: multi-instance.test.ts)',
+  },
 };
