@@ -6,10 +6,12 @@
  *
  *   const rows = await selectRows<{ state: string }>(t, 'SELECT state FROM channel_inbox');
  */
+import Database from 'better-sqlite3';
 import { CompiledQuery } from 'kysely';
+import pg from 'pg';
 import type { Db } from '../../src/store/db';
 import type { Store } from '../../src/store/store';
-import { testStoreOf } from './test-engine';
+import { testDatabaseUrl, testEngine, testStoreOf } from './test-engine';
 
 /**
  * What buildTestApp / buildChannelApp return (the SQLite file and, on PostgreSQL, the store),
@@ -94,4 +96,38 @@ export async function selectValue<T>(
   ...params: unknown[]
 ): Promise<T | undefined> {
   return (await selectColumn<T>(source, query, ...params))[0];
+}
+
+/**
+ * Rows of the store a server process runs on (`startServer` with DATABASE_PATH=databasePath),
+ * through a connection of the test's own: the SQLite file read-only, or in the PostgreSQL pass
+ * the database that goes with that file (tests/support/test-engine.ts) for the tables on it.
+ */
+export async function selectRowsAt<T>(
+  databasePath: string,
+  query: string,
+  ...params: unknown[]
+): Promise<T[]> {
+  if (testEngine() === 'postgres' && onStore({ store: { kind: 'postgres' } as Store }, query)) {
+    const client = new pg.Client({
+      connectionString: testDatabaseUrl(databasePath),
+      // COUNT(*) and BIGINT ids as numbers, as the store's own pool reads them (src/store/engine.ts).
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === 20 ? Number : pg.types.getTypeParser(oid, format)) as never,
+      },
+    });
+    await client.connect();
+    try {
+      return (await client.query(numbered(query), params)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  }
+  const db = new Database(databasePath, { readonly: true });
+  try {
+    return db.prepare(query).all(...params) as T[];
+  } finally {
+    db.close();
+  }
 }
