@@ -7,6 +7,7 @@
 import request from 'supertest';
 import { useChannelApp, LOAD_SECRETS } from '../channels/helpers';
 import { LOAD_CHANNELS, signedCall } from '../support/webhook-load';
+import { failInserts, stopFailingInserts } from '../support/rows';
 
 describe('events that cannot be stored', () => {
   const bot = useChannelApp();
@@ -16,15 +17,14 @@ describe('events that cannot be stored', () => {
     async (_channel, n) => {
       const call = signedCall(n, 'store', 'làm căn cước ở đâu', LOAD_SECRETS);
       const post = () => request(bot.app).post(call.path).set(call.headers).send(call.body);
-      bot.db.exec(`CREATE TEMP TRIGGER fail_store BEFORE INSERT ON channel_inbox
-                   BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END`);
+      await failInserts(bot, 'channel_inbox');
 
       const refused = await post();
       expect(refused.status).toBe(500);
       expect(JSON.stringify(refused.body)).not.toContain('disk full');
       expect(await bot.inbox()).toHaveLength(0);
 
-      bot.db.exec('DROP TRIGGER fail_store');
+      await stopFailingInserts(bot, 'channel_inbox');
       expect((await post()).status).toBe(200);
       await bot.channels.delivery.idle();
       expect((await bot.inbox()).map((row) => row.state)).toEqual(['delivered']);

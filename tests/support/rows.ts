@@ -131,3 +131,36 @@ export async function selectRowsAt<T>(
     db.close();
   }
 }
+
+/**
+ * From now on every INSERT into `table` fails ('disk full (test)'), on the engine holding it:
+ * a trigger (a temporary one on SQLite), dropped by `stopFailingInserts`.
+ */
+export async function failInserts(from: RowSource, table: string): Promise<void> {
+  const source = parts(from);
+  if (!onStore(source, `INSERT INTO ${table}`)) {
+    source.db.exec(`CREATE TEMP TRIGGER fail_insert_${table} BEFORE INSERT ON main.${table}
+                    BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END`);
+    return;
+  }
+  const db = source.store!.engine.db;
+  await db.executeQuery(
+    CompiledQuery.raw(`CREATE FUNCTION fail_insert_${table}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'disk full (test)'; END $$`),
+  );
+  await db.executeQuery(
+    CompiledQuery.raw(`CREATE TRIGGER fail_insert_${table} BEFORE INSERT ON ${table}
+      FOR EACH ROW EXECUTE FUNCTION fail_insert_${table}()`),
+  );
+}
+
+export async function stopFailingInserts(from: RowSource, table: string): Promise<void> {
+  const source = parts(from);
+  if (!onStore(source, `INSERT INTO ${table}`)) {
+    source.db.exec(`DROP TRIGGER temp.fail_insert_${table}`);
+    return;
+  }
+  const db = source.store!.engine.db;
+  await db.executeQuery(CompiledQuery.raw(`DROP TRIGGER fail_insert_${table} ON ${table}`));
+  await db.executeQuery(CompiledQuery.raw(`DROP FUNCTION fail_insert_${table}()`));
+}
