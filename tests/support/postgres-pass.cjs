@@ -26,6 +26,10 @@ module.exports = {
     'tests/runtime/handoff.test.ts': 'one turn step on a fake turn',
     'tests/runtime/links.test.ts': 'one turn step on a fake turn',
     'tests/runtime/notice.test.ts': 'one turn step on a fake turn',
+    'tests/runtime/erase.test.ts': 'one turn step on a fake turn, over an SQLite file of its own',
+    'tests/runtime/feedback.test.ts': 'one turn step on a fake turn, over an SQLite file of its own',
+    'tests/log/reports.test.ts':
+      'the reports over an SQLite file it fills itself (on PostgreSQL: tests/store/shared-reports.test.ts)',
     'tests/flood.test.ts': 'the flood guard in memory',
     'tests/engine.test.ts': 'the dialogue engine over an in-memory session table',
     'tests/config.test.ts': 'parsing the environment',
