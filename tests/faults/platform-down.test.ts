@@ -5,7 +5,7 @@
  */
 import request from 'supertest';
 import { useChannelApp, LOAD_SECRETS } from '../channels/helpers';
-import { checkExactlyOnce, heldOutTexts, signedCall, type SignedCall } from '../support/webhook-load';
+import { checkExactlyOnceAt, heldOutTexts, signedCall, type SignedCall } from '../support/webhook-load';
 import { until } from '../support/until';
 
 describe('a platform API that is down for a while', () => {
@@ -43,7 +43,7 @@ describe('a platform API that is down for a while', () => {
     await t.fake.comeBack();
     await t.channels.delivery.idle();
 
-    const check = checkExactlyOnce(
+    const check = await checkExactlyOnceAt(
       t.config.DATABASE_PATH,
       calls,
       (channel, recipient) => t.fake.sendsTo(channel, recipient).filter((r) => r.outcome === 'ok').length,

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { selectRowsAt } from './rows';
 
 export type LoadChannel = 'zalo' | 'messenger' | 'telegram';
 export const LOAD_CHANNELS: LoadChannel[] = ['zalo', 'messenger', 'telegram'];
@@ -176,6 +177,27 @@ export function checkExactlyOnce(
   } finally {
     db.close();
   }
+}
+
+/**
+ * `checkExactlyOnce` on the store the server runs on, wherever it lives: the SQLite file, or in
+ * the PostgreSQL pass of `npm test` the database that goes with it (tests/support/rows.ts).
+ */
+export async function checkExactlyOnceAt(
+  dbPath: string,
+  accepted: readonly SignedCall[],
+  received: (channel: LoadChannel, recipient: string) => number,
+): Promise<ExactlyOnce> {
+  const inbox = await selectRowsAt<InboxOutcome>(
+    dbPath,
+    'SELECT channel, event_id, user_id, state, parts_sent FROM channel_inbox',
+  );
+  const logged = await selectRowsAt<{ channel: string; message_id: string; n: number }>(
+    dbPath,
+    "SELECT channel, message_id, count(*) AS n FROM interactions WHERE channel != 'web' GROUP BY channel, message_id",
+  );
+  const counts = new Map(logged.map((r) => [`${r.channel}:${r.message_id}`, r.n]));
+  return checkOutcomes(inbox, [counts], accepted, received);
 }
 
 /** Interaction rows per `channel:message_id` in one SQLite file (platform channels only). */
