@@ -112,7 +112,7 @@ export async function openStore(
       { cause: err },
     );
   }
-  return storeOver(config, db, engine, options.now);
+  return storeOver(config, db, engine, options.now, options.logger);
 }
 
 /**
@@ -120,7 +120,13 @@ export async function openStore(
  * tests build apps synchronously on a database cloned from a migrated template). `close()`
  * closes the engine and, on PostgreSQL, the SQLite file too.
  */
-export function storeOver(config: StoreConfig, db: Db, engine: Engine, now: () => number = Date.now): Store {
+export function storeOver(
+  config: StoreConfig,
+  db: Db,
+  engine: Engine,
+  now: () => number = Date.now,
+  logger?: Logger,
+): Store {
   const shared = engine.kind === 'postgres';
   return {
     kind: engine.kind,
@@ -135,7 +141,7 @@ export function storeOver(config: StoreConfig, db: Db, engine: Engine, now: () =
     ),
     tokens: new SharedTokens(engine, now),
     content: new ContentVersions(engine, now),
-    ...logRepositories(engine, now, options.logger),
+    ...logRepositories(engine, now, logger),
     async close() {
       // Closing the SQLite engine closes the file it was given.
       await engine.close();

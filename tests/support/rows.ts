@@ -26,23 +26,10 @@ function parts(source: RowSource): { db: Db; store?: Store } {
 }
 
 /**
- * Tables still written to each instance's SQLite file with DATABASE_URL (see the README's
- * PostgreSQL section): the turn's own writes and the reports' rollups, until they move.
+ * Tables still written to each instance's SQLite file with DATABASE_URL: none since the turn's
+ * own rows moved to PostgreSQL (a table named here is read from the file in both passes).
  */
-export const FILE_TABLES: ReadonlySet<string> = new Set([
-  'interactions',
-  'citizens',
-  'contacts',
-  'feedback',
-  'links',
-  'clicks',
-  'rollup_state',
-  'daily_stats',
-  'daily_intents',
-  'daily_users',
-  'daily_latency',
-  'daily_unanswered',
-]);
+export const FILE_TABLES: ReadonlySet<string> = new Set<string>([]);
 
 /** True when `query` names a table kept on the PostgreSQL store (none can be mixed with the file's). */
 function onStore(source: { store?: Store }, query: string): boolean {
