@@ -72,11 +72,5 @@ module.exports = {
     'tests/hostile/webhooks.fuzz.test.ts':
       'a signed message whose text holds U+0000 is answered 500 on PostgreSQL (its text columns refuse NUL; ' +
       'SQLite stores it): the accept path must strip it first, pg-bench (accept path on PostgreSQL)',
-    'tests/log/citizen.test.ts':
-      '"xóa dữ liệu của tôi" then "Có" leaves the citizen\'s session and handoff on PostgreSQL (the shared ' +
-      'erase runs in the background and the turn stores its session after it): waits for pg-turn (runtime/erase)',
-    'tests/admin/inbox.test.ts':
-      "the reports read the instance's SQLite file while handoffs and officer messages are on PostgreSQL " +
-      '(handoffsAnswered 0): waits for pg-turn moving the log and the reports',
   },
 };
