@@ -51,7 +51,8 @@ export class ZaloTokens {
   private inflight?: Promise<string>;
   /** The pair in use: the stored one as last read or refreshed here. */
   private pair: TokenPair;
-  private readonly seeded: Promise<void>;
+  /** The environment's pair stored (or the stored one read); undefined: to try again. */
+  private seeded?: Promise<void>;
 
   constructor(
     private readonly store: TokenKeeping,
@@ -64,12 +65,31 @@ export class ZaloTokens {
       refreshToken: options.refreshToken ?? null,
       expiresAt: now() + ASSUMED_SEED_LIFETIME_MS,
     };
-    const seeded = store.seed('zalo', this.pair);
-    if (seeded instanceof Promise) this.seeded = seeded.then((pair) => void (this.pair = pair));
-    else {
+    this.seeded = this.seed();
+  }
+
+  /**
+   * Stores the environment's pair, or reads the one another instance refreshed. On a shared
+   * store this runs in the background: a failure (the database unreachable, or closed at a
+   * stop) is logged and tried again before the next send, never left as an unhandled
+   * rejection that would end the process.
+   */
+  private seed(): Promise<void> {
+    const seeded = this.store.seed('zalo', this.pair);
+    if (!(seeded instanceof Promise)) {
       this.pair = seeded;
-      this.seeded = Promise.resolve();
+      return Promise.resolve();
     }
+    return seeded.then(
+      (pair) => void (this.pair = pair),
+      (err: unknown) => {
+        this.seeded = undefined;
+        this.logger.error(
+          { err: { message: (err as Error).message } },
+          'could not store the Zalo token; using the configured one, trying again before the next send',
+        );
+      },
+    );
   }
 
   private get canRefresh(): boolean {
@@ -86,7 +106,7 @@ export class ZaloTokens {
   }
 
   async refreshIfDue(signal: AbortSignal): Promise<void> {
-    await this.seeded;
+    await (this.seeded ??= this.seed());
     if (this.due(this.pair) && this.canRefresh) await this.refresh(this.pair.accessToken, signal);
   }
 
