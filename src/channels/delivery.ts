@@ -135,16 +135,25 @@ export function keptOffers(
   return [...new Set([...fresh, ...older])].slice(0, OFFERS_KEPT);
 }
 
+/**
+ * PostgreSQL's text columns refuse U+0000 (the insert fails, the webhook would get a 500 and
+ * be retried forever); SQLite stores it. No person types it: it is dropped on both engines,
+ * so they store the same text.
+ */
+function withoutNul<T extends string | undefined>(value: T): T {
+  return (value?.includes('\u0000') ? value.replaceAll('\u0000', '') : value) as T;
+}
+
 /** The inbox rows of one webhook's events. */
 export function inboxRows({ channel, events }: Pick<PendingAccept, 'channel' | 'events'>, secret: string) {
   return events.map((e) => ({
     channel,
     // Deterministic, so a retry of the same event still dedupes; keyed, so it cannot be
     // reversed to the user id by hashing candidate ids.
-    eventId: e.personalEventId ? `h:${pseudonymize(secret, channel, e.eventId)}` : e.eventId,
-    userId: e.userId,
-    text: e.text,
-    payload: e.payload,
+    eventId: e.personalEventId ? `h:${pseudonymize(secret, channel, e.eventId)}` : withoutNul(e.eventId),
+    userId: withoutNul(e.userId),
+    text: withoutNul(e.text),
+    payload: withoutNul(e.payload),
     tapCandidate: e.tapCandidate,
     meta: e.meta,
     eventTime: e.timestamp,

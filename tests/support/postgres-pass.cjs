@@ -2,9 +2,6 @@
  * Suites the PostgreSQL pass of `npm test` leaves out (read by jest.config.js), each with why.
  * Paths are relative to the repository; a folder ends with '/'.
  */
-/** The machine's load kept these from a PostgreSQL run before the 10:40 merge of this list. */
-const NOT_RUN_YET = 'not run through the PostgreSQL pass yet (its row assertions are engine-agnostic)';
-
 module.exports = {
   /**
    * They never open a store: running them again with DATABASE_URL would test nothing new.
@@ -49,29 +46,11 @@ module.exports = {
    * `TEST_INCLUDE_FAILING=1 npm run test:postgres -- <file>`.
    */
   failing: {
-    'tests/channels/messenger.test.ts':
-      "a Zalo token seed still on its way when the test closed the app's PostgreSQL pool ('driver has " +
-      "already been destroyed'); the pool now closes after the file, not yet run again",
-    'tests/admin/exports.test.ts': NOT_RUN_YET,
-    'tests/admin/inbox.browser.test.ts': NOT_RUN_YET,
-    'tests/admin/officer-send.test.ts': NOT_RUN_YET,
-    'tests/admin/training.test.ts': NOT_RUN_YET,
-    'tests/browser.test.ts': NOT_RUN_YET,
-    'tests/channels/fixtures.test.ts': NOT_RUN_YET,
-    'tests/channels/scripts.test.ts': NOT_RUN_YET,
-    'tests/channels/telegram.test.ts': NOT_RUN_YET,
     'tests/log/channel-privacy.test.ts':
       "scans the SQLite file's tables for the citizen's ids and erases through eraseCitizen(db) on the " +
       'file: to be rewritten over the store (tests/support/rows.ts)',
-    'tests/procedures/api.test.ts': NOT_RUN_YET,
-    'tests/procedures/reload.test.ts': NOT_RUN_YET,
-    'tests/server.test.ts': NOT_RUN_YET,
-    'tests/startup-urls.test.ts': NOT_RUN_YET,
     'tests/faults/handoff-notify.test.ts':
       'fails the reply step with an SQLite trigger on channel_inbox, which is on the server with DATABASE_URL; ' +
       'parking events on a failed PostgreSQL write: pg-ops',
-    'tests/hostile/webhooks.fuzz.test.ts':
-      'a signed message whose text holds U+0000 is answered 500 on PostgreSQL (its text columns refuse NUL; ' +
-      'SQLite stores it): the accept path must strip it first, pg-bench (accept path on PostgreSQL)',
   },
 };
