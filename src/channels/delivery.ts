@@ -24,7 +24,7 @@
  * The store's state is `storeHealth`, which /healthz reports.
  */
 import { performance } from 'node:perf_hooks';
-import type { IncomingMessage } from '../core/message';
+import { withoutNul, type IncomingMessage } from '../core/message';
 import type { Logger } from '../logger';
 import type { Db } from '../store/db';
 import { isStorageFailure, StoreHealth } from '../store/health';
@@ -135,16 +135,6 @@ export function keptOffers(
   return [...new Set([...fresh, ...older])].slice(0, OFFERS_KEPT);
 }
 
-/**
- * PostgreSQL's text columns refuse U+0000 (the insert fails, the webhook would get a 500 and
- * be retried forever); SQLite stores it. No person types it: it is dropped on both engines,
- * so they store the same text.
- */
-function withoutNul<T extends string | undefined>(value: T): T {
-  return (value?.includes('\u0000') ? value.replaceAll('\u0000', '') : value) as T;
-}
-
-/** The inbox rows of one webhook's events. */
 export function inboxRows({ channel, events }: Pick<PendingAccept, 'channel' | 'events'>, secret: string) {
   return events.map((e) => ({
     channel,

@@ -5,6 +5,7 @@
 import crypto from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
+import { withoutNul } from '../core/message';
 import { BadRequestError } from '../errors';
 import type { Runtime, TurnResult } from '../runtime';
 
@@ -14,16 +15,19 @@ export function chatRequestSchema(maxTextLength: number) {
       {
         userId: z
           .string({ error: 'expected a string' })
+          .overwrite(withoutNul)
           .trim()
           .min(1, 'expected a non-empty string')
           .max(128, 'expected at most 128 characters'),
         text: z
           .string({ error: 'expected a string' })
+          .overwrite(withoutNul)
           .max(maxTextLength, `expected at most ${maxTextLength} characters`)
           .refine((t) => t.trim().length > 0, 'expected a non-empty message')
           .optional(),
         payload: z
           .string({ error: 'expected a string' })
+          .overwrite(withoutNul)
           .min(1)
           .max(1000, 'expected at most 1000 characters')
           .optional(),

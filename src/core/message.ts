@@ -13,6 +13,15 @@ export type ChannelName = (typeof CHANNELS)[number];
 export const PLATFORM_CHANNELS = ['zalo', 'messenger', 'telegram'] as const;
 export type PlatformChannel = (typeof PLATFORM_CHANNELS)[number];
 
+/**
+ * A citizen's text or id without U+0000: PostgreSQL's text columns refuse it (the insert
+ * fails: a webhook would get a 500 and be retried forever, a web chat message a 500), SQLite
+ * stores it. No person types it, so it is dropped before storage on both engines alike.
+ */
+export function withoutNul<T extends string | undefined>(value: T): T {
+  return (value?.includes('\u0000') ? value.replaceAll('\u0000', '') : value) as T;
+}
+
 /** One citizen message, as every adapter reports it after parsing the platform's payload. */
 export interface IncomingMessage {
   channel: ChannelName;

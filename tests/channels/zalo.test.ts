@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { type ChannelApp, useChannelApp, fixture, fixtureWith, SECRETS, zaloSignature } from './helpers';
-import { selectRow, selectRows } from '../support/rows';
+import { selectRow, selectRows, selectValue } from '../support/rows';
 
 const BIG_ID = '2468458835296117922';
 
@@ -48,11 +48,10 @@ describe('Zalo OA channel', () => {
 
     const [row] = await t.inbox();
     expect(row).toMatchObject({ channel: 'zalo', user_id: BIG_ID, state: 'delivered' });
-    expect(t.markDelivery).toHaveBeenCalledWith(
-      t.respond.mock.results[0].value.interactionId,
-      'delivered',
-      undefined,
-    );
+    // The logged exchange's id (on PostgreSQL known only once the turn is stored, after respond).
+    const logged = await selectValue(t.db, "SELECT max(id) FROM interactions WHERE channel = 'zalo'");
+    expect(logged).toEqual(expect.any(Number));
+    expect(t.markDelivery).toHaveBeenCalledWith(logged, 'delivered', undefined);
   });
 
   it('renders quick replies as at most 5 oa.query.hide buttons and recognises a tap only if it was offered', async () => {
