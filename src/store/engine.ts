@@ -3,10 +3,10 @@
  * a typed query builder that compiles them for SQLite (better-sqlite3, the embedded default)
  * or PostgreSQL (`pg`, when several instances share one database).
  *
- * This is the first part of the port: the tables listed in `StoreSchema` have their schema in
- * `shared-migrations.ts` and async repositories (`shared-inbox.ts`, `shared-tokens.ts`) that
- * behave the same on both engines. The running bot still uses the synchronous better-sqlite3
- * store (`db.ts`); nothing opens an `Engine` unless asked to.
+ * The tables listed in `StoreSchema` have their schema in `shared-migrations.ts` and async
+ * repositories (`shared-*.ts`, gathered by `store.ts`) that behave the same on both engines.
+ * Without DATABASE_URL the bot's hot path still uses the synchronous better-sqlite3 file
+ * (`db.ts`): the Engine then wraps that same file.
  */
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
 import pg from 'pg';
