@@ -53,8 +53,5 @@ module.exports = {
     'tests/log/channel-privacy.test.ts':
       "scans the SQLite file's tables for the citizen's ids and erases through eraseCitizen(db) on the " +
       'file: to be rewritten over the store (tests/support/rows.ts)',
-    'tests/faults/handoff-notify.test.ts':
-      'fails the reply step with an SQLite trigger on channel_inbox, which is on the server with DATABASE_URL; ' +
-      'parking events on a failed PostgreSQL write: pg-ops',
   },
 };

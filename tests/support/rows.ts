@@ -121,33 +121,76 @@ export async function selectRowsAt<T>(
 
 /**
  * From now on every INSERT into `table` fails ('disk full (test)'), on the engine holding it:
- * a trigger (a temporary one on SQLite), dropped by `stopFailingInserts`.
+ * a trigger (a temporary one on SQLite), dropped by `stopFailingInserts`. The error is not one
+ * the bot takes for a storage failure (on SQLite a trigger's abort, on PostgreSQL a raised
+ * exception): a write that fails for no reason it can wait out.
  */
 export async function failInserts(from: RowSource, table: string): Promise<void> {
-  const source = parts(from);
-  if (!onStore(source, `INSERT INTO ${table}`)) {
-    source.db.exec(`CREATE TEMP TRIGGER fail_insert_${table} BEFORE INSERT ON main.${table}
-                    BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END`);
-    return;
-  }
-  const db = source.store!.engine.db;
-  await db.executeQuery(
-    CompiledQuery.raw(`CREATE FUNCTION fail_insert_${table}() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN RAISE EXCEPTION 'disk full (test)'; END $$`),
-  );
-  await db.executeQuery(
-    CompiledQuery.raw(`CREATE TRIGGER fail_insert_${table} BEFORE INSERT ON ${table}
-      FOR EACH ROW EXECUTE FUNCTION fail_insert_${table}()`),
-  );
+  await failWrites(parts(from), 'INSERT', table, { storageFailure: false });
 }
 
 export async function stopFailingInserts(from: RowSource, table: string): Promise<void> {
-  const source = parts(from);
-  if (!onStore(source, `INSERT INTO ${table}`)) {
-    source.db.exec(`DROP TRIGGER temp.fail_insert_${table}`);
+  await stopFailingWrites(parts(from), 'INSERT', table);
+}
+
+/**
+ * From now on every UPDATE of `table` whose new row matches `when` (an SQL condition on `NEW`
+ * that both engines read alike, e.g. "NEW.state = 'answered'"; every update without it) fails
+ * as it does when the disk is full — the error the bot takes for a storage failure, to be
+ * waited out: on SQLite better-sqlite3's SQLITE_FULL, on PostgreSQL SQLSTATE 53100 (disk_full).
+ * A trigger (a temporary one on SQLite), dropped by `stopFailingUpdates`.
+ */
+export async function failUpdates(from: RowSource, table: string, when?: string): Promise<void> {
+  await failWrites(parts(from), 'UPDATE', table, { storageFailure: true, when });
+}
+
+export async function stopFailingUpdates(from: RowSource, table: string): Promise<void> {
+  await stopFailingWrites(parts(from), 'UPDATE', table);
+}
+
+type Write = 'INSERT' | 'UPDATE';
+
+function triggerName(op: Write, table: string): string {
+  return `fail_${op.toLowerCase()}_${table}`;
+}
+
+async function failWrites(
+  source: { db: Db; store?: Store },
+  op: Write,
+  table: string,
+  { storageFailure, when }: { storageFailure: boolean; when?: string },
+): Promise<void> {
+  const name = triggerName(op, table);
+  const condition = when ? `WHEN ${when}` : '';
+  if (!onStore(source, `${op} ${op === 'INSERT' ? 'INTO ' : ''}${table}`)) {
+    if (storageFailure)
+      source.db.function(`${name}_disk_full`, () => {
+        throw new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
+      });
+    const raise = storageFailure ? `SELECT ${name}_disk_full()` : "SELECT RAISE(ABORT, 'disk full (test)')";
+    source.db.exec(`CREATE TEMP TRIGGER ${name} BEFORE ${op} ON main.${table} ${condition}
+                    BEGIN ${raise}; END`);
+    return;
+  }
+  const errcode = storageFailure ? "USING ERRCODE = 'disk_full'" : '';
+  const db = source.store!.engine.db;
+  await db.executeQuery(
+    CompiledQuery.raw(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'disk full (test)' ${errcode}; END $$`),
+  );
+  await db.executeQuery(
+    CompiledQuery.raw(`CREATE TRIGGER ${name} BEFORE ${op} ON ${table}
+      FOR EACH ROW ${when ? `WHEN (${when})` : ''} EXECUTE FUNCTION ${name}()`),
+  );
+}
+
+async function stopFailingWrites(source: { db: Db; store?: Store }, op: Write, table: string): Promise<void> {
+  const name = triggerName(op, table);
+  if (!onStore(source, `${op} ${op === 'INSERT' ? 'INTO ' : ''}${table}`)) {
+    source.db.exec(`DROP TRIGGER temp.${name}`);
     return;
   }
   const db = source.store!.engine.db;
-  await db.executeQuery(CompiledQuery.raw(`DROP TRIGGER fail_insert_${table} ON ${table}`));
-  await db.executeQuery(CompiledQuery.raw(`DROP FUNCTION fail_insert_${table}()`));
+  await db.executeQuery(CompiledQuery.raw(`DROP TRIGGER ${name} ON ${table}`));
+  await db.executeQuery(CompiledQuery.raw(`DROP FUNCTION ${name}()`));
 }
