@@ -50,8 +50,5 @@ module.exports = {
       "seeds six days of traffic through createApp's `log` (the SQLite file's interaction log), which " +
       'the reports on PostgreSQL do not read, so the citizens chart draws too little: to be seeded through ' +
       'the store in use',
-    'tests/log/channel-privacy.test.ts':
-      "scans the SQLite file's tables for the citizen's ids and erases through eraseCitizen(db) on the " +
-      'file: to be rewritten over the store (tests/support/rows.ts)',
   },
 };
