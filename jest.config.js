@@ -15,16 +15,12 @@ function ignored(relative) {
 }
 
 function postgresOptions() {
-  const { noStore, failing } = require('./tests/support/postgres-pass.cjs');
+  const { noStore } = require('./tests/support/postgres-pass.cjs');
   return {
     globalSetup: '<rootDir>/tests/support/postgres-global.ts',
     testEnvironment: '<rootDir>/tests/support/postgres-environment.cjs',
     globalTeardown: '<rootDir>/tests/support/postgres-global-teardown.ts',
-    // TEST_INCLUDE_FAILING=1 runs the listed failing suites too (to work on them).
-    testPathIgnorePatterns: [
-      '/node_modules/',
-      ...Object.keys({ ...noStore, ...(process.env.TEST_INCLUDE_FAILING !== '1' && failing) }).map(ignored),
-    ],
+    testPathIgnorePatterns: ['/node_modules/', ...Object.keys(noStore).map(ignored)],
   };
 }
 

@@ -10,7 +10,7 @@ const PASSWORD = 'browser-test-password';
 const SCRIPT_MESSAGE = '<script>document.body.dataset.pwned="1"</script> giá vàng hôm nay';
 
 describe('officers’ dashboard in a real browser', () => {
-  const { app, db, log } = buildTestApp({ ADMIN_PASSWORD: PASSWORD });
+  const { app, db, log, store } = buildTestApp({ ADMIN_PASSWORD: PASSWORD });
   let server: Server;
   let browser: Browser;
   let baseUrl: string;
@@ -21,7 +21,7 @@ describe('officers’ dashboard in a real browser', () => {
     const topics = ['proc.id_card', 'dvc.submit', 'vneid.level2', 'proc.land', null];
     for (let i = 0; i < 60; i++) {
       const answer = topics[i % topics.length];
-      log.record(
+      const exchange = [
         {
           channel: i % 2 ? 'zalo' : 'web',
           userId: `u${i % 17}`,
@@ -41,7 +41,10 @@ describe('officers’ dashboard in a real browser', () => {
         },
         15 + (i % 7),
         'delivered',
-      );
+      ] as const;
+      // Into the log the reports read: the SQLite file's, or with DATABASE_URL PostgreSQL's.
+      const id = store ? await store.interactions.record(...exchange) : log.record(...exchange);
+      expect(id).not.toBeNull();
     }
     await request(app).post('/api/chat').send({ userId: 'xss', text: SCRIPT_MESSAGE });
     ({ server, baseUrl } = await listenOnLoopback(app));
