@@ -4,6 +4,7 @@
  * scrypt, src/admin/password.ts). Every reply and status change in the inbox records the
  * officer who made it.
  */
+import { withoutNul } from '../core/message';
 import type { OfficerAccount, OfficerRole, OfficerStore } from '../store/shared-officers';
 import { hashPassword, MIN_OFFICER_PASSWORD, verifyPassword } from './password';
 
@@ -42,7 +43,8 @@ export class Officers {
     by: Officer,
   ): Promise<Officer> {
     const username = input.username.trim().toLowerCase();
-    const name = input.name.trim();
+    // Without U+0000 (PostgreSQL's text columns refuse it), as every typed text the store keeps.
+    const name = withoutNul(input.name).trim();
     if (!USERNAME.test(username) || username === BUILT_IN_ADMIN.username)
       throw new OfficerInputError(
         'Tên đăng nhập: 2–32 ký tự gồm chữ thường không dấu, chữ số, dấu chấm, gạch ngang, gạch dưới (không dùng "admin").',
@@ -64,7 +66,9 @@ export class Officers {
 
   /** The account for a user name and password, or null (unknown name and wrong password alike). */
   async verify(username: string, password: string): Promise<Officer | null> {
-    const row = await this.store.byUsername(username.trim().toLowerCase());
+    const name = username.trim().toLowerCase();
+    // No account's name holds U+0000 (USERNAME), and PostgreSQL would refuse the lookup (a 500).
+    const row = name.includes('\u0000') ? undefined : await this.store.byUsername(name);
     // Hash even for an unknown name, so the answer takes as long either way.
     const ok = await verifyPassword(password, row?.password_hash ?? UNKNOWN_USER_HASH);
     if (!row || !ok) return null;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { BASE_CSP_DIRECTIVES } from '../security';
+import { withoutNul } from '../core/message';
 import { REVIEW_MAX_AGE_DAYS, type Answer, type KnowledgeDirs } from '../knowledge/loader';
 import { erasedRows, isPseudonym, type ErasureReport } from '../privacy/erase';
 import {
@@ -399,7 +400,8 @@ export function adminRouter(deps: AdminDeps): Router {
   router.post('/handoffs/:id/reply', async (req, res) => {
     const h = await handoffOr404(req, res);
     if (!h) return;
-    const text = typeof req.body?.text === 'string' ? req.body.text.trim() : '';
+    // Without U+0000, as a citizen's text: PostgreSQL's text columns refuse it (a 500).
+    const text = typeof req.body?.text === 'string' ? withoutNul(req.body.text).trim() : '';
     if (text === '' || text.length > 2000) {
       res.status(400);
       await showHandoff(res, h.id, { ok: false, text: 'Nội dung trả lời phải có từ 1 đến 2.000 ký tự.' });
@@ -451,7 +453,7 @@ export function adminRouter(deps: AdminDeps): Router {
   router.post('/handoffs/:id/note', async (req, res) => {
     const h = await handoffOr404(req, res);
     if (!h) return;
-    const note = typeof req.body?.note === 'string' ? req.body.note.slice(0, 2000) : '';
+    const note = typeof req.body?.note === 'string' ? withoutNul(req.body.note).slice(0, 2000) : '';
     await handoffs.setNote(h.id, note, me(res));
     res.redirect(303, `/admin/handoffs/${h.id}`);
   });

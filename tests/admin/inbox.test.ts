@@ -194,6 +194,45 @@ describe("officers' inbox", () => {
     expect(await selectValue(t.db, 'SELECT status FROM officer_messages')).toBe('outside_window');
   });
 
+  it("drops U+0000 from an officer's reply, note and name; a login name with one is a wrong name (PostgreSQL refuses it)", async () => {
+    await request(t.app).post('/api/chat').send({ userId: 'nul-citizen', payload: 'handoff' }).expect(200);
+    await t.handoffs.settled();
+    const h = await openRequest('web');
+    const admin = await login('', ADMIN_PASSWORD);
+
+    const sent = await reply(admin, h.id, 'Chào\u0000 bạn, phường\u0000 đã nhận.');
+    expect(sent.status).toBe(200);
+    expect(sent.text).toContain('Đã lưu');
+    expect(await selectValue(t, 'SELECT text FROM officer_messages')).toBe('Chào bạn, phường đã nhận.');
+    const polled = await request(t.app).get('/api/chat/officer').query({ userId: 'nul-citizen', after: 0 });
+    expect(polled.body.messages.map((m: { text: string }) => m.text)).toEqual(['Chào bạn, phường đã nhận.']);
+    // Nothing but NULs is an empty reply: refused, as an empty one is.
+    expect((await reply(admin, h.id, '\u0000\u0000')).status).toBe(400);
+
+    await request(t.app)
+      .post(`/admin/handoffs/${h.id}/note`)
+      .set('cookie', admin)
+      .type('form')
+      .send({ note: 'Gọi lại\u0000 chiều nay' })
+      .expect(303);
+    expect((await t.handoffs.get(h.id))!.note).toBe('Gọi lại chiều nay');
+
+    const added = await request(t.app)
+      .post('/admin/officers')
+      .set('cookie', admin)
+      .type('form')
+      .send({ name: 'Lê Văn\u0000 Nam', username: 'nam', password: 'mat-khau-cua-nam', role: 'officer' });
+    expect(added.status).toBe(200);
+    expect(await selectValue(t, "SELECT name FROM officers WHERE username = 'nam'")).toBe('Lê Văn Nam');
+    // A user name holding one names no account: refused as a wrong name, not a 500.
+    await request(t.app)
+      .post('/admin/login')
+      .type('form')
+      .send({ username: 'nam\u0000', password: 'mat-khau-cua-nam' })
+      .expect(401);
+    await login('nam', 'mat-khau-cua-nam');
+  });
+
   it('assigns, notes, closes and reopens with who did it; filters and pages the list', async () => {
     for (let i = 0; i < 25; i++)
       await request(t.app)
