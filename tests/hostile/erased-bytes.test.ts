@@ -5,10 +5,9 @@
  * checkpoint first, since that would hide what the WAL still holds.
  */
 import fs from 'node:fs';
-import request from 'supertest';
 import { purgeOldText } from '../../src/privacy/retention';
 import { Inbox } from '../../src/store/inbox';
-import { buildTestApp } from '../support/app';
+import { buildTestApp, chat } from '../support/app';
 import { describeSqliteOnly } from '../support/test-engine';
 
 /** Which of `needles` (as UTF-8) appear in the database file or its WAL, as they are on disk now. */
@@ -28,22 +27,17 @@ describeSqliteOnly('reads the bytes of the SQLite file and its WAL')(
   () => {
     const { app, db, config } = buildTestApp();
     afterAll(() => db.close());
-    const chat = (userId: string, body: { text?: string; payload?: string }) =>
-      request(app)
-        .post('/api/chat')
-        .send({ userId, ...body })
-        .expect(200);
 
     it('after "xóa dữ liệu của tôi" then "Có"', async () => {
       const rawId = 'web-citizen-raw-id-5f1c9a';
       const text = 'nhà tôi ở ngõ Chim Cánh Cụt làm căn cước ở đâu';
-      await chat(rawId, { text });
-      await chat('another-citizen', { text: 'làm căn cước ở đâu nhỉ Hồng Hạc' });
+      await chat(app, rawId, { text });
+      await chat(app, 'another-citizen', { text: 'làm căn cước ở đâu nhỉ Hồng Hạc' });
       // The bytes are there before the erasure: the test can see them.
       expect(onDisk(config.DATABASE_PATH, ['Chim Cánh Cụt', rawId]).length).toBeGreaterThan(0);
 
-      await chat(rawId, { text: 'xóa dữ liệu của tôi' });
-      await chat(rawId, { payload: '#erase:yes' });
+      await chat(app, rawId, { text: 'xóa dữ liệu của tôi' });
+      await chat(app, rawId, { payload: '#erase:yes' });
 
       expect(onDisk(config.DATABASE_PATH, ['Chim Cánh Cụt', rawId])).toEqual([]);
       // The other citizen's data is untouched.
@@ -54,7 +48,7 @@ describeSqliteOnly('reads the bytes of the SQLite file and its WAL')(
 
     it('after retention deletes old text and old channel events', async () => {
       const text = 'giấy phép nuôi Kỳ Lân Xanh cần gì';
-      await chat('old-citizen', { text });
+      await chat(app, 'old-citizen', { text });
       // A finished platform event, kept as a dedupe key with its raw sender id.
       const inbox = new Inbox(db);
       const [event] = inbox.insert([

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
+import request from 'supertest';
 import { createApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { KnowledgeService } from '../../src/knowledge/service';
@@ -49,6 +50,14 @@ export function buildTestApp(overrides: Record<string, string> = {}) {
     logger,
   );
   return { config, db, store, knowledge, ...createApp({ config, db, store, knowledge, logger }) };
+}
+
+/** A citizen's web chat message (`text`) or button tap (`payload`) to `app`; fails unless 200. */
+export function chat(app: Express, userId: string, body: { text?: string; payload?: string }): request.Test {
+  return request(app)
+    .post('/api/chat')
+    .send({ userId, ...body })
+    .expect(200);
 }
 
 /** Serves an app on a free loopback port, for tests that need a real address (browsers). */
