@@ -15,7 +15,7 @@
  * Run directly (`node --import tsx tests/support/postgres.ts`) it starts a cluster, prints its
  * URL, and stops it on Ctrl-C.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -83,6 +83,27 @@ export interface PostgresCluster {
   stop(): Promise<void>;
 }
 
+/**
+ * pg_ctl leaves the server running on its own: a test pass or bench interrupted before its
+ * `stop` (Ctrl-C, a CI timeout, SIGKILL) would leave a cluster behind for good. A detached
+ * shell watches this process and, once it is gone, stops the server and deletes its folder;
+ * after a normal `stop` the folder is gone and the watcher just exits.
+ */
+function stopWhenOwnerExits(asUser: string[], bin: string, dir: string): void {
+  const script =
+    'owner=$1; dir=$2; shift 2; ' +
+    'while kill -0 "$owner" 2>/dev/null && [ -d "$dir/data" ]; do sleep 2; done; ' +
+    '[ -d "$dir/data" ] || exit 0; "$@" -D "$dir/data" -m immediate -w stop; rm -rf "$dir"';
+  spawn(
+    'sh',
+    ['-c', script, 'tthc-pg-watch', String(process.pid), dir, ...asUser, path.join(bin, 'pg_ctl')],
+    {
+      detached: true,
+      stdio: 'ignore',
+    },
+  ).unref();
+}
+
 export async function startPostgres(): Promise<PostgresCluster> {
   const bin = findPostgresBin();
   if (!bin) throw new Error(POSTGRES_HINT);
@@ -118,6 +139,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
     '-c max_connections=200',
   ].join(' ');
   run('pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+  stopWhenOwnerExits(asRoot ? ['runuser', '-u', UNPRIVILEGED_USER, '--'] : [], bin, dir);
   let stopped = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -140,5 +162,7 @@ if (require.main === module) {
     const stop = (): void => void cluster.stop().then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // Nothing else keeps this process alive, and the cluster lives only as long as it does.
+    setInterval(() => undefined, 60_000);
   });
 }
