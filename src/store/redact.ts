@@ -250,8 +250,12 @@ function recognised(text: string): { start: number; end: number; label: string }
   const folded = foldSameLength(text);
   const spans: { start: number; end: number; label: string }[] = [];
   for (const { label, pattern } of RULES) {
+    // exec on the rule's own regex, not matchAll: matchAll clones the regex for every call,
+    // and rebuilding ten patterns for every stored message was a visible share of the ack
+    // path's CPU under a burst (v8's JSRegExp::Initialize).
     pattern.lastIndex = 0;
-    for (const match of folded.matchAll(pattern)) {
+    for (let match = pattern.exec(folded); match !== null; match = pattern.exec(folded)) {
+      if (match[0] === '') pattern.lastIndex++; // an empty match: step over it, as matchAll does
       const [start, end] = (match.indices!.groups?.v ?? match.indices![0]) as [number, number];
       const value = folded.slice(start, end).replace(/[\s,:]+$/, '');
       if (value === '') continue;
