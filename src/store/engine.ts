@@ -22,6 +22,13 @@ export interface Engine {
   readonly db: Kysely<StoreSchema>;
   /** Closes the pool (PostgreSQL) or the SQLite connection the engine was given. */
   close(): Promise<void>;
+  /**
+   * PostgreSQL only: runs `text` (with $1, $2… parameters) as the named prepared statement
+   * `name`: each pooled connection parses and plans it once, then only binds and executes
+   * it. For a hot statement whose text never changes (the ack path's insert), which Kysely
+   * cannot name.
+   */
+  readonly prepared?: <R>(name: string, text: string, values: unknown[]) => Promise<R[]>;
 }
 
 /** Where the store lives: a PostgreSQL URL, or an open SQLite database the engine takes over. */
@@ -65,7 +72,13 @@ export function openEngine(target: EngineTarget): Engine {
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
-  return { kind: 'postgres', db, close: () => db.destroy() };
+  return {
+    kind: 'postgres',
+    db,
+    close: () => db.destroy(),
+    prepared: async <R>(name: string, text: string, values: unknown[]) =>
+      (await pool.query<R & pg.QueryResultRow>({ name, text, values })).rows,
+  };
 }
 
 /**
