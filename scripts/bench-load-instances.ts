@@ -43,6 +43,12 @@ export interface InstancesOptions {
   connections: number;
   /** The longest wait for the replies while none is being finished (a hang guard). */
   drainS: number;
+  /**
+   * Seconds of the same load before measuring. V8 compiles each instance's hot code on its
+   * own, as its traffic makes it hot: N instances each see 1/N of the webhooks, so after the
+   * same warm-up they run colder code and compile more while measured (default 2).
+   */
+  warmupS?: number;
   /** Writes each server's CPU profile (node --cpu-prof) into this folder. */
   cpuProfDir?: string;
 }
@@ -207,7 +213,7 @@ async function run(
     let n = 0;
     const next = () => signedCall(n, tag, texts[n % texts.length]!, SECRETS, n++);
     const urls = servers.map((s) => s.baseUrl);
-    const warm = await closedLoop(urls, options.connections, 2, next);
+    const warm = await closedLoop(urls, options.connections, options.warmupS ?? 2, next);
     // CPU used during the measured seconds: the bots, the PostgreSQL server (its processes
     // for this database), and this process (the load's client and the fake platform).
     const pgPids = url ? await postgresPids(url) : [];
@@ -332,7 +338,7 @@ export async function benchInstances(options: InstancesOptions): Promise<boolean
   const texts = heldOutTexts();
   console.log(
     `bench:load --instances — the real server, unthrottled, ${options.connections} connections spread over the ` +
-      `instances, ${options.durationS} s each; ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)}`,
+      `instances, ${options.durationS} s each after ${options.warmupS ?? 2} s of warm-up; ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)}`,
   );
   console.log(
     'SQLite: WAL, synchronous=NORMAL (a commit is not flushed to disk). PostgreSQL: a throwaway cluster on ' +

@@ -48,6 +48,8 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
     /** e.g. 1,2,3: instances on PostgreSQL next to SQLite (scripts/bench-load-instances.ts). */
     instances: { type: 'string' },
+    /** With --instances: seconds of the same load before each measured run (JIT warm-up). */
+    warmup: { type: 'string', default: '2' },
   },
 });
 
@@ -529,6 +531,7 @@ async function instancesRun(list: string): Promise<void> {
     durationS: DURATION_S,
     connections: CONNECTIONS,
     drainS: DRAIN_S,
+    warmupS: wholeNumber('warmup', 1, 600),
     cpuProfDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
   });
   process.exitCode = ok ? 0 : 1;
