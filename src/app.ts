@@ -3,7 +3,7 @@ import path from 'node:path';
 import express, { type ErrorRequestHandler } from 'express';
 import helmet from 'helmet';
 import { createChannels } from './channels';
-import { webChatRouter } from './channels/web';
+import { localTurn, webChatRouter } from './channels/web';
 import { webWelcomeRouter } from './channels/web-welcome';
 import type { Config } from './config';
 import { Handoffs, limitedNotifier, telegramNotifier } from './admin/handoffs';
@@ -27,8 +27,17 @@ import type { Db } from './store/db';
 import { logRepositories, redactUrl, type Store } from './store/store';
 import { openEngine } from './store/engine';
 import { SharedStoreHealth, StoreHealth, type StoreStatus } from './store/health';
-import { sharedCatalogue } from './procedures/catalogue';
-import { FORMS_ROUTE, ProcedureService } from './procedures/service';
+import {
+  DEFAULT_CATALOGUE_DIR,
+  loadCatalogue,
+  readRecords,
+  sharedCatalogue,
+  type ProcedureCatalogue,
+} from './procedures/catalogue';
+import { FORMS_DIR } from './procedures/import';
+import { displayTitle } from './procedures/render';
+import { AnswerWorker } from './channels/answer-worker';
+import { FORMS_ROUTE, formUrlFor, ProcedureService } from './procedures/service';
 
 export interface AppDeps {
   config: Config;
@@ -39,6 +48,11 @@ export interface AppDeps {
   logger: Logger;
   /** The procedure assistant; default: the catalogue in data/procedures. */
   procedures?: ProcedureService;
+  /**
+   * Runs the turns (platforms and web chat) in the answer worker thread (ANSWER_WORKER, SQLite
+   * only: `npm start`); `crashOn` is for tests. Without it every turn runs in this thread.
+   */
+  answerWorker?: { crashOn?: string };
 }
 
 const PUBLIC_DIR = path.join(PACKAGE_ROOT, 'public');
@@ -51,18 +65,8 @@ const CHAT_BUSY =
 
 export function createApp(deps: AppDeps) {
   const { config, db, knowledge, logger } = deps;
-  const base = config.PUBLIC_BASE_URL.replace(/\/+$/, '');
-  const procedures =
-    deps.procedures ??
-    new ProcedureService(sharedCatalogue(), {
-      contentDir: config.CONTENT_DIR,
-      logger,
-      formUrl: (file) => `${base}${FORMS_ROUTE}/${file.split('/').map(encodeURIComponent).join('/')}`,
-    });
-  // The search index is built now, not on the first citizen's message; after a reload, the
-  // new snapshot's before it goes live (a broken content/procedures/*.md rejects the reload).
-  procedures.assistantFor(knowledge.current.knowledge);
-  knowledge.prepareWith(async (next) => procedures.prepare(next));
+  const turns = procedureTurns(deps, () => handoffs);
+  const { procedures, worker } = turns;
   // One turn pipeline for every channel: the platforms, the web chat (and `npm run chat`).
   // The officers' inbox reads the runtime's log, so it is reached through a closure.
   const runtime = buildRuntime(config, {
@@ -73,7 +77,8 @@ export function createApp(deps: AppDeps) {
     handoffs: {
       request: (userKey, channel, interactionId) => handoffs.request(userKey, channel, interactionId),
     },
-    procedures: (brain) => procedures.assistantFor(brain.knowledge),
+    // With the answer worker, no turn runs in this thread: no assistant is built here.
+    procedures: procedures && ((brain) => procedures.assistantFor(brain.knowledge)),
   });
   const { sessions, log } = runtime;
   const officers =
@@ -131,6 +136,7 @@ export function createApp(deps: AppDeps) {
     storeHealth,
     sharedHealth,
     store: deps.store,
+    answers: worker,
   });
   app.use(channels.router);
   app.use(express.json({ limit: BODY_LIMIT }));
@@ -163,7 +169,7 @@ export function createApp(deps: AppDeps) {
   // The official forms (tờ khai) a procedure answer links to, for citizens to download.
   app.use(
     FORMS_ROUTE,
-    express.static(procedures.catalogue.formsDir, {
+    express.static(turns.formsDir, {
       index: false,
       dotfiles: 'ignore',
       maxAge: '1d',
@@ -179,7 +185,9 @@ export function createApp(deps: AppDeps) {
       CHAT_BUSY,
     ),
   );
-  app.use(webChatRouter(runtime, config.MAX_TEXT_LENGTH));
+  app.use(
+    webChatRouter(worker ? (message) => worker.chat(message) : localTurn(runtime), config.MAX_TEXT_LENGTH),
+  );
   app.use(linkRouter(runtime.links));
   app.use(
     '/admin',
@@ -191,15 +199,10 @@ export function createApp(deps: AppDeps) {
       sender: adapterSender(platformIdOf(db, deps.store), channels.adapters, logger),
       answers: () => knowledge.current.knowledge.answers,
       contentDirs: { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },
-      procedureCatalogue: () => procedures.catalogue,
+      procedureCatalogue: turns.catalogue,
       // A procedure answer is logged under its code: officers read its name.
       titleOf: (id) =>
-        id
-          ? (knowledge.current.knowledge.answers.get(id)?.title ??
-            (procedures.catalogue.summary(id)
-              ? procedures.assistantFor(knowledge.current.knowledge).ref(id).title
-              : id))
-          : '',
+        id ? (knowledge.current.knowledge.answers.get(id)?.title ?? turns.procedureTitle(id) ?? id) : '',
       password: config.ADMIN_PASSWORD,
       secureCookie: config.PUBLIC_BASE_URL.startsWith('https:'),
     }),
@@ -212,6 +215,7 @@ export function createApp(deps: AppDeps) {
     app,
     runtime,
     procedures,
+    answerWorker: worker,
     sessions,
     log,
     reports,
@@ -220,6 +224,61 @@ export function createApp(deps: AppDeps) {
     channels,
     storeHealth,
     sharedHealth,
+  };
+}
+
+/**
+ * Who runs the turns and holds the procedure catalogue. In this thread: a ProcedureService
+ * whose search index is built now, not on the first citizen's message (and after a reload,
+ * the new snapshot's before it goes live: a broken content/procedures/*.md rejects the
+ * reload). With the answer worker, the worker builds it and nothing here does: the admin
+ * pages' catalogue is loaded on first use from the records the worker shares, and a reload
+ * goes live here only once the worker serves the same version.
+ */
+function procedureTurns(deps: AppDeps, handoffs: () => Handoffs) {
+  const { config, knowledge, logger } = deps;
+  if (!deps.answerWorker || deps.store?.kind === 'postgres') {
+    const procedures =
+      deps.procedures ??
+      new ProcedureService(sharedCatalogue(), {
+        contentDir: config.CONTENT_DIR,
+        logger,
+        formUrl: formUrlFor(config.PUBLIC_BASE_URL),
+      });
+    procedures.assistantFor(knowledge.current.knowledge);
+    knowledge.prepareWith(async (next) => procedures.prepare(next));
+    return {
+      procedures,
+      worker: undefined,
+      formsDir: procedures.catalogue.formsDir,
+      catalogue: () => procedures.catalogue,
+      procedureTitle: (id: string) =>
+        procedures.catalogue.summary(id)
+          ? procedures.assistantFor(knowledge.current.knowledge).ref(id).title
+          : undefined,
+    };
+  }
+  const records = readRecords();
+  const worker = new AnswerWorker({
+    config,
+    logger,
+    records,
+    onHandoff: (h) => void handoffs().request(h.userKey, h.channel, h.interactionId),
+    crashOn: deps.answerWorker.crashOn,
+  });
+  knowledge.prepareWith((next) => worker.reload(next.version));
+  let catalogue: ProcedureCatalogue | undefined;
+  const loaded = () => (catalogue ??= loadCatalogue(DEFAULT_CATALOGUE_DIR, records));
+  return {
+    procedures: undefined,
+    worker,
+    formsDir: path.join(DEFAULT_CATALOGUE_DIR, FORMS_DIR),
+    catalogue: loaded,
+    // The display title without the editors' override (that lives in the worker's assistant).
+    procedureTitle: (id: string) => {
+      const summary = loaded().summary(id);
+      return summary ? displayTitle(summary) : undefined;
+    },
   };
 }
 

@@ -37,7 +37,15 @@ async function main(): Promise<void> {
     { threshold: config.NLU_THRESHOLD },
     logger,
   );
-  const { app, channels } = createApp({ config, db, store, knowledge, logger });
+  const { app, channels } = createApp({
+    config,
+    db,
+    store,
+    knowledge,
+    logger,
+    // The turns run off the acks' thread (SQLite; PostgreSQL's queue answers in this one).
+    answerWorker: config.ANSWER_WORKER === 'on' ? {} : undefined,
+  });
   const contentDirs = { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR };
   // With DATABASE_URL every instance serves the content the editors saved last, on any of them.
   const contentSync =

@@ -51,6 +51,12 @@ export interface DeliveryOptions extends SendOptions {
   eventKeySecret: string;
   /** Where storage failures and recoveries are reported; default: a fresh one on `db`. */
   storeHealth?: StoreHealth;
+  /**
+   * Who runs the answer step (turn pipeline + render, committed with the reply); default:
+   * this thread, in `db`'s transaction. `npm start` on SQLite uses the answer worker
+   * (src/channels/answer-worker.ts), which keeps the turns off the acks' event loop.
+   */
+  answers?: AnswerStep;
   now?: () => number;
   random?: () => number;
 }
@@ -68,6 +74,71 @@ const STORE_RETRY_MAX_MS = 1_000;
 
 /** Button payloads remembered per user, newest first: enough for a few screens of taps. */
 const OFFERS_KEPT = 30;
+
+/**
+ * The answer step: runs the turn pipeline for an accepted event and stores the rendered
+ * reply with it, in one transaction; resolves to the row as stored ('answered'). A storage
+ * failure rejects with an error `isStorageFailure` recognises (nothing was committed, the
+ * event is parked); `AnswerStepUnavailable` means the step could not run at all (a worker
+ * that died: retried shortly); any other error is the turn's own (the event fails).
+ */
+export interface AnswerStep {
+  answer(row: InboxRow, adapter: ChannelAdapter): Promise<InboxRow>;
+  /** True when the turn runs off this thread: the burst pacer then has no turn time to count. */
+  readonly offThread: boolean;
+  /** Ends the step's resources (the worker); called by `Delivery.stop` once nothing runs. */
+  stop?(): Promise<void>;
+}
+
+/** The answer step could not run (its worker thread died or stopped): nothing was committed by it. */
+export class AnswerStepUnavailable extends Error {
+  override readonly name = 'AnswerStepUnavailable';
+}
+
+/** How long an event whose answer step was unavailable waits before it is tried again. */
+const UNAVAILABLE_RETRY_MS = 200;
+
+/**
+ * The answer step in the caller's thread: `db`'s transaction around the turn (see the module
+ * comment). Every transaction here writes, so it takes the write lock first (BEGIN
+ * IMMEDIATE): one that read first and then found another connection had committed (a
+ * report, an erase, a backup, the ack path's group commit from the main thread when this
+ * runs in the answer worker) would get SQLITE_BUSY at once, without waiting (busy_timeout
+ * does not apply to a stale read snapshot), and the event would be parked for nothing.
+ */
+export function answerInTransaction(
+  db: Db,
+  inbox: Inbox,
+  runtime: Pick<Runtime, 'respond'>,
+  row: InboxRow,
+  adapter: ChannelAdapter,
+): InboxRow {
+  const answer = db.transaction(() => {
+    const message = incomingMessage(row, adapter, () => inbox.offered(row.channel, row.userId));
+    const responded = runtime.respond(message, {
+      status: 'pending',
+      buttonsMax: adapter.limits.buttonsMax,
+    });
+    const parts = adapter.render(responded.reply);
+    // `unlogged`: the citizen's data was just erased; keep nothing about them here either.
+    const erased = responded.unlogged === true;
+    if (adapter.remembersOffers && responded.reply.quickReplies.length > 0 && !erased) {
+      const kept = keptOffers(responded.reply, inbox.offered(row.channel, row.userId));
+      inbox.recordOffers(row.channel, row.userId, kept);
+    }
+    inbox.markAnswered(row.id, responded.interactionId, parts, erased);
+    return inbox.get(row.id)!;
+  });
+  return answer.immediate();
+}
+
+/** The answer step on this thread (tests, `npm run chat`, ANSWER_WORKER=off). */
+export function localAnswers(db: Db, inbox: Inbox, runtime: Pick<Runtime, 'respond'>): AnswerStep {
+  return {
+    offThread: false,
+    answer: async (row, adapter) => answerInTransaction(db, inbox, runtime, row, adapter),
+  };
+}
 
 /** One webhook's events waiting for the next group commit. */
 interface PendingAccept {
@@ -240,6 +311,7 @@ export class Delivery {
   private readonly pacer = new BurstPacer();
   private readonly now: () => number;
   private readonly random: () => number;
+  private readonly answers: AnswerStep;
 
   constructor(
     private readonly db: Db,
@@ -252,6 +324,7 @@ export class Delivery {
     this.random = options.random ?? Math.random;
     this.inbox = new Inbox(db, this.now);
     this.storeHealth = options.storeHealth ?? new StoreHealth(db, this.now);
+    this.answers = options.answers ?? localAnswers(db, this.inbox, runtime);
     this.sender = new PartSender(
       logger,
       options,
@@ -348,6 +421,7 @@ export class Delivery {
     clearTimeout(this.storeTimer);
     this.parked.clear();
     await letFinish(this.inflight, graceMs, this.abandonController);
+    await this.answers.stop?.();
   }
 
   private get stopping(): boolean {
@@ -508,17 +582,24 @@ export class Delivery {
     if (row.state === 'accepted') {
       const startedAt = performance.now();
       try {
-        row = this.answer(row, adapter);
+        row = await this.answers.answer(row, adapter);
         this.stored();
       } catch (err) {
         // Nothing was committed: the event is still 'accepted' and is answered once the
         // store writes again (parked by `pump`), never marked failed for a full disk.
         if (isStorageFailure(err)) throw err;
+        // The worker died before it answered (or committed and died before it said so: the
+        // retry then reads 'answered' and only sends): tried again, never failed for it.
+        if (err instanceof AnswerStepUnavailable) {
+          this.logger.warn({ inboxId: id, error: err.message }, 'answer step unavailable; retrying');
+          return { retryInMs: UNAVAILABLE_RETRY_MS };
+        }
         this.logger.error({ err, channel: row.channel, inboxId: id }, 'could not compute a reply');
         this.finish(row, 'failed', `could not compute a reply: ${(err as Error).message}`);
         return 'done';
       } finally {
-        this.pacer.turned(performance.now() - startedAt);
+        // Off this thread, a turn costs the acks nothing but its message round trip.
+        this.pacer.turned(this.answers.offThread ? 0 : performance.now() - startedAt);
       }
     }
     if (adapter.replyWindowMs !== undefined && this.now() - row.eventTime > adapter.replyWindowMs) {
@@ -550,33 +631,6 @@ export class Delivery {
     }
     this.finish(row, 'delivered');
     return 'done';
-  }
-
-  /**
-   * Runs the engine and stores the rendered reply in one transaction (see the module comment).
-   * Every transaction here writes, so each takes the write lock first (BEGIN IMMEDIATE): one
-   * that read first and then found another process had committed (a report, an erase, a
-   * backup holding the lock) would get SQLITE_BUSY at once, without waiting (busy_timeout
-   * does not apply to a stale read snapshot), and the event would be parked for nothing.
-   */
-  private answer(row: InboxRow, adapter: ChannelAdapter): InboxRow {
-    const answer = this.db.transaction(() => {
-      const message = incomingMessage(row, adapter, () => this.inbox.offered(row.channel, row.userId));
-      const responded = this.runtime.respond(message, {
-        status: 'pending',
-        buttonsMax: adapter.limits.buttonsMax,
-      });
-      const parts = adapter.render(responded.reply);
-      // `unlogged`: the citizen's data was just erased; keep nothing about them here either.
-      const erased = responded.unlogged === true;
-      if (adapter.remembersOffers && responded.reply.quickReplies.length > 0 && !erased) {
-        const kept = keptOffers(responded.reply, this.inbox.offered(row.channel, row.userId));
-        this.inbox.recordOffers(row.channel, row.userId, kept);
-      }
-      this.inbox.markAnswered(row.id, responded.interactionId, parts, erased);
-      return this.inbox.get(row.id)!;
-    });
-    return answer.immediate();
   }
 
   private finish(row: InboxRow, state: FinalState, detail?: string): void {

@@ -11,7 +11,7 @@ import type { Runtime } from '../runtime';
 import type { Db } from '../store/db';
 import { SharedStoreHealth, type StoreHealth } from '../store/health';
 import type { Store } from '../store/store';
-import { Delivery } from './delivery';
+import { Delivery, type AnswerStep } from './delivery';
 import { SharedDelivery } from './shared-delivery';
 import { MessengerAdapter } from './messenger/adapter';
 import { TelegramAdapter } from './telegram/adapter';
@@ -51,6 +51,8 @@ export interface ChannelsDeps {
   storeHealth?: StoreHealth;
   /** The same for the PostgreSQL server, on which the shared queue parks its events. */
   sharedHealth?: SharedStoreHealth;
+  /** Who runs the SQLite queue's answer step (the answer worker); default: this thread. */
+  answers?: AnswerStep;
   now?: () => number;
 }
 
@@ -161,6 +163,7 @@ export function createChannels(deps: ChannelsDeps): Channels {
     eventMaxAgeSeconds: config.EVENT_MAX_AGE_SECONDS,
     eventMaxFutureSeconds: config.EVENT_MAX_FUTURE_SECONDS,
     storeHealth,
+    answers: deps.answers,
     now,
   };
   const delivery =

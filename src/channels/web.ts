@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { withoutNul } from '../core/message';
+import { withoutNul, type IncomingMessage } from '../core/message';
 import { BadRequestError } from '../errors';
 import type { Runtime, TurnResult } from '../runtime';
 
@@ -45,10 +45,20 @@ export function chatRequestSchema(maxTextLength: number) {
     });
 }
 
-export function webChatRouter(
-  runtime: Pick<Runtime, 'prepare' | 'respond' | 'save'>,
-  maxTextLength: number,
-): Router {
+/** Runs one web chat message through the turn pipeline (here, or in the answer worker). */
+export type ChatTurn = (message: IncomingMessage) => Promise<TurnResult>;
+
+/** The turn in this thread: prepare, respond, save (the last two are no-ops on SQLite). */
+export function localTurn(runtime: Pick<Runtime, 'prepare' | 'respond' | 'save'>): ChatTurn {
+  return async (message) => {
+    await runtime.prepare(message);
+    const result = runtime.respond(message);
+    await runtime.save(message);
+    return result;
+  };
+}
+
+export function webChatRouter(turn: ChatTurn, maxTextLength: number): Router {
   const schema = chatRequestSchema(maxTextLength);
   const router = Router();
   router.post('/api/chat', async (req, res) => {
@@ -59,7 +69,7 @@ export function webChatRouter(
       throw new BadRequestError(field ? `${field}: ${issue.message}` : issue.message);
     }
     const { userId, text, payload } = parsed.data;
-    const message = {
+    const message: IncomingMessage = {
       channel: 'web' as const,
       userId,
       messageId: crypto.randomUUID(),
@@ -67,10 +77,7 @@ export function webChatRouter(
       payload,
       timestamp: Date.now(),
     };
-    await runtime.prepare(message);
-    const result = runtime.respond(message);
-    await runtime.save(message);
-    res.json(chatResponse(result));
+    res.json(chatResponse(await turn(message)));
   });
   return router;
 }

@@ -104,7 +104,39 @@ export function sharedCatalogue(dir: string = DEFAULT_CATALOGUE_DIR): ProcedureC
   return catalogue;
 }
 
-export function loadCatalogue(dir: string = DEFAULT_CATALOGUE_DIR): ProcedureCatalogue {
+/**
+ * The full records of the catalogue in `dir`, read into memory another thread can share (a
+ * SharedArrayBuffer): the answer worker (src/channels/answer-worker.ts) reads the same 24 MB
+ * instead of a second copy. Throws a ContentError when the file is missing.
+ */
+export function readRecords(dir: string = DEFAULT_CATALOGUE_DIR): Buffer {
+  const file = path.join(dir, CATALOGUE_FILE);
+  if (!fs.existsSync(file))
+    throw new ContentError(
+      file,
+      undefined,
+      undefined,
+      'the procedure catalogue is missing; run npm run procedures:import -- <export folder>',
+    );
+  const fd = fs.openSync(file, 'r');
+  try {
+    const records = Buffer.from(new SharedArrayBuffer(fs.fstatSync(fd).size));
+    for (let read = 0; read < records.length;) {
+      const n = fs.readSync(fd, records, read, records.length - read, read);
+      if (n === 0) break; // truncated meanwhile: the size check below says so
+      read += n;
+    }
+    return records;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The catalogue in `dir`; `records`: its records file already read (`readRecords`). */
+export function loadCatalogue(
+  dir: string = DEFAULT_CATALOGUE_DIR,
+  records: Buffer = readRecords(dir),
+): ProcedureCatalogue {
   const indexFile = path.join(dir, INDEX_FILE);
   const catalogueFile = path.join(dir, CATALOGUE_FILE);
   for (const file of [indexFile, catalogueFile])
@@ -132,7 +164,6 @@ export function loadCatalogue(dir: string = DEFAULT_CATALOGUE_DIR): ProcedureCat
     const issue = parsed.error.issues[0];
     throw new ContentError(indexFile, undefined, issue.path.map(String).join('.'), issue.message);
   }
-  const records = fs.readFileSync(catalogueFile);
   if (records.length !== parsed.data.catalogueBytes)
     throw new ContentError(
       catalogueFile,

@@ -25,6 +25,12 @@ export interface ProcedureServiceOptions {
 /** Where forms are served: /procedures/forms/<code>/<file name>. */
 export const FORMS_ROUTE = '/procedures/forms';
 
+/** Where citizens download a form file: under FORMS_ROUTE of the public base URL. */
+export function formUrlFor(publicBaseUrl: string): (file: string) => string {
+  const base = publicBaseUrl.replace(/\/+$/, '');
+  return (file) => `${base}${FORMS_ROUTE}/${file.split('/').map(encodeURIComponent).join('/')}`;
+}
+
 /** Assistants kept: the live snapshot's and the one a reload is preparing. */
 const KEPT = 2;
 

@@ -67,7 +67,7 @@ describe('hot reload of procedure files', () => {
     expect(await version()).toBe(outcome.version);
     expect(outcome.version).not.toBe(before);
     // Prepared during the reload: the live snapshot's assistant exists before any message.
-    const prepared = procedures.assistantFor(knowledge.current.knowledge);
+    const prepared = procedures!.assistantFor(knowledge.current.knowledge);
     expect(prepared.index.rank(prepared.normalise(ALIAS).tokens, 1)[0]?.code).toBe(BIRTH);
     expect((await ask(`${ALIAS} cần giấy tờ gì`)).procedure?.code).toBe(BIRTH);
   });

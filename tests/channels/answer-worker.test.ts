@@ -1,0 +1,216 @@
+/**
+ * The answer worker (issue #14): the real app on a SQLite file with its turns in the worker
+ * thread, over real HTTP. Signed webhooks are answered and logged once, the web chat is
+ * answered, an editor's save goes live in the worker (and a broken one nowhere), a "gặp cán
+ * bộ" reaches the officers' inbox, and a worker that dies mid-turn is started again and the
+ * event is answered once.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import pino from 'pino';
+import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { KnowledgeService } from '../../src/knowledge/service';
+import { silentLogger } from '../../src/logger';
+import { openDatabase } from '../../src/store/db';
+import { listenOnLoopback, tempDir } from '../support/app';
+import { copyTrees, edit, type ContentTrees } from '../support/content-trees';
+import { FakePlatform } from '../support/fake-platform';
+import { selectRows } from '../support/rows';
+import { channelEnv, fixtureWith, messengerSignature, SECRETS } from './helpers';
+
+/** A procedure with an editor's file in content/procedures/ (khai sinh). */
+const BIRTH = '1.001193';
+const CRASH_TEXT = 'tin nhắn làm sập luồng trả lời';
+
+/** The real app with the answer worker on, listening on loopback, on a private content copy. */
+async function startApp(fake: FakePlatform, trees: ContentTrees, crashOn?: string) {
+  const databasePath = path.join(tempDir(), 'bot.sqlite');
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_PATH: databasePath,
+    CONTENT_DIR: trees.contentDir,
+    INTENTS_DIR: trees.intentsDir,
+    LOG_LEVEL: 'silent',
+    ...channelEnv(fake),
+  });
+  const lines: string[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+  const db = openDatabase(databasePath);
+  const knowledge = new KnowledgeService(
+    { contentDir: config.CONTENT_DIR, intentsDir: config.INTENTS_DIR },
+    { threshold: config.NLU_THRESHOLD },
+    silentLogger(),
+  );
+  const built = createApp({ config, db, knowledge, logger, answerWorker: { crashOn } });
+  const respond = jest.spyOn(built.runtime, 'respond');
+  const { server, baseUrl } = await listenOnLoopback(built.app);
+  built.channels.start();
+  return {
+    ...built,
+    db,
+    knowledge,
+    baseUrl,
+    /** Turns run in this thread's runtime (none may: they all belong to the worker). */
+    respond,
+    logs: () => lines.join(''),
+    async close() {
+      await new Promise((resolve) => (server as Server).close(resolve));
+      await built.channels.stop();
+      db.close();
+    },
+  };
+}
+type App = Awaited<ReturnType<typeof startApp>>;
+
+let seq = 0;
+
+async function telegram(app: App, text: string, chat = 5012345678): Promise<number> {
+  seq++;
+  const body = fixtureWith('telegram', 'text', {
+    '"update_id": 912345001': `"update_id": ${912345001 + seq}`,
+    '"message_id": 101': `"message_id": ${1000 + seq}`,
+    '5012345678': String(chat),
+    'làm căn cước cần giấy tờ gì': text,
+  });
+  const res = await fetch(`${app.baseUrl}/webhooks/telegram`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-telegram-bot-api-secret-token': SECRETS.telegramWebhookSecret,
+    },
+    body,
+  });
+  return res.status;
+}
+
+async function chat(app: App, userId: string, text: string) {
+  const res = await fetch(`${app.baseUrl}/api/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userId, text }),
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { replies: { text?: string }[]; intent?: string };
+}
+
+const inboxStates = (app: App) =>
+  selectRows<{ state: string }>(app.db, 'SELECT state FROM channel_inbox ORDER BY id');
+const interactions = (app: App) =>
+  selectRows<{ channel: string }>(app.db, 'SELECT channel FROM interactions ORDER BY id');
+
+describe('the answer worker on SQLite', () => {
+  let fake: FakePlatform;
+  let trees: ContentTrees;
+  let app: App;
+
+  beforeAll(async () => {
+    fake = await FakePlatform.start();
+    trees = copyTrees();
+    app = await startApp(fake, trees);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await fake?.close();
+    fs.rmSync(trees.root, { recursive: true, force: true });
+  });
+
+  it('answers signed webhooks once and logs them once, with no turn on the main thread', async () => {
+    expect(await telegram(app, 'làm căn cước cần giấy tờ gì')).toBe(200);
+    const body = fixtureWith('messenger', 'text', { m_: `m_${++seq}_` });
+    const messenger = await fetch(`${app.baseUrl}/webhooks/messenger`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': messengerSignature(body) },
+      body,
+    });
+    expect(messenger.status).toBe(200);
+    // The same webhook again (a platform's retry): acknowledged, not answered again.
+    expect(
+      (
+        await fetch(`${app.baseUrl}/webhooks/messenger`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-hub-signature-256': messengerSignature(body) },
+          body,
+        })
+      ).status,
+    ).toBe(200);
+    await app.channels.delivery.idle();
+    expect(await inboxStates(app)).toEqual([{ state: 'delivered' }, { state: 'delivered' }]);
+    expect((await interactions(app)).map((r) => r.channel).sort()).toEqual(['messenger', 'telegram']);
+    const sent = fake.delivered();
+    expect(sent.filter((r) => r.platform === 'telegram').length).toBeGreaterThanOrEqual(1);
+    expect(sent.filter((r) => r.platform === 'messenger').length).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(sent.filter((r) => r.platform === 'telegram').map((r) => r.body))).toContain(
+      'căn cước',
+    );
+    expect(app.respond).not.toHaveBeenCalled();
+  });
+
+  it('answers the web chat through the worker', async () => {
+    const reply = await chat(app, 'web-1', 'làm căn cước cần giấy tờ gì');
+    expect(reply.intent).toBe('proc.id_card');
+    expect(app.respond).not.toHaveBeenCalled();
+  });
+
+  it('serves an editor’s save from the worker, and keeps a broken one from going live anywhere', async () => {
+    const greeting = path.join(trees.contentDir, 'greeting.md');
+    edit(greeting, 'Xin chào! Tôi là Trợ lý TTHC', 'Kính chào! Tôi là Trợ lý TTHC');
+    const outcome = await app.knowledge.reload();
+    expect(outcome.status).toBe('reloaded');
+    const texts = (await chat(app, 'web-2', 'xin chào')).replies.map((r) => r.text ?? '').join('\n');
+    expect(texts).toContain('Kính chào! Tôi là Trợ lý TTHC');
+
+    // A broken procedure file: only the worker checks those (it builds the assistant). Its
+    // rejection rejects the reload here too, and the last good version keeps serving.
+    const live = app.knowledge.current.knowledge.version;
+    edit(path.join(trees.contentDir, 'procedures', `${BIRTH}.md`), /^code: .*$/m, 'code: "9.999999"');
+    edit(greeting, 'Kính chào!', 'Chào bạn!');
+    const rejected = await app.knowledge.reload();
+    expect(rejected.status).toBe('rejected');
+    expect(rejected.status === 'rejected' && rejected.errors.map((e) => e.message).join('\n')).toContain(
+      `${BIRTH}.md:2`,
+    );
+    expect(app.knowledge.current.knowledge.version).toBe(live);
+    const again = (await chat(app, 'web-3', 'xin chào')).replies.map((r) => r.text ?? '').join('\n');
+    expect(again).toContain('Kính chào! Tôi là Trợ lý TTHC');
+  });
+
+  it('files a "gặp cán bộ" from a platform turn in the officers’ inbox', async () => {
+    expect(await telegram(app, 'gặp cán bộ', 5012345999)).toBe(200);
+    await app.channels.delivery.idle();
+    await app.handoffs.settled();
+    const rows = await selectRows<{ channel: string }>(app.db, 'SELECT channel FROM handoffs');
+    expect(rows).toEqual([{ channel: 'telegram' }]);
+  });
+});
+
+describe('an answer worker that dies mid-turn', () => {
+  let fake: FakePlatform;
+  let trees: ContentTrees;
+  let app: App;
+
+  beforeAll(async () => {
+    fake = await FakePlatform.start();
+    trees = copyTrees();
+    app = await startApp(fake, trees, CRASH_TEXT);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await fake?.close();
+    fs.rmSync(trees.root, { recursive: true, force: true });
+  });
+
+  it('is started again, and the event is answered and logged once', async () => {
+    expect(await telegram(app, CRASH_TEXT)).toBe(200);
+    await app.channels.delivery.idle();
+    expect(app.logs()).toContain('the answer worker stopped; starting it again');
+    expect(await inboxStates(app)).toEqual([{ state: 'delivered' }]);
+    expect(await interactions(app)).toEqual([{ channel: 'telegram' }]);
+    expect(fake.delivered('telegram').length).toBeGreaterThanOrEqual(1);
+    // Answered by the second worker, which then keeps answering.
+    expect(await telegram(app, 'làm căn cước cần giấy tờ gì')).toBe(200);
+    await app.channels.delivery.idle();
+    expect(await inboxStates(app)).toEqual([{ state: 'delivered' }, { state: 'delivered' }]);
+  });
+});
