@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
+import { isMainThread } from 'node:worker_threads';
 
 const WINDOW_MS = 250;
 
@@ -99,4 +100,6 @@ export function summariseLoopProbe(file: string, fromMs: number, toMs: number): 
   };
 }
 
-if (process.env.LOOP_PROBE_FILE) startLoopProbe(process.env.LOOP_PROBE_FILE);
+// The main thread only: the answer worker inherits the server's --import flags, and its own
+// loop is not the one the acks wait on.
+if (process.env.LOOP_PROBE_FILE && isMainThread) startLoopProbe(process.env.LOOP_PROBE_FILE);

@@ -140,6 +140,59 @@ export function localAnswers(db: Db, inbox: Inbox, runtime: Pick<Runtime, 'respo
   };
 }
 
+/** Returned by `LockTries.attempt` when another connection holds the write lock. */
+const BUSY = Symbol('busy');
+/** The wait before trying a write again that found the lock taken (the answer worker's turn). */
+const LOCK_RETRY_MS = 1;
+/** After this many tries a write waits in SQLite's busy handler like any other (busy_timeout). */
+const LOCK_TRIES = 200;
+
+/**
+ * Writes from the main thread while the answer worker may hold SQLite's write lock (a turn's
+ * transaction, milliseconds): SQLite's busy handler waits by sleeping (1, 2, 5, 10… ms),
+ * and a sleep on this thread stalls every ack. With the worker on, a write first tries
+ * without waiting (busy_timeout 0) and, when the lock is taken, is tried again after
+ * LOCK_RETRY_MS off the thread; after LOCK_TRIES it waits like any other write, so a lock
+ * held for long (a backup) still ends in the usual storage failure. Without the worker,
+ * nothing else writes in the ordinary course, and writes wait as they always did.
+ */
+class LockTries {
+  /** The busy_timeout to restore; undefined: the worker is off and writes wait as always. */
+  private readonly busyTimeout: number | undefined;
+
+  constructor(
+    private readonly db: Db,
+    enabled: boolean,
+  ) {
+    if (enabled) this.busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
+  }
+
+  /** Runs `write` once without waiting for the lock; BUSY when it was taken (nothing done). */
+  attempt<T>(write: () => T): T | typeof BUSY {
+    if (this.busyTimeout === undefined) return write();
+    // Not a prepared statement: SQLite applies this pragma when it compiles it, not when run.
+    this.db.exec('PRAGMA busy_timeout = 0');
+    try {
+      return write();
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'SQLITE_BUSY') return BUSY;
+      throw err;
+    } finally {
+      this.db.exec(`PRAGMA busy_timeout = ${this.busyTimeout}`);
+    }
+  }
+
+  /** Runs `write`, trying again off the thread while the lock is taken (see the class). */
+  async write<T>(write: () => T): Promise<T> {
+    for (let tries = 1; tries < LOCK_TRIES; tries++) {
+      const result = this.attempt(write);
+      if (result !== BUSY) return result;
+      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
+    }
+    return write();
+  }
+}
+
 /** One webhook's events waiting for the next group commit. */
 interface PendingAccept {
   channel: PlatformChannel;
@@ -281,6 +334,11 @@ export class Delivery {
   readonly inbox: Inbox;
   readonly storeHealth: StoreHealth;
   private pendingAccepts: PendingAccept[] = [];
+  private flushScheduled = false;
+  /** Group commits in a row that found the write lock taken (see `LockTries`). */
+  private flushTries = 0;
+  /** This thread's writes while the answer worker may hold the write lock (`LockTries`). */
+  private readonly lockTries: LockTries;
   private readonly queue = new JobQueue();
   private readonly queued = new Set<number>();
   private readonly busyUsers = new Set<string>();
@@ -325,6 +383,7 @@ export class Delivery {
     this.inbox = new Inbox(db, this.now);
     this.storeHealth = options.storeHealth ?? new StoreHealth(db, this.now);
     this.answers = options.answers ?? localAnswers(db, this.inbox, runtime);
+    this.lockTries = new LockTries(db, this.answers.offThread);
     this.sender = new PartSender(
       logger,
       options,
@@ -341,7 +400,10 @@ export class Delivery {
     if (events.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.pendingAccepts.push({ channel, events, resolve, reject });
-      if (this.pendingAccepts.length === 1) setImmediate(() => this.flushAccepts());
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flushAccepts());
+      }
     });
   };
 
@@ -351,14 +413,29 @@ export class Delivery {
    * insert) is what every ack waits for, so sharing it keeps the acks fast.
    */
   private flushAccepts(): void {
+    this.flushScheduled = false;
     const batch = this.pendingAccepts;
     this.pendingAccepts = [];
     let stored: (ReturnType<Inbox['insert']> | Error)[];
+    const insertAll = this.db.transaction(() =>
+      batch.map((call) => this.inbox.insert(inboxRows(call, this.options.eventKeySecret))),
+    );
     try {
-      const insertAll = this.db.transaction(() =>
-        batch.map((call) => this.inbox.insert(inboxRows(call, this.options.eventKeySecret))),
-      );
-      stored = insertAll.immediate();
+      // The answer worker holds the write lock for a turn: waiting for it in SQLite's busy
+      // handler would sleep on the acks' thread. The batch waits a millisecond instead, off
+      // the thread, and takes in the webhooks that arrive meanwhile.
+      const attempt =
+        this.flushTries < LOCK_TRIES
+          ? this.lockTries.attempt(() => insertAll.immediate())
+          : insertAll.immediate();
+      this.flushTries = attempt === BUSY ? this.flushTries + 1 : 0;
+      if (attempt === BUSY) {
+        this.pendingAccepts = [...batch, ...this.pendingAccepts];
+        this.flushScheduled = true;
+        setTimeout(() => this.flushAccepts(), LOCK_RETRY_MS);
+        return;
+      }
+      stored = attempt;
     } catch {
       // One bad call must not fail the others: store each on its own.
       stored = batch.map((call) => {
@@ -567,7 +644,7 @@ export class Delivery {
     const unsaved = this.unsaved.get(id);
     if (unsaved?.final) {
       // Every part went out; only recording the outcome failed last time.
-      this.finish(row, ...unsaved.final);
+      await this.finish(row, ...unsaved.final);
       return 'done';
     }
     if (unsaved) row.partsSent = Math.max(row.partsSent, unsaved.partsSent);
@@ -595,7 +672,7 @@ export class Delivery {
           return { retryInMs: UNAVAILABLE_RETRY_MS };
         }
         this.logger.error({ err, channel: row.channel, inboxId: id }, 'could not compute a reply');
-        this.finish(row, 'failed', `could not compute a reply: ${(err as Error).message}`);
+        await this.finish(row, 'failed', `could not compute a reply: ${(err as Error).message}`);
         return 'done';
       } finally {
         // Off this thread, a turn costs the acks nothing but its message round trip.
@@ -603,7 +680,7 @@ export class Delivery {
       }
     }
     if (adapter.replyWindowMs !== undefined && this.now() - row.eventTime > adapter.replyWindowMs) {
-      this.finish(row, 'failed', 'outside the platform messaging window: not sent');
+      await this.finish(row, 'failed', 'outside the platform messaging window: not sent');
       return 'done';
     }
     const signal = this.abandonController.signal;
@@ -618,7 +695,7 @@ export class Delivery {
       if (outcome === 'stopped') return 'done';
       if ('retryInMs' in outcome) return outcome;
       if (!outcome.ok) {
-        this.finish(row, 'failed', outcome.detail);
+        await this.finish(row, 'failed', outcome.detail);
         return 'done';
       }
       this.sender.sent(id);
@@ -626,14 +703,14 @@ export class Delivery {
       if (i + 1 < row.parts.length) {
         this.unsaved.set(row.id, { partsSent: i + 1 });
         row.partsSent = i + 1;
-        this.inbox.markPartSent(row.id, i + 1);
+        await this.lockTries.write(() => this.inbox.markPartSent(row.id, i + 1));
       }
     }
-    this.finish(row, 'delivered');
+    await this.finish(row, 'delivered');
     return 'done';
   }
 
-  private finish(row: InboxRow, state: FinalState, detail?: string): void {
+  private async finish(row: InboxRow, state: FinalState, detail?: string): Promise<void> {
     // Known before it is stored: if storing fails, the retry records it without sending again.
     this.unsaved.set(row.id, { partsSent: row.partsSent, final: [state, detail] });
     const record = this.db.transaction(() => {
@@ -641,7 +718,7 @@ export class Delivery {
       if (row.meta[FORGET_USER]) this.inbox.forget(row.channel, row.userId);
       this.runtime.markDelivery(row.interactionId, state, detail);
     });
-    record.immediate();
+    await this.lockTries.write(() => record.immediate());
     this.unsaved.delete(row.id);
     this.stored();
     if (state === 'failed')

@@ -11,6 +11,7 @@ import type { Server } from 'node:http';
 import pino from 'pino';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
+import { Delivery } from '../../src/channels/delivery';
 import { KnowledgeService } from '../../src/knowledge/service';
 import { silentLogger } from '../../src/logger';
 import { openDatabase } from '../../src/store/db';
@@ -212,5 +213,48 @@ describe('an answer worker that dies mid-turn', () => {
     expect(await telegram(app, 'làm căn cước cần giấy tờ gì')).toBe(200);
     await app.channels.delivery.idle();
     expect(await inboxStates(app)).toEqual([{ state: 'delivered' }, { state: 'delivered' }]);
+  });
+});
+
+describe('the ack path while the answer worker holds the write lock', () => {
+  it('never sleeps in SQLite, and commits the webhook once the lock is released', async () => {
+    const file = path.join(tempDir(), 'bot.sqlite');
+    const db = openDatabase(file);
+    // Were the main thread to wait in SQLite's busy handler, it could not run the timer below
+    // that ends the other connection's transaction: the test would hang (jest's timeout).
+    db.pragma('busy_timeout = 600000');
+    const worker = openDatabase(file);
+    // An answer step off the thread that never finishes: only the ack path is under test.
+    const delivery = new Delivery(
+      db,
+      { respond: jest.fn(), markDelivery: jest.fn() },
+      new Map(),
+      silentLogger(),
+      {
+        concurrency: 1,
+        eventKeySecret: 'secret',
+        maxAttempts: 1,
+        retryBaseMs: 10,
+        retryMaxMs: 10,
+        answers: { offThread: true, answer: () => new Promise<never>(() => undefined) },
+      },
+    );
+    // The worker's turn: the write lock held until a timer of this thread ends it.
+    worker.exec('BEGIN IMMEDIATE');
+    let committedWhileLocked = false;
+    const accepted = delivery
+      .accept('telegram', [{ userId: 'u1', eventId: 'e1', text: 'xin chào', timestamp: Date.now() }])
+      .then(() => (committedWhileLocked = worker.inTransaction));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    worker.exec('COMMIT');
+    await accepted;
+    expect(committedWhileLocked).toBe(false);
+    expect(await selectRows(db, 'SELECT event_id, state FROM channel_inbox')).toEqual([
+      { event_id: 'e1', state: 'accepted' },
+    ]);
+    expect(delivery.storeHealth.status()).toMatchObject({ ok: true });
+    await delivery.stop(0);
+    worker.close();
+    db.close();
   });
 });
