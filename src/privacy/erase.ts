@@ -91,38 +91,43 @@ export function eraseCitizenFile(db: Db, userKey: string): ErasureReport {
 }
 
 function eraseRows(db: Db, userKey: string, tables: readonly string[]): ErasureReport {
-  return db.transaction(() => {
-    // Unanswered questions already rolled up carry this citizen's text: subtract them first.
-    const rolled = db
-      .prepare<[string], { day: string; channel: string; normalised: string; n: number }>(
-        `SELECT ${vietnamDaySql('ts')} AS day, channel, normalised, count(*) AS n
+  // It reads first: the write lock is taken at BEGIN (IMMEDIATE), or a commit by the answer
+  // worker's connection in between would fail the erase with SQLITE_BUSY at once. Inside the
+  // turn's transaction (the citizen's own "xóa dữ liệu") it is a savepoint as before.
+  return db
+    .transaction(() => {
+      // Unanswered questions already rolled up carry this citizen's text: subtract them first.
+      const rolled = db
+        .prepare<[string], { day: string; channel: string; normalised: string; n: number }>(
+          `SELECT ${vietnamDaySql('ts')} AS day, channel, normalised, count(*) AS n
          FROM interactions
          WHERE user_key = ? AND kind = 'fallback' AND normalised IS NOT NULL
            AND id <= (SELECT last_id FROM rollup_state WHERE id = 1)
          GROUP BY 1, 2, 3`,
-      )
-      .all(userKey);
-    const subtract = db.prepare<[number, string, string, string]>(
-      'UPDATE daily_unanswered SET n = n - ? WHERE day = ? AND channel = ? AND normalised = ?',
-    );
-    for (const r of rolled) subtract.run(r.n, r.day, r.channel, r.normalised);
-    db.prepare('DELETE FROM daily_unanswered WHERE n <= 0').run();
+        )
+        .all(userKey);
+      const subtract = db.prepare<[number, string, string, string]>(
+        'UPDATE daily_unanswered SET n = n - ? WHERE day = ? AND channel = ? AND normalised = ?',
+      );
+      for (const r of rolled) subtract.run(r.n, r.day, r.channel, r.normalised);
+      db.prepare('DELETE FROM daily_unanswered WHERE n <= 0').run();
 
-    const report: ErasureReport = {};
-    const contact = db
-      .prepare<[string], { channel: string; platform_user_id: string }>(
-        'SELECT channel, platform_user_id FROM contacts WHERE user_key = ?',
-      )
-      .get(userKey);
-    if (contact) {
-      const channel = forgetChannelUser(db, contact.channel, contact.platform_user_id);
-      report.channel_inbox = channel.inbox;
-      report.channel_offers = channel.offers;
-    }
-    for (const table of tables)
-      report[table] = db.prepare(`DELETE FROM ${table} WHERE user_key = ?`).run(userKey).changes;
-    return report;
-  })();
+      const report: ErasureReport = {};
+      const contact = db
+        .prepare<[string], { channel: string; platform_user_id: string }>(
+          'SELECT channel, platform_user_id FROM contacts WHERE user_key = ?',
+        )
+        .get(userKey);
+      if (contact) {
+        const channel = forgetChannelUser(db, contact.channel, contact.platform_user_id);
+        report.channel_inbox = channel.inbox;
+        report.channel_offers = channel.offers;
+      }
+      for (const table of tables)
+        report[table] = db.prepare(`DELETE FROM ${table} WHERE user_key = ?`).run(userKey).changes;
+      return report;
+    })
+    .immediate();
 }
 
 /** Total rows erased. */

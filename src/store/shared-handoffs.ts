@@ -68,11 +68,17 @@ export class HandoffStore {
     messages: () => Promise<string[]>,
   ): Promise<{ id: number; created: boolean; messages: string[] }> {
     const context = await messages();
-    // On SQLite the one connection already runs this transaction alone.
+    // On SQLite the write lock comes first (a no-op write begins the write transaction): the
+    // transaction reads before it writes, and the answer worker's connection commits to the
+    // same file; a commit in between would fail a deferred transaction's first write with
+    // SQLITE_BUSY at once.
     const locked = <T>(fn: (trx: Kysely<StoreSchema>) => Promise<T>) =>
       this.engine.kind === 'postgres'
         ? withSharedLock(this.engine, `handoff:${userKey}`, fn)
-        : this.engine.db.transaction().execute(fn);
+        : this.engine.db.transaction().execute(async (trx) => {
+            await sql`UPDATE handoffs SET id = id WHERE 0`.execute(trx);
+            return fn(trx);
+          });
     return locked(async (trx) => {
       const open = await trx
         .selectFrom('handoffs')
