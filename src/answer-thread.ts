@@ -4,6 +4,7 @@
  * knowledge snapshot and procedure assistant, and the same turn pipeline (`buildRuntime`).
  * It runs one request at a time, in the order they arrive.
  */
+import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type {
   ContentProblem,
@@ -73,8 +74,10 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
       if (!stored || stored.state !== 'accepted')
         return { id: request.id, ok: true, row: stored, handoffs: [] };
       takeFiled();
+      const startedAt = performance.now();
       const row = answerInTransaction(db, inbox, runtime, stored, adapter);
-      return { id: request.id, ok: true, row, handoffs: takeFiled() };
+      const turnMs = performance.now() - startedAt;
+      return { id: request.id, ok: true, row, turnMs, handoffs: takeFiled() };
     }
     case 'chat': {
       await runtime.prepare(request.message);

@@ -29,7 +29,7 @@ import { ContentError } from '../errors';
 import type { Logger } from '../logger';
 import type { TurnResult } from '../runtime';
 import type { InboxRow } from '../store/inbox';
-import { AnswerStepUnavailable, type AnswerStep } from './delivery';
+import { AnswerStepUnavailable, type Answered, type AnswerStep } from './delivery';
 import type { ChannelAdapter } from './types';
 
 /** What the main thread asks the worker (each request also carries an `id`). */
@@ -60,6 +60,8 @@ export type WorkerReply =
       id: number;
       ok: true;
       row?: InboxRow;
+      /** The answer's transaction, in ms of the worker's time (the burst pacer's input). */
+      turnMs?: number;
       result?: TurnResult;
       problems?: ContentProblem[];
       handoffs: FiledHandoff[];
@@ -178,9 +180,9 @@ export class AnswerWorker implements AnswerStep {
     });
   }
 
-  async answer(row: InboxRow, _adapter: ChannelAdapter): Promise<InboxRow> {
+  async answer(row: InboxRow, _adapter: ChannelAdapter): Promise<Answered> {
     const reply = await this.call({ kind: 'answer', row });
-    return reply.row!;
+    return { row: reply.row!, turnMs: reply.turnMs ?? 0 };
   }
 
   /** One web chat turn (prepare, respond, save: the same pipeline as the platforms'). */

@@ -56,8 +56,17 @@ export class BurstPacer {
    * own event loop while the cores are all taken: a reply run then takes CPU from another
    * process's acks. On a machine with cores to spare this changes nothing.
    */
-  constructor(machineAware = false) {
-    if (machineAware) this.machineStart = machineCpu();
+  constructor(
+    machineAware = false,
+    /**
+     * The turns run in another thread (the answer worker): they cost this event loop nothing,
+     * but they take a core the acks and the platforms' connections need too. Their share is
+     * then what the machine leaves idle (less ACK_HEADROOM), and `turned` gets the worker's
+     * time per turn; this loop's own utilisation is not theirs to subtract.
+     */
+    private readonly offThread = false,
+  ) {
+    if (machineAware || offThread) this.machineStart = machineCpu();
   }
 
   /** The ack path ran (a webhook arrived). */
@@ -69,7 +78,7 @@ export class BurstPacer {
     return performance.now() - this.lastAcceptAt < BURST_GAP_MS;
   }
 
-  /** A turn's own CPU time (engine, render, synchronous store writes). */
+  /** A turn's own time (engine, render, synchronous store writes), in this thread or the worker. */
   turned(ms: number): void {
     this.lastTurnMs = ms;
     this.turnMsInWindow += ms;
@@ -100,8 +109,8 @@ export class BurstPacer {
     const used = performance.eventLoopUtilization(this.windowStart);
     const windowMs = used.active + used.idle;
     if (windowMs < LOAD_WINDOW_MS) return this.burstShare;
-    const ackLoad = Math.max(0, used.active - this.turnMsInWindow) / windowMs;
-    let share = 1 - ACK_HEADROOM - ackLoad;
+    const ackLoad = Math.max(0, used.active - (this.offThread ? 0 : this.turnMsInWindow)) / windowMs;
+    let share = this.offThread ? 1 - ACK_HEADROOM : 1 - ACK_HEADROOM - ackLoad;
     if (this.machineStart) {
       const now = machineCpu();
       const total = now.total - this.machineStart.total;

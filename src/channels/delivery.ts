@@ -83,11 +83,17 @@ const OFFERS_KEPT = 30;
  * that died: retried shortly); any other error is the turn's own (the event fails).
  */
 export interface AnswerStep {
-  answer(row: InboxRow, adapter: ChannelAdapter): Promise<InboxRow>;
-  /** True when the turn runs off this thread: the burst pacer then has no turn time to count. */
+  answer(row: InboxRow, adapter: ChannelAdapter): Promise<Answered>;
+  /** True when the turn runs off this thread (the burst pacer paces it by the machine's idle cores). */
   readonly offThread: boolean;
   /** Ends the step's resources (the worker); called by `Delivery.stop` once nothing runs. */
   stop?(): Promise<void>;
+}
+
+/** The stored row, and how long the turn's transaction took (ms), for the burst pacer. */
+export interface Answered {
+  row: InboxRow;
+  turnMs: number;
 }
 
 /** The answer step could not run (its worker thread died or stopped): nothing was committed by it. */
@@ -136,7 +142,11 @@ export function answerInTransaction(
 export function localAnswers(db: Db, inbox: Inbox, runtime: Pick<Runtime, 'respond'>): AnswerStep {
   return {
     offThread: false,
-    answer: async (row, adapter) => answerInTransaction(db, inbox, runtime, row, adapter),
+    answer: async (row, adapter) => {
+      const startedAt = performance.now();
+      const answered = answerInTransaction(db, inbox, runtime, row, adapter);
+      return { row: answered, turnMs: performance.now() - startedAt };
+    },
   };
 }
 
@@ -366,7 +376,7 @@ export class Delivery {
   private running = 0;
   private pumpScheduled = false;
   /** During a burst of webhooks, replies wait for the acks (see `pump`). */
-  private readonly pacer = new BurstPacer();
+  private readonly pacer: BurstPacer;
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly answers: AnswerStep;
@@ -384,6 +394,7 @@ export class Delivery {
     this.storeHealth = options.storeHealth ?? new StoreHealth(db, this.now);
     this.answers = options.answers ?? localAnswers(db, this.inbox, runtime);
     this.lockTries = new LockTries(db, this.answers.offThread);
+    this.pacer = new BurstPacer(false, this.answers.offThread);
     this.sender = new PartSender(
       logger,
       options,
@@ -658,8 +669,11 @@ export class Delivery {
     }
     if (row.state === 'accepted') {
       const startedAt = performance.now();
+      let workerMs = 0;
       try {
-        row = await this.answers.answer(row, adapter);
+        const answered = await this.answers.answer(row, adapter);
+        row = answered.row;
+        workerMs = answered.turnMs;
         this.stored();
       } catch (err) {
         // Nothing was committed: the event is still 'accepted' and is answered once the
@@ -675,8 +689,8 @@ export class Delivery {
         await this.finish(row, 'failed', `could not compute a reply: ${(err as Error).message}`);
         return 'done';
       } finally {
-        // Off this thread, a turn costs the acks nothing but its message round trip.
-        this.pacer.turned(this.answers.offThread ? 0 : performance.now() - startedAt);
+        // Off this thread, the worker's time: it paces the worker's share of the machine.
+        this.pacer.turned(this.answers.offThread ? workerMs : performance.now() - startedAt);
       }
     }
     if (adapter.replyWindowMs !== undefined && this.now() - row.eventTime > adapter.replyWindowMs) {
