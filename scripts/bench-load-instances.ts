@@ -70,7 +70,7 @@ interface RunResult {
   p99: number;
   drainS: number;
   /** CPU ms per accepted message during the measured seconds, by process. */
-  cpu: { bots: number; postgres: number; bench: number; busyCores: number };
+  cpu: { bots: number; botsBackground: number; postgres: number; bench: number; busyCores: number };
   /** Reply parts the platform received during the measured seconds (turns run during the burst). */
   partsWhileMeasured: number;
   problems: string[];
@@ -91,15 +91,31 @@ async function postgresLoggedCounts(url: string): Promise<Map<string, number>> {
 }
 
 /** CPU time (ms) a process has used so far, from /proc (Linux); 0 when it is gone. */
-function cpuMs(pid: number): number {
+function cpuMs(pid: number, tid?: string): number {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(tid ? `/proc/${pid}/task/${tid}/stat` : `/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces): utime and stime are 14 and 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
   } catch {
     return 0;
   }
+}
+
+/**
+ * CPU time (ms) of a process's threads other than its main one: in a bot, V8's background
+ * threads (TurboFan compiling hot code, concurrent GC), worker threads (the SQLite file's
+ * checkpointer and answer thread) and libuv's pool. V8's share is high while an instance is
+ * still warming up; 0 when the process is gone.
+ */
+function backgroundCpuMs(pid: number): number {
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
+  }
+  return tids.filter((tid) => tid !== String(pid)).reduce((t, tid) => t + cpuMs(pid, tid), 0);
 }
 
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat times (100 on every usual build). */
@@ -220,6 +236,7 @@ async function run(
     const botPids = servers.map((s) => s.child.pid!);
     const cpuNow = () => ({
       bots: botPids.reduce((t, pid) => t + cpuMs(pid), 0),
+      botsBackground: botPids.reduce((t, pid) => t + backgroundCpuMs(pid), 0),
       postgres: pgPids.reduce((t, pid) => t + cpuMs(pid), 0),
       bench: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000,
     });
@@ -268,6 +285,7 @@ async function run(
       drainS,
       cpu: {
         bots: (cpuAfter.bots - cpuBefore.bots) / measured.accepted.length,
+        botsBackground: (cpuAfter.botsBackground - cpuBefore.botsBackground) / measured.accepted.length,
         postgres: (cpuAfter.postgres - cpuBefore.postgres) / measured.accepted.length,
         bench: (cpuAfter.bench - cpuBefore.bench) / measured.accepted.length,
         busyCores:
@@ -364,7 +382,8 @@ export async function benchInstances(options: InstancesOptions): Promise<boolean
       const r = results.at(-1)!;
       console.log(`  ${line(r)}`);
       console.log(
-        `    CPU per accepted message while measured: bots ${r.cpu.bots.toFixed(2)} ms, PostgreSQL ` +
+        `    CPU per accepted message while measured: bots ${r.cpu.bots.toFixed(2)} ms ` +
+          `(${r.cpu.botsBackground.toFixed(2)} ms of it off the main thread: V8 compiling and GC, worker threads), PostgreSQL ` +
           `${r.cpu.postgres.toFixed(2)} ms, this process (load + fake platform) ${r.cpu.bench.toFixed(2)} ms; ` +
           `${r.cpu.busyCores.toFixed(2)} of ${os.cpus().length} cores busy with them; ${r.partsWhileMeasured} reply parts sent meanwhile; ` +
           `load average ${os.loadavg()[0]!.toFixed(1)}`,
