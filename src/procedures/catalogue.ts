@@ -39,6 +39,11 @@ export class ProcedureCatalogue {
     return this.summaries.length;
   }
 
+  /** The records' bytes: shared memory (`readRecords`), which process.memoryUsage() leaves out. */
+  get recordsBytes(): number {
+    return this.records.length;
+  }
+
   summary(code: string): ProcedureSummary | undefined {
     return this.byCode.get(code);
   }
