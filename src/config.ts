@@ -124,7 +124,11 @@ export const configSchema = z.object({
   SEND_TIMEOUT_MS: positiveInt('a whole number of milliseconds, e.g. 10000'),
   /** Platform events answered at the same time (one citizen's messages always in order). */
   CHANNEL_CONCURRENCY: positiveInt('a whole number, e.g. 4'),
-  /** on: `npm start` runs the turns in a worker thread, off the webhooks' acks (SQLite only). */
+  /**
+   * on: `npm start` runs the turns in a worker thread, off the webhooks' acks (SQLite only).
+   * Off by default: on a 2-core machine the worker competes with the acks for the cores and
+   * SQLite's write lock, and bench:load measured it slower (README, Architecture).
+   */
   ANSWER_WORKER: z.enum(['on', 'off'], { error: 'expected on or off' }),
   /** Platform events older than this are acknowledged but not answered (a late replay). */
   EVENT_MAX_AGE_SECONDS: positiveInt('a whole number of seconds, e.g. 86400 (one day)'),
@@ -193,7 +197,7 @@ const defaults: Partial<Record<keyof Config, string>> = {
   SEND_RETRY_MAX_MS: '60000',
   SEND_TIMEOUT_MS: '10000',
   CHANNEL_CONCURRENCY: '4',
-  ANSWER_WORKER: 'on',
+  ANSWER_WORKER: 'off',
   EVENT_MAX_AGE_SECONDS: '86400',
   EVENT_MAX_FUTURE_SECONDS: '300',
   RETENTION_DAYS: '180',
