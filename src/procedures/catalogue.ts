@@ -109,6 +109,15 @@ export function sharedCatalogue(dir: string = DEFAULT_CATALOGUE_DIR): ProcedureC
   return catalogue;
 }
 
+function missingCatalogue(file: string): ContentError {
+  return new ContentError(
+    file,
+    undefined,
+    undefined,
+    'the procedure catalogue is missing; run npm run procedures:import -- <export folder>',
+  );
+}
+
 /**
  * The full records of the catalogue in `dir`, read into memory another thread can share (a
  * SharedArrayBuffer): the answer worker (src/channels/answer-worker.ts) reads the same 24 MB
@@ -116,13 +125,7 @@ export function sharedCatalogue(dir: string = DEFAULT_CATALOGUE_DIR): ProcedureC
  */
 export function readRecords(dir: string = DEFAULT_CATALOGUE_DIR): Buffer {
   const file = path.join(dir, CATALOGUE_FILE);
-  if (!fs.existsSync(file))
-    throw new ContentError(
-      file,
-      undefined,
-      undefined,
-      'the procedure catalogue is missing; run npm run procedures:import -- <export folder>',
-    );
+  if (!fs.existsSync(file)) throw missingCatalogue(file);
   const fd = fs.openSync(file, 'r');
   try {
     const records = Buffer.from(new SharedArrayBuffer(fs.fstatSync(fd).size));
@@ -144,14 +147,7 @@ export function loadCatalogue(
 ): ProcedureCatalogue {
   const indexFile = path.join(dir, INDEX_FILE);
   const catalogueFile = path.join(dir, CATALOGUE_FILE);
-  for (const file of [indexFile, catalogueFile])
-    if (!fs.existsSync(file))
-      throw new ContentError(
-        file,
-        undefined,
-        undefined,
-        'the procedure catalogue is missing; run npm run procedures:import -- <export folder>',
-      );
+  for (const file of [indexFile, catalogueFile]) if (!fs.existsSync(file)) throw missingCatalogue(file);
   let json: unknown;
   try {
     json = JSON.parse(fs.readFileSync(indexFile, 'utf8'));

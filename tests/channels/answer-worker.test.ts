@@ -65,6 +65,25 @@ async function startApp(fake: FakePlatform, trees: ContentTrees, crashOn?: strin
 }
 type App = Awaited<ReturnType<typeof startApp>>;
 
+/**
+ * One app for a describe block (a worker takes seconds to start): a fake platform, a content
+ * copy and the app, read from the object returned once `beforeAll` has run.
+ */
+function useWorkerApp(crashOn?: string) {
+  const parts = {} as { fake: FakePlatform; trees: ContentTrees; app: App };
+  beforeAll(async () => {
+    parts.fake = await FakePlatform.start();
+    parts.trees = copyTrees();
+    parts.app = await startApp(parts.fake, parts.trees, crashOn);
+  });
+  afterAll(async () => {
+    await parts.app?.close();
+    await parts.fake?.close();
+    if (parts.trees) fs.rmSync(parts.trees.root, { recursive: true, force: true });
+  });
+  return parts;
+}
+
 let seq = 0;
 
 async function telegram(app: App, text: string, chat = 5012345678): Promise<number> {
@@ -102,25 +121,12 @@ const interactions = (app: App) =>
   selectRows<{ channel: string }>(app.db, 'SELECT channel FROM interactions ORDER BY id');
 
 describe('the answer worker on SQLite', () => {
-  let fake: FakePlatform;
-  let trees: ContentTrees;
-  let app: App;
-
-  beforeAll(async () => {
-    fake = await FakePlatform.start();
-    trees = copyTrees();
-    app = await startApp(fake, trees);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await fake?.close();
-    fs.rmSync(trees.root, { recursive: true, force: true });
-  });
+  const w = useWorkerApp();
 
   it('answers signed webhooks once and logs them once, with no turn on the main thread', async () => {
-    expect(await telegram(app, 'làm căn cước cần giấy tờ gì')).toBe(200);
+    expect(await telegram(w.app, 'làm căn cước cần giấy tờ gì')).toBe(200);
     const body = fixtureWith('messenger', 'text', { m_: `m_${++seq}_` });
-    const messenger = await fetch(`${app.baseUrl}/webhooks/messenger`, {
+    const messenger = await fetch(`${w.app.baseUrl}/webhooks/messenger`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-hub-signature-256': messengerSignature(body) },
       body,
@@ -129,90 +135,77 @@ describe('the answer worker on SQLite', () => {
     // The same webhook again (a platform's retry): acknowledged, not answered again.
     expect(
       (
-        await fetch(`${app.baseUrl}/webhooks/messenger`, {
+        await fetch(`${w.app.baseUrl}/webhooks/messenger`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-hub-signature-256': messengerSignature(body) },
           body,
         })
       ).status,
     ).toBe(200);
-    await app.channels.delivery.idle();
-    expect(await inboxStates(app)).toEqual([{ state: 'delivered' }, { state: 'delivered' }]);
-    expect((await interactions(app)).map((r) => r.channel).sort()).toEqual(['messenger', 'telegram']);
-    const sent = fake.delivered();
+    await w.app.channels.delivery.idle();
+    expect(await inboxStates(w.app)).toEqual([{ state: 'delivered' }, { state: 'delivered' }]);
+    expect((await interactions(w.app)).map((r) => r.channel).sort()).toEqual(['messenger', 'telegram']);
+    const sent = w.fake.delivered();
     expect(sent.filter((r) => r.platform === 'telegram').length).toBeGreaterThanOrEqual(1);
     expect(sent.filter((r) => r.platform === 'messenger').length).toBeGreaterThanOrEqual(1);
     expect(JSON.stringify(sent.filter((r) => r.platform === 'telegram').map((r) => r.body))).toContain(
       'căn cước',
     );
-    expect(app.respond).not.toHaveBeenCalled();
+    expect(w.app.respond).not.toHaveBeenCalled();
   });
 
   it('answers the web chat through the worker', async () => {
-    const reply = await chat(app, 'web-1', 'làm căn cước cần giấy tờ gì');
+    const reply = await chat(w.app, 'web-1', 'làm căn cước cần giấy tờ gì');
     expect(reply.intent).toBe('proc.id_card');
-    expect(app.respond).not.toHaveBeenCalled();
+    expect(w.app.respond).not.toHaveBeenCalled();
   });
 
   it('serves an editor’s save from the worker, and keeps a broken one from going live anywhere', async () => {
-    const greeting = path.join(trees.contentDir, 'greeting.md');
+    const greeting = path.join(w.trees.contentDir, 'greeting.md');
     edit(greeting, 'Xin chào! Tôi là Trợ lý TTHC', 'Kính chào! Tôi là Trợ lý TTHC');
-    const outcome = await app.knowledge.reload();
+    const outcome = await w.app.knowledge.reload();
     expect(outcome.status).toBe('reloaded');
-    const texts = (await chat(app, 'web-2', 'xin chào')).replies.map((r) => r.text ?? '').join('\n');
+    const texts = (await chat(w.app, 'web-2', 'xin chào')).replies.map((r) => r.text ?? '').join('\n');
     expect(texts).toContain('Kính chào! Tôi là Trợ lý TTHC');
 
     // A broken procedure file: only the worker checks those (it builds the assistant). Its
     // rejection rejects the reload here too, and the last good version keeps serving.
-    const live = app.knowledge.current.knowledge.version;
-    edit(path.join(trees.contentDir, 'procedures', `${BIRTH}.md`), /^code: .*$/m, 'code: "9.999999"');
+    const live = w.app.knowledge.current.knowledge.version;
+    edit(path.join(w.trees.contentDir, 'procedures', `${BIRTH}.md`), /^code: .*$/m, 'code: "9.999999"');
     edit(greeting, 'Kính chào!', 'Chào bạn!');
-    const rejected = await app.knowledge.reload();
+    const rejected = await w.app.knowledge.reload();
     expect(rejected.status).toBe('rejected');
     expect(rejected.status === 'rejected' && rejected.errors.map((e) => e.message).join('\n')).toContain(
       `${BIRTH}.md:2`,
     );
-    expect(app.knowledge.current.knowledge.version).toBe(live);
-    const again = (await chat(app, 'web-3', 'xin chào')).replies.map((r) => r.text ?? '').join('\n');
+    expect(w.app.knowledge.current.knowledge.version).toBe(live);
+    const again = (await chat(w.app, 'web-3', 'xin chào')).replies.map((r) => r.text ?? '').join('\n');
     expect(again).toContain('Kính chào! Tôi là Trợ lý TTHC');
   });
 
   it('files a "gặp cán bộ" from a platform turn in the officers’ inbox', async () => {
-    expect(await telegram(app, 'gặp cán bộ', 5012345999)).toBe(200);
-    await app.channels.delivery.idle();
-    await app.handoffs.settled();
-    const rows = await selectRows<{ channel: string }>(app.db, 'SELECT channel FROM handoffs');
+    expect(await telegram(w.app, 'gặp cán bộ', 5012345999)).toBe(200);
+    await w.app.channels.delivery.idle();
+    await w.app.handoffs.settled();
+    const rows = await selectRows<{ channel: string }>(w.app.db, 'SELECT channel FROM handoffs');
     expect(rows).toEqual([{ channel: 'telegram' }]);
   });
 });
 
 describe('an answer worker that dies mid-turn', () => {
-  let fake: FakePlatform;
-  let trees: ContentTrees;
-  let app: App;
-
-  beforeAll(async () => {
-    fake = await FakePlatform.start();
-    trees = copyTrees();
-    app = await startApp(fake, trees, CRASH_TEXT);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await fake?.close();
-    fs.rmSync(trees.root, { recursive: true, force: true });
-  });
+  const w = useWorkerApp(CRASH_TEXT);
 
   it('is started again, and the event is answered and logged once', async () => {
-    expect(await telegram(app, CRASH_TEXT)).toBe(200);
-    await app.channels.delivery.idle();
-    expect(app.logs()).toContain('the answer worker stopped; starting it again');
-    expect(await inboxStates(app)).toEqual([{ state: 'delivered' }]);
-    expect(await interactions(app)).toEqual([{ channel: 'telegram' }]);
-    expect(fake.delivered('telegram').length).toBeGreaterThanOrEqual(1);
+    expect(await telegram(w.app, CRASH_TEXT)).toBe(200);
+    await w.app.channels.delivery.idle();
+    expect(w.app.logs()).toContain('the answer worker stopped; starting it again');
+    expect(await inboxStates(w.app)).toEqual([{ state: 'delivered' }]);
+    expect(await interactions(w.app)).toEqual([{ channel: 'telegram' }]);
+    expect(w.fake.delivered('telegram').length).toBeGreaterThanOrEqual(1);
     // Answered by the second worker, which then keeps answering.
-    expect(await telegram(app, 'làm căn cước cần giấy tờ gì')).toBe(200);
-    await app.channels.delivery.idle();
-    expect(await inboxStates(app)).toEqual([{ state: 'delivered' }, { state: 'delivered' }]);
+    expect(await telegram(w.app, 'làm căn cước cần giấy tờ gì')).toBe(200);
+    await w.app.channels.delivery.idle();
+    expect(await inboxStates(w.app)).toEqual([{ state: 'delivered' }, { state: 'delivered' }]);
   });
 });
 
