@@ -34,7 +34,7 @@ import {
   sharedCatalogue,
   type ProcedureCatalogue,
 } from './procedures/catalogue';
-import { FORMS_DIR } from './procedures/import';
+import { formsDirOf } from './procedures/import';
 import { displayTitle } from './procedures/render';
 import { AnswerWorker } from './channels/answer-worker';
 import { FORMS_ROUTE, formUrlFor, ProcedureService } from './procedures/service';
@@ -272,7 +272,7 @@ function procedureTurns(deps: AppDeps, handoffs: () => Handoffs) {
   return {
     procedures: undefined,
     worker,
-    formsDir: path.join(DEFAULT_CATALOGUE_DIR, FORMS_DIR),
+    formsDir: formsDirOf(DEFAULT_CATALOGUE_DIR),
     catalogue: loaded,
     // The display title without the editors' override (that lives in the worker's assistant).
     procedureTitle: (id: string) => {

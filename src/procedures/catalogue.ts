@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ContentError } from '../errors';
 import { PACKAGE_ROOT } from '../paths';
-import { CATALOGUE_FILE, FORMS_DIR, INDEX_FILE } from './import';
+import { CATALOGUE_FILE, formsDirOf, INDEX_FILE } from './import';
 import { catalogueIndexSchema, procedureSchema, type Procedure, type ProcedureSummary } from './schema';
 
 /** The catalogue the project ships, relative to the repository root. */
@@ -176,7 +176,7 @@ export function loadCatalogue(
     parsed.data.procedures,
     records,
     parsed.data.source,
-    path.join(dir, FORMS_DIR),
+    formsDirOf(dir),
     catalogueFile,
   );
 }

@@ -22,6 +22,11 @@ export const CATALOGUE_FILE = 'catalogue.jsonl';
 export const INDEX_FILE = 'index.json';
 export const FORMS_DIR = 'forms';
 
+/** Where a catalogue folder (or an export) keeps its forms, one folder per procedure code. */
+export function formsDirOf(folder: string): string {
+  return path.join(folder, FORMS_DIR);
+}
+
 /** One row of index.csv. */
 export interface IndexRow {
   code: string;
@@ -162,7 +167,7 @@ export interface ImportResult {
 export function readExport(folder: string): { procedures: Procedure[]; forms: Map<string, string[]> } {
   const recordsDir = path.join(folder, 'records');
   const indexFile = path.join(folder, 'index.csv');
-  const formsDir = path.join(folder, FORMS_DIR);
+  const formsDir = formsDirOf(folder);
   for (const [p, what] of [
     [recordsDir, 'the records/ folder'],
     [indexFile, 'index.csv'],
@@ -276,7 +281,7 @@ export function importCatalogue(folder: string, outDir: string): ImportResult {
     for (const [code, files] of forms) {
       fs.mkdirSync(path.join(tmp(FORMS_DIR), code), { recursive: true });
       for (const f of files) {
-        fs.copyFileSync(path.join(folder, FORMS_DIR, code, f), path.join(tmp(FORMS_DIR), code, f));
+        fs.copyFileSync(path.join(formsDirOf(folder), code, f), path.join(tmp(FORMS_DIR), code, f));
         formCount++;
       }
     }
@@ -284,7 +289,7 @@ export function importCatalogue(folder: string, outDir: string): ImportResult {
     fs.writeFileSync(tmp(INDEX_FILE), index);
     // Everything is written: now swap. The index goes last, and the loader refuses an index
     // whose catalogueBytes does not match the catalogue beside it.
-    const finalForms = path.join(outDir, FORMS_DIR);
+    const finalForms = formsDirOf(outDir);
     const oldForms = tmp(`${FORMS_DIR}-old`);
     if (fs.existsSync(finalForms)) fs.renameSync(finalForms, oldForms);
     fs.renameSync(tmp(FORMS_DIR), finalForms);
