@@ -50,6 +50,8 @@ const { values } = parseArgs({
     instances: { type: 'string' },
     /** With --instances: seconds of the same load before each measured run (JIT warm-up). */
     warmup: { type: 'string', default: '2' },
+    /** With --instances: stop after the measured seconds, exactly once not checked (profiling). */
+    'no-drain': { type: 'boolean', default: false },
   },
 });
 
@@ -533,6 +535,7 @@ async function instancesRun(list: string): Promise<void> {
     drainS: DRAIN_S,
     warmupS: wholeNumber('warmup', 1, 600),
     cpuProfDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
+    skipDrain: values['no-drain'],
   });
   process.exitCode = ok ? 0 : 1;
 }
