@@ -8,7 +8,9 @@
  * Because the engine's effects (session, interaction row) and the stored reply commit in
  * one transaction, a crash at any point either re-runs nothing (reply stored: only the
  * unsent parts go out) or re-runs everything (nothing committed). Processing is in-process
- * with bounded concurrency; one citizen's events are handled strictly in order.
+ * with bounded concurrency; one citizen's events are handled strictly in order. The writes
+ * after the ack (turns, progress, outcomes) asked for in one turn of the event loop share one
+ * commit (`GroupCommit`, src/channels/group-commit.ts).
  *
  * No head-of-line blocking (issue #13, finding 2): each channel has its own workers, so a
  * platform that fails or hangs only ever holds its own; and a send waiting to be retried
@@ -32,6 +34,7 @@ import { FORGET_USER, Inbox, type InboxRow } from '../store/inbox';
 import type { Runtime } from '../runtime';
 import { pseudonymize } from '../privacy/pseudonym';
 import { BurstPacer } from './burst-pacer';
+import { BUSY, GroupCommit, LOCK_RETRY_MS, LOCK_TRIES, LockTries } from './group-commit';
 import { letFinish, PartSender, type SendOptions } from './part-sender';
 import {
   type AcceptEvents,
@@ -105,12 +108,38 @@ export class AnswerStepUnavailable extends Error {
 const UNAVAILABLE_RETRY_MS = 200;
 
 /**
- * The answer step in the caller's thread: `db`'s transaction around the turn (see the module
- * comment). Every transaction here writes, so it takes the write lock first (BEGIN
- * IMMEDIATE): one that read first and then found another connection had committed (a
- * report, an erase, a backup, the ack path's group commit from the main thread when this
- * runs in the answer worker) would get SQLITE_BUSY at once, without waiting (busy_timeout
- * does not apply to a stale read snapshot), and the event would be parked for nothing.
+ * The answer step's work, inside the caller's transaction: runs the turn pipeline, stores the
+ * rendered reply (and the buttons offered) with it; returns the row as stored.
+ */
+function answerTurn(
+  inbox: Inbox,
+  runtime: Pick<Runtime, 'respond'>,
+  row: InboxRow,
+  adapter: ChannelAdapter,
+): InboxRow {
+  const message = incomingMessage(row, adapter, () => inbox.offered(row.channel, row.userId));
+  const responded = runtime.respond(message, {
+    status: 'pending',
+    buttonsMax: adapter.limits.buttonsMax,
+  });
+  const parts = adapter.render(responded.reply);
+  // `unlogged`: the citizen's data was just erased; keep nothing about them here either.
+  const erased = responded.unlogged === true;
+  if (adapter.remembersOffers && responded.reply.quickReplies.length > 0 && !erased) {
+    const kept = keptOffers(responded.reply, inbox.offered(row.channel, row.userId));
+    inbox.recordOffers(row.channel, row.userId, kept);
+  }
+  inbox.markAnswered(row.id, responded.interactionId, parts, erased);
+  return inbox.get(row.id)!;
+}
+
+/**
+ * The answer step in its own transaction (the answer worker's thread: one turn at a time).
+ * Every transaction here writes, so it takes the write lock first (BEGIN IMMEDIATE): one that
+ * read first and then found another connection had committed (a report, an erase, a backup,
+ * the ack path's group commit from the main thread) would get SQLITE_BUSY at once, without
+ * waiting (busy_timeout does not apply to a stale read snapshot), and the event would be
+ * parked for nothing.
  */
 export function answerInTransaction(
   db: Db,
@@ -119,88 +148,28 @@ export function answerInTransaction(
   row: InboxRow,
   adapter: ChannelAdapter,
 ): InboxRow {
-  const answer = db.transaction(() => {
-    const message = incomingMessage(row, adapter, () => inbox.offered(row.channel, row.userId));
-    const responded = runtime.respond(message, {
-      status: 'pending',
-      buttonsMax: adapter.limits.buttonsMax,
-    });
-    const parts = adapter.render(responded.reply);
-    // `unlogged`: the citizen's data was just erased; keep nothing about them here either.
-    const erased = responded.unlogged === true;
-    if (adapter.remembersOffers && responded.reply.quickReplies.length > 0 && !erased) {
-      const kept = keptOffers(responded.reply, inbox.offered(row.channel, row.userId));
-      inbox.recordOffers(row.channel, row.userId, kept);
-    }
-    inbox.markAnswered(row.id, responded.interactionId, parts, erased);
-    return inbox.get(row.id)!;
-  });
-  return answer.immediate();
+  return db.transaction(() => answerTurn(inbox, runtime, row, adapter)).immediate();
 }
-
-/** The answer step on this thread (tests, `npm run chat`, ANSWER_WORKER=off). */
-export function localAnswers(db: Db, inbox: Inbox, runtime: Pick<Runtime, 'respond'>): AnswerStep {
-  return {
-    offThread: false,
-    answer: async (row, adapter) => {
-      const startedAt = performance.now();
-      const answered = answerInTransaction(db, inbox, runtime, row, adapter);
-      return { row: answered, turnMs: performance.now() - startedAt };
-    },
-  };
-}
-
-/** Returned by `LockTries.attempt` when another connection holds the write lock. */
-const BUSY = Symbol('busy');
-/** The wait before trying a write again that found the lock taken (the answer worker's turn). */
-const LOCK_RETRY_MS = 1;
-/** After this many tries a write waits in SQLite's busy handler like any other (busy_timeout). */
-const LOCK_TRIES = 200;
 
 /**
- * Writes from the main thread while the answer worker may hold SQLite's write lock (a turn's
- * transaction, milliseconds): SQLite's busy handler waits by sleeping (1, 2, 5, 10… ms),
- * and a sleep on this thread stalls every ack. With the worker on, a write first tries
- * without waiting (busy_timeout 0) and, when the lock is taken, is tried again after
- * LOCK_RETRY_MS off the thread; after LOCK_TRIES it waits like any other write, so a lock
- * held for long (a backup) still ends in the usual storage failure. Without the worker,
- * nothing else writes in the ordinary course, and writes wait as they always did.
+ * The answer step on this thread (tests, `npm run chat`, ANSWER_WORKER=off): the turns started
+ * in one turn of the event loop share the delivery queue's next group commit (`GroupCommit`),
+ * each in a savepoint of its own, with the other writes of that moment.
  */
-class LockTries {
-  /** The busy_timeout to restore; undefined: the worker is off and writes wait as always. */
-  private readonly busyTimeout: number | undefined;
-
-  constructor(
-    private readonly db: Db,
-    enabled: boolean,
-  ) {
-    if (enabled) this.busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
-  }
-
-  /** Runs `write` once without waiting for the lock; BUSY when it was taken (nothing done). */
-  attempt<T>(write: () => T): T | typeof BUSY {
-    if (this.busyTimeout === undefined) return write();
-    // Not a prepared statement: SQLite applies this pragma when it compiles it, not when run.
-    this.db.exec('PRAGMA busy_timeout = 0');
-    try {
-      return write();
-    } catch (err) {
-      if ((err as { code?: unknown }).code === 'SQLITE_BUSY') return BUSY;
-      throw err;
-    } finally {
-      this.db.exec(`PRAGMA busy_timeout = ${this.busyTimeout}`);
-    }
-  }
-
-  /** Runs `write`, trying again off the thread while the lock is taken (see the class). */
-  async write<T>(write: () => T): Promise<T> {
-    for (let tries = 1; tries < LOCK_TRIES; tries++) {
-      const result = this.attempt(write);
-      if (result !== BUSY) return result;
-      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
-    }
-    return write();
-  }
+export function localAnswers(
+  inbox: Inbox,
+  runtime: Pick<Runtime, 'respond'>,
+  group: GroupCommit,
+): AnswerStep {
+  return {
+    offThread: false,
+    answer: (row, adapter) =>
+      group.run(() => {
+        const startedAt = performance.now();
+        const answered = answerTurn(inbox, runtime, row, adapter);
+        return { row: answered, turnMs: performance.now() - startedAt };
+      }),
+  };
 }
 
 /** One webhook's events waiting for the next group commit. */
@@ -349,6 +318,8 @@ export class Delivery {
   private flushTries = 0;
   /** This thread's writes while the answer worker may hold the write lock (`LockTries`). */
   private readonly lockTries: LockTries;
+  /** The writes after the ack (turns, progress, outcomes), one commit per turn of the loop. */
+  private readonly group: GroupCommit;
   private readonly queue = new JobQueue();
   private readonly queued = new Set<number>();
   private readonly busyUsers = new Set<string>();
@@ -392,8 +363,9 @@ export class Delivery {
     this.random = options.random ?? Math.random;
     this.inbox = new Inbox(db, this.now);
     this.storeHealth = options.storeHealth ?? new StoreHealth(db, this.now);
-    this.answers = options.answers ?? localAnswers(db, this.inbox, runtime);
-    this.lockTries = new LockTries(db, this.answers.offThread);
+    this.lockTries = new LockTries(db, options.answers?.offThread ?? false);
+    this.group = new GroupCommit(db, this.lockTries);
+    this.answers = options.answers ?? localAnswers(this.inbox, runtime, this.group);
     this.pacer = new BurstPacer(false, this.answers.offThread);
     this.sender = new PartSender(
       logger,
@@ -717,7 +689,7 @@ export class Delivery {
       if (i + 1 < row.parts.length) {
         this.unsaved.set(row.id, { partsSent: i + 1 });
         row.partsSent = i + 1;
-        await this.lockTries.write(() => this.inbox.markPartSent(row.id, i + 1));
+        await this.group.run(() => this.inbox.markPartSent(row.id, i + 1));
       }
     }
     await this.finish(row, 'delivered');
@@ -727,12 +699,11 @@ export class Delivery {
   private async finish(row: InboxRow, state: FinalState, detail?: string): Promise<void> {
     // Known before it is stored: if storing fails, the retry records it without sending again.
     this.unsaved.set(row.id, { partsSent: row.partsSent, final: [state, detail] });
-    const record = this.db.transaction(() => {
+    await this.group.run(() => {
       this.inbox.finish(row.id, state, detail, state === 'delivered' ? row.parts.length : undefined);
       if (row.meta[FORGET_USER]) this.inbox.forget(row.channel, row.userId);
       this.runtime.markDelivery(row.interactionId, state, detail);
     });
-    await this.lockTries.write(() => record.immediate());
     this.unsaved.delete(row.id);
     this.stored();
     if (state === 'failed')

@@ -1,0 +1,130 @@
+/**
+ * The delivery queue's group commit (src/channels/group-commit.ts): the writes asked for in
+ * one turn of the event loop share one transaction, each in a savepoint; a caller hears of its
+ * write only once it is committed, and a write that cannot be stored is never reported stored.
+ * A second connection to the same file (WAL) sees only what was committed.
+ */
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { GroupCommit, LockTries } from '../../src/channels/group-commit';
+import { openDatabase, type Db } from '../../src/store/db';
+import { tempDir } from '../support/app';
+import { until } from '../support/until';
+import { describeSqliteOnly } from '../support/test-engine';
+
+describeSqliteOnly('groups writes to the SQLite file')('group commit of the delivery writes', () => {
+  let db: Db;
+  let other: Database.Database;
+  let group: GroupCommit;
+
+  const insert = (name: string) => () => {
+    db.prepare('INSERT INTO t (name) VALUES (?)').run(name);
+    return name;
+  };
+  /** What another connection sees: only committed rows. */
+  const committed = () => other.prepare('SELECT name FROM t ORDER BY id').pluck().all();
+
+  beforeEach(() => {
+    const file = path.join(tempDir(), 'group.sqlite');
+    db = openDatabase(file);
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL)');
+    other = new Database(file);
+    group = new GroupCommit(db, new LockTries(db, false));
+  });
+  afterEach(() => {
+    other.close();
+    db.close();
+  });
+
+  it('commits the writes of one turn of the loop together, and tells each caller only after the commit', async () => {
+    const seenInside: unknown[][] = [];
+    const first = group.run(insert('a'));
+    const second = group.run(() => {
+      // Same transaction: the first write is there for this one, not yet for anyone else.
+      seenInside.push(db.prepare('SELECT name FROM t').pluck().all(), committed());
+      return insert('b')();
+    });
+    expect(committed()).toEqual([]); // nothing runs inside the caller's turn of the loop
+    const heard = await Promise.all([
+      first.then((v) => [v, committed()]),
+      second.then((v) => [v, committed()]),
+    ]);
+    expect(seenInside).toEqual([['a'], []]);
+    expect(heard).toEqual([
+      ['a', ['a', 'b']],
+      ['b', ['a', 'b']],
+    ]);
+  });
+
+  it('undoes a write that throws alone: its caller gets the error, the others are committed', async () => {
+    const results = await Promise.allSettled([
+      group.run(insert('a')),
+      group.run(() => {
+        insert('half-done')();
+        throw new Error('a bug in this turn');
+      }),
+      group.run(insert('c')),
+    ]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([
+      'a',
+      'a bug in this turn',
+      'c',
+    ]);
+    expect(committed()).toEqual(['a', 'c']);
+  });
+
+  it('undoes the whole group when one write cannot be stored: every caller gets the storage failure', async () => {
+    const full = new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
+    const results = await Promise.allSettled([
+      group.run(insert('a')),
+      group.run(() => {
+        throw full;
+      }),
+      group.run(insert('c')),
+    ]);
+    // A caller told "stored" here would skip a reply (or its outcome) that is not in the file.
+    expect(results).toEqual([
+      { status: 'rejected', reason: full },
+      { status: 'rejected', reason: full },
+      { status: 'rejected', reason: full },
+    ]);
+    expect(committed()).toEqual([]);
+    expect(await group.run(insert('d'))).toBe('d');
+    expect(committed()).toEqual(['d']);
+  });
+
+  it('fails every write of a group whose commit fails, and stores none of them', async () => {
+    db.exec(`CREATE TABLE parent (id INTEGER PRIMARY KEY);
+             CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)`);
+    const results = await Promise.allSettled([
+      group.run(insert('a')),
+      // Checked only at COMMIT: the statement itself succeeds.
+      group.run(() => db.prepare('INSERT INTO child (parent) VALUES (42)').run().changes),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(results.map((r) => (r as PromiseRejectedResult).reason.code)).toEqual([
+      'SQLITE_CONSTRAINT_FOREIGNKEY',
+      'SQLITE_CONSTRAINT_FOREIGNKEY',
+    ]);
+    expect(committed()).toEqual([]);
+    expect(db.inTransaction).toBe(false);
+  });
+
+  it('with the answer worker on, waits off the thread while another connection holds the write lock, and runs each write once', async () => {
+    group = new GroupCommit(db, new LockTries(db, true));
+    const tries = jest.spyOn(db, 'exec');
+    other.exec('BEGIN IMMEDIATE');
+    let runs = 0;
+    const written = group.run(() => {
+      runs++;
+      return insert('a')();
+    });
+    // Tried (and found the lock taken) a few times before the other connection lets go.
+    await until(() => tries.mock.calls.filter(([s]) => s === 'PRAGMA busy_timeout = 0').length >= 3);
+    expect(runs).toBe(0);
+    other.exec('COMMIT');
+    expect(await written).toBe('a');
+    expect(runs).toBe(1);
+    expect(committed()).toEqual(['a']);
+  });
+});
