@@ -191,15 +191,18 @@ async function run(
       return { item: call, bytes: requestBytes('127.0.0.1', 'POST', call.path, call.headers, call.body) };
     };
     const ports = servers.map((s) => Number(new URL(s.baseUrl).port));
-    // The warm-up signs each call as it goes; the measured seconds send calls built and
-    // signed before they start (twice the warm-up's rate: timestamps a few seconds old are
+    // The warm-up signs each call as it goes, and meanwhile builds and signs the calls the
+    // measured seconds send (twice the warm-up's rate: timestamps a few seconds old are
     // current for every platform, see currentEvents), so that this process's CPU stays off the
-    // cores the instances are measured on.
-    const warm = await closedLoop(ports, options.connections, options.warmupS ?? 2, build);
-    const pool = Array.from(
-      { length: Math.ceil((2 * warm.accepted.length * options.durationS) / warm.seconds) + 1000 },
-      build,
-    );
+    // cores the instances are measured on, with no pause between the two for the instances to
+    // leave their burst mode in.
+    const pool: ReturnType<typeof build>[] = [];
+    const perWarmCall = Math.ceil((2 * options.durationS) / (options.warmupS ?? 2));
+    const warm = await closedLoop(ports, options.connections, options.warmupS ?? 2, () => {
+      for (let i = 0; i < perWarmCall; i++) pool.push(build());
+      return build();
+    });
+    for (let i = 0; i < 1000; i++) pool.push(build());
     let taken = 0;
     let signedLate = 0;
     const next = () => (taken < pool.length ? pool[taken++]! : (signedLate++, build()));
