@@ -100,6 +100,8 @@ const DEATH = new RegExp(
     '(?= (hom|roi|nam|tu|luc|vi|do|ngay|sang|chieu|toi|dem|thang|tuan|o|tai|khi|duoc|gia dinh)\\b|$)',
 );
 const FOREIGN = SIBLING_MARKERS.findIndex((m) => m.label === 'có yếu tố nước ngoài');
+// A document's markers are bits of an Int32 (`ProcedureIndex.markerBits`).
+if (SIBLING_MARKERS.length > 31) throw new Error('SIBLING_MARKERS: at most 31 markers fit in the bit sets');
 
 /**
  * What the message says in numbers that names say in words: "con 10 tuổi" is "dưới 14 tuổi",
@@ -255,15 +257,33 @@ function unsaid(marker: number, text: string): number {
   return SIBLING_MARKERS[marker].query.test(text) ? 1 : 0.5;
 }
 
-/** A scored candidate: its document, score and coverage; the rest is built for the top few only. */
-interface Scored {
-  index: number;
-  score: number;
-  coverage: number;
+/**
+ * The candidates one `rank` scored, in the order scored: document, score and coverage (the
+ * rest is built for the top few only). Typed arrays reused by every `rank`, not an object per
+ * candidate: a message scores hundreds, and those objects were most of a rank's garbage.
+ */
+class ScoredList {
+  length = 0;
+  readonly index: Int32Array;
+  readonly score: Float64Array;
+  readonly coverage: Float64Array;
+
+  constructor(size: number) {
+    this.index = new Int32Array(size);
+    this.score = new Float64Array(size);
+    this.coverage = new Float64Array(size);
+  }
+
+  push(index: number, score: number, coverage: number): void {
+    const at = this.length++;
+    this.index[at] = index;
+    this.score[at] = score;
+    this.coverage[at] = coverage;
+  }
 }
 
 /** The `k`-th largest of more than `k` values (duplicates count): one pass, `k` kept. */
-function kthLargest(values: readonly number[], k: number): number {
+function kthLargest(values: ArrayLike<number> & Iterable<number>, k: number): number {
   const top: number[] = []; // descending
   for (const v of values) {
     if (top.length === k && v <= top[k - 1]) continue;
@@ -276,13 +296,13 @@ function kthLargest(values: readonly number[], k: number): number {
 }
 
 /**
- * The first `limit` of `items` in `order`, as a stable sort would give them (an item goes
- * after the ones it ties with): one pass keeping `limit`, instead of sorting them all.
+ * The first `limit` of the items 0 … `count` - 1 in `order`, as a stable sort would give them
+ * (an item goes after the ones it ties with): one pass keeping `limit`, instead of sorting.
  */
-function firstInOrder<T>(items: readonly T[], limit: number, order: (a: T, b: T) => number): T[] {
-  const top: T[] = [];
+function firstInOrder(count: number, limit: number, order: (a: number, b: number) => number): number[] {
+  const top: number[] = [];
   if (limit <= 0) return top;
-  for (const item of items) {
+  for (let item = 0; item < count; item++) {
     if (top.length === limit && order(item, top[limit - 1]) >= 0) continue;
     let at = top.length;
     while (at > 0 && order(item, top[at - 1]) < 0) at--;
@@ -378,6 +398,8 @@ export class ProcedureIndex {
   private readonly codes: string[] = [];
   private readonly priors: Float64Array;
   private readonly markers: (readonly number[])[] = [];
+  /** The same markers as bits (bit m: SIBLING_MARKERS[m]), for counting them while scoring. */
+  private readonly markerBits: Int32Array;
   /**
    * Fields (a name, alias or keyword line): document d has fields `fieldStart[d]` to
    * `fieldStart[d + 1] - 1`; each has the sum of its terms' weights (the whole of it) and
@@ -405,6 +427,16 @@ export class ProcedureIndex {
   private readonly matched: Float64Array;
   /** The message's terms (reused by every `rank`: ranking is synchronous, never nested). */
   private readonly queryTerms: TermSet;
+  /**
+   * Scratch lists reused by every `rank`: the fields and documents the message's terms reach,
+   * the candidates with their upper bounds, those left for after the first few, the scored.
+   */
+  private readonly hitFields: Int32Array;
+  private readonly touchedDocs: Int32Array;
+  private readonly candidateDocs: Int32Array;
+  private readonly candidateBounds: Float64Array;
+  private readonly laterCandidates: Int32Array;
+  private readonly scored: ScoredList;
 
   constructor(summaries: readonly ProcedureSummary[], tokenise: Tokenise, options: IndexOptions = {}) {
     const intern = (term: string) => {
@@ -501,8 +533,15 @@ export class ProcedureIndex {
       this.codes.push(d.code);
       this.markers.push(d.markers.length > 0 ? d.markers : NO_MARKERS);
     }
+    this.markerBits = Int32Array.from(raw, (d) => d.markers.reduce((bits, m) => bits | (1 << m), 0));
     this.shared = new Float64Array(n);
     this.matched = new Float64Array(allFields.length);
+    this.hitFields = new Int32Array(allFields.length);
+    this.touchedDocs = new Int32Array(n);
+    this.candidateDocs = new Int32Array(n);
+    this.candidateBounds = new Float64Array(n);
+    this.laterCandidates = new Int32Array(n);
+    this.scored = new ScoredList(n);
   }
 
   get size(): number {
@@ -533,50 +572,54 @@ export class ProcedureIndex {
   private candidates(
     query: TermSet,
     limit: number,
-    scored: readonly { score: number }[],
+    scored: ScoredList,
     options: RankOptions,
     visit: (doc: number) => void,
   ): void {
     const shared = this.shared;
     const { start, items } = this.postings;
-    const touched: number[] = [];
+    const touched = this.touchedDocs;
+    let touchedCount = 0;
     for (const id of query) {
       if (!this.informative[id]) continue;
       const weight = this.weights[id];
       for (let k = start[id]; k < start[id + 1]; k++) {
         const doc = items[k];
-        if (shared[doc] === 0) touched.push(doc);
+        if (shared[doc] === 0) touched[touchedCount++] = doc;
         shared[doc] += weight;
       }
     }
     // Terms that bring no candidate still count in a candidate's score: as if all had them.
     let questionWords = 0;
     for (const id of query) if (!this.informative[id]) questionWords += this.weights[id];
-    const docs: number[] = [];
-    const bounds: number[] = [];
-    for (const doc of touched) {
+    const docs = this.candidateDocs;
+    const bounds = this.candidateBounds;
+    let count = 0;
+    for (let t = 0; t < touchedCount; t++) {
+      const doc = touched[t];
       if (!options.restrictTo || options.restrictTo.has(this.codes[doc])) {
-        docs.push(doc);
-        bounds.push(this.upperBound(doc, shared[doc] + questionWords));
+        docs[count] = doc;
+        bounds[count++] = this.upperBound(doc, shared[doc] + questionWords);
       }
       shared[doc] = 0;
     }
-    if (options.exhaustive || docs.length <= limit * PRUNE_FIRST) {
-      for (const doc of docs) visit(doc);
+    if (options.exhaustive || count <= limit * PRUNE_FIRST) {
+      for (let i = 0; i < count; i++) visit(docs[i]);
       return;
     }
     // First the best-bounded few, which set the bar; then the others that can still pass it.
-    const pivot = kthLargest(bounds, limit * PRUNE_FIRST);
-    const rest: number[] = [];
-    for (let i = 0; i < docs.length; i++)
+    const pivot = kthLargest(bounds.subarray(0, count), limit * PRUNE_FIRST);
+    const rest = this.laterCandidates;
+    let restCount = 0;
+    for (let i = 0; i < count; i++)
       if (bounds[i] >= pivot) visit(docs[i]);
-      else rest.push(i);
+      else rest[restCount++] = i;
     // The `limit`-th best score so far: scores only arrive, so it only rises.
     const best: number[] = [];
     let seen = 0;
     const bar = () => {
       for (; seen < scored.length; seen++) {
-        const score = scored[seen].score;
+        const score = scored.score[seen];
         if (best.length === limit && score <= best[limit - 1]) continue;
         let at = best.findIndex((b) => b < score);
         if (at < 0) at = best.length;
@@ -585,7 +628,10 @@ export class ProcedureIndex {
       }
       return best.length === limit ? best[limit - 1] : 0;
     };
-    for (const i of rest) if (bounds[i] * (1 + 1e-9) >= bar()) visit(docs[i]);
+    for (let r = 0; r < restCount; r++) {
+      const i = rest[r];
+      if (bounds[i] * (1 + 1e-9) >= bar()) visit(docs[i]);
+    }
   }
 
   /**
@@ -631,10 +677,13 @@ export class ProcedureIndex {
     queryMarkers: number[],
     restrictTo: ReadonlySet<string> | undefined,
     candidates: (visit: (doc: number) => void) => void,
-    out: Scored[],
+    out: ScoredList,
   ): void {
     const text = tokens.join(' ');
     const unsaidBy = queryMarkers.map((m) => unsaid(m, text));
+    // Sums of ones and halves: exact in any order, so counted by bits as by the lists.
+    const queryBits = queryMarkers.reduce((bits, m) => bits | (1 << m), 0);
+    const unsaidByAll = unsaidBy.reduce((sum, u) => sum + u, 0);
     const { start, items } = this.category;
     candidates((index) => {
       if (restrictTo && !restrictTo.has(this.codes[index])) return;
@@ -660,17 +709,16 @@ export class ProcedureIndex {
       // A sibling word on one side only: the name says "lại" and the message does not, or
       // the message says "cấp đổi" and the name does not.
       // (Counted without building the lists: `rank` builds them for the top few.)
-      const markers = this.markers[index];
+      const bits = this.markerBits[index];
       let missing = 0;
-      for (let i = 0; i < markers.length; i++) if (!queryMarkers.includes(markers[i])) missing++;
-      let said = 0;
-      for (let i = 0; i < queryMarkers.length; i++)
-        if (!markers.includes(queryMarkers[i])) said += unsaidBy[i];
-      out.push({
-        index,
-        score: best * this.priors[index] * Math.pow(MARKER_PENALTY, missing + said),
-        coverage: bestCoverage,
-      });
+      let said = unsaidByAll;
+      if (bits !== 0) {
+        for (let rest = bits & ~queryBits; rest !== 0; rest &= rest - 1) missing++;
+        said = 0;
+        for (let i = 0; i < queryMarkers.length; i++)
+          if ((bits & (1 << queryMarkers[i])) === 0) said += unsaidBy[i];
+      }
+      out.push(index, best * this.priors[index] * Math.pow(MARKER_PENALTY, missing + said), bestCoverage);
     });
   }
 
@@ -685,17 +733,19 @@ export class ProcedureIndex {
     }
     // Per field, the weight of the message's terms it has, from those terms' postings.
     const matchedBy = this.matched;
-    const hit: number[] = [];
+    const hit = this.hitFields;
+    let hitCount = 0;
+    const { start, items } = this.fieldPostings;
     for (const id of query) {
       const weight = this.weights[id];
-      const { start, items } = this.fieldPostings;
       for (let k = start[id]; k < start[id + 1]; k++) {
         const f = items[k];
-        if (matchedBy[f] === 0) hit.push(f);
+        if (matchedBy[f] === 0) hit[hitCount++] = f;
         matchedBy[f] += weight;
       }
     }
-    const out: Scored[] = [];
+    const out = this.scored;
+    out.length = 0;
     const queryMarkers = markersIn(tokens, 'query');
     try {
       this.score(
@@ -707,18 +757,20 @@ export class ProcedureIndex {
         out,
       );
     } finally {
-      for (const f of hit) matchedBy[f] = 0;
+      for (let h = 0; h < hitCount; h++) matchedBy[hit[h]] = 0;
     }
     const top = firstInOrder(
-      out,
+      out.length,
       limit,
-      (a, b) => b.score - a.score || this.codes[a.index].localeCompare(this.codes[b.index]),
-    ).map(({ index, score, coverage }): Ranked & { index: number } => {
+      (a, b) =>
+        out.score[b] - out.score[a] || this.codes[out.index[a]].localeCompare(this.codes[out.index[b]]),
+    ).map((at): Ranked & { index: number } => {
+      const index = out.index[at];
       const markers = this.markers[index];
       return {
         code: this.codes[index],
-        score,
-        coverage,
+        score: out.score[at],
+        coverage: out.coverage[at],
         missingMarkers: markers.filter((m) => !queryMarkers.includes(m)).map((m) => SIBLING_MARKERS[m].label),
         unmatchedMarkers: queryMarkers
           .filter((m) => !markers.includes(m))
