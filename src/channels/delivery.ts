@@ -129,8 +129,7 @@ function answerTurn(
     const kept = keptOffers(responded.reply, inbox.offered(row.channel, row.userId));
     inbox.recordOffers(row.channel, row.userId, kept);
   }
-  inbox.markAnswered(row.id, responded.interactionId, parts, erased);
-  return inbox.get(row.id)!;
+  return inbox.markAnswered(row, responded.interactionId, parts, erased);
 }
 
 /**
@@ -166,7 +165,12 @@ export function localAnswers(
     answer: (row, adapter) =>
       group.run(() => {
         const startedAt = performance.now();
-        const answered = answerTurn(inbox, runtime, row, adapter);
+        // Read again: the turn runs on a later turn of the loop than the read of `row`, and an
+        // edit (Telegram) of a message not yet answered may have replaced its text meanwhile.
+        const current = inbox.get(row.id);
+        if (!current) throw new Error(`inbox event ${row.id} is gone`);
+        const answered =
+          current.state === 'accepted' ? answerTurn(inbox, runtime, current, adapter) : current;
         return { row: answered, turnMs: performance.now() - startedAt };
       }),
   };

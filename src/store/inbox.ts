@@ -202,18 +202,28 @@ export class Inbox {
   }
 
   /**
-   * Stores the rendered reply; call inside the transaction that ran the engine.
+   * Stores the rendered reply; call inside the transaction that ran the engine. Returns `row`
+   * as it is now stored, without reading it back (the parts as read from JSON, as `get` would).
    * `forgetUser`: this event erased its sender's data; `forget` them once it is finished.
    */
-  markAnswered(id: number, interactionId: number | null, parts: unknown[], forgetUser = false): void {
+  markAnswered(row: InboxRow, interactionId: number | null, parts: unknown[], forgetUser = false): InboxRow {
+    const stored = JSON.stringify(parts);
     const changed = this.answeredStmt.run(
       interactionId,
-      JSON.stringify(parts),
+      stored,
       this.now(),
       forgetUser ? 1 : 0,
-      id,
+      row.id,
     ).changes;
-    if (changed !== 1) throw new Error(`inbox event ${id} was not in the accepted state`);
+    if (changed !== 1) throw new Error(`inbox event ${row.id} was not in the accepted state`);
+    return {
+      ...row,
+      state: 'answered',
+      interactionId,
+      parts: JSON.parse(stored) as unknown[],
+      partsSent: 0,
+      meta: forgetUser ? { ...row.meta, [FORGET_USER]: '1' } : row.meta,
+    };
   }
 
   markPartSent(id: number, partsSent: number): void {

@@ -6,7 +6,12 @@
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { localAnswers } from '../../src/channels/delivery';
 import { GroupCommit, LockTries } from '../../src/channels/group-commit';
+import type { ChannelAdapter } from '../../src/channels/types';
+import type { IncomingMessage } from '../../src/core/message';
+import type { TurnResult } from '../../src/runtime/types';
+import { Inbox } from '../../src/store/inbox';
 import { openDatabase, type Db } from '../../src/store/db';
 import { tempDir } from '../support/app';
 import { until } from '../support/until';
@@ -126,5 +131,46 @@ describeSqliteOnly('groups writes to the SQLite file')('group commit of the deli
     expect(await written).toBe('a');
     expect(runs).toBe(1);
     expect(committed()).toEqual(['a']);
+  });
+
+  it("answers an event's text as stored when its turn runs, not as read before (a Telegram edit in between)", async () => {
+    const inbox = new Inbox(db);
+    const [{ id }] = inbox.insert([
+      { channel: 'telegram', eventId: 'e1', userId: 'u1', text: 'làm căn cước', eventTime: Date.now() },
+    ]);
+    const read = inbox.get(id)!;
+    const asked: (string | undefined)[] = [];
+    const runtime = {
+      respond: (message: IncomingMessage) => {
+        asked.push(message.text);
+        return { reply: { blocks: [], quickReplies: [] }, interactionId: null } as unknown as TurnResult;
+      },
+    };
+    const adapter = {
+      name: 'telegram',
+      limits: { buttonsMax: 3 },
+      render: () => [{ text: 'trả lời' }],
+    } as unknown as ChannelAdapter;
+    const answering = localAnswers(inbox, runtime, group).answer(read, adapter);
+    // The edit's group commit lands before the turn's (both on a later turn of the loop).
+    inbox.insert([
+      {
+        channel: 'telegram',
+        eventId: 'e1',
+        userId: 'u1',
+        text: 'đăng ký tạm trú',
+        eventTime: Date.now(),
+        edit: true,
+      },
+    ]);
+    const { row } = await answering;
+    expect(asked).toEqual(['đăng ký tạm trú']);
+    expect(row).toMatchObject({
+      id,
+      state: 'answered',
+      text: 'đăng ký tạm trú',
+      parts: [{ text: 'trả lời' }],
+    });
+    expect(row).toEqual(inbox.get(id)); // the row as stored, built without reading it back
   });
 });
