@@ -24,6 +24,25 @@ const MIN_REPLY_SHARE = 0.05;
 /** How often (ms of wall time) the acks' load is measured for `replyShare`. */
 const LOAD_WINDOW_MS = 100;
 
+/**
+ * The smallest reply share of one of several processes on a busy machine (`machineAware`):
+ * `MIN_REPLY_SHARE` in proportion to this process's part of the machine's busy cores. The
+ * instances on one machine drain one shared backlog, so together they keep about the floor one
+ * instance alone keeps: with two, each about its half, not each a whole one (two instances
+ * on a 2-core machine sent 144 reply parts in 6 s of a burst, one alone 70: cores the acks
+ * needed).
+ */
+export function sharedReplyFloor(ownCores: number, busyCores: number): number {
+  if (!(busyCores > 0) || !(ownCores > 0)) return MIN_REPLY_SHARE;
+  return MIN_REPLY_SHARE * Math.min(1, ownCores / busyCores);
+}
+
+/** This process's CPU time so far, every thread (ms). */
+function processCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 /** The machine's CPU time so far, all cores: idle and in total (ms). */
 function machineCpu(): { idle: number; total: number; cores: number } {
   const cpus = os.cpus();
@@ -49,6 +68,8 @@ export class BurstPacer {
   private burstShare = MIN_REPLY_SHARE;
   /** The machine's CPU times when the load window opened (`machineAware` only). */
   private machineStart: ReturnType<typeof machineCpu> | undefined;
+  /** This process's CPU time when the load window opened (`machineAware` only). */
+  private ownStart = 0;
 
   /**
    * `machineAware`: replies during a burst also stay within the cores the machine leaves
@@ -57,7 +78,7 @@ export class BurstPacer {
    * process's acks. On a machine with cores to spare this changes nothing.
    */
   constructor(
-    machineAware = false,
+    private readonly machineAware = false,
     /**
      * The turns run in another thread (the answer worker): they cost this event loop nothing,
      * but they take a core the acks and the platforms' connections need too. Their share is
@@ -67,6 +88,7 @@ export class BurstPacer {
     private readonly offThread = false,
   ) {
     if (machineAware || offThread) this.machineStart = machineCpu();
+    if (machineAware) this.ownStart = processCpuMs();
   }
 
   /** The ack path ran (a webhook arrived). */
@@ -111,6 +133,7 @@ export class BurstPacer {
     if (windowMs < LOAD_WINDOW_MS) return this.burstShare;
     const ackLoad = Math.max(0, used.active - (this.offThread ? 0 : this.turnMsInWindow)) / windowMs;
     let share = this.offThread ? 1 - ACK_HEADROOM : 1 - ACK_HEADROOM - ackLoad;
+    let floor = MIN_REPLY_SHARE;
     if (this.machineStart) {
       const now = machineCpu();
       const total = now.total - this.machineStart.total;
@@ -119,8 +142,13 @@ export class BurstPacer {
       const idleCores = ((now.idle - this.machineStart.idle) / total) * now.cores;
       share = Math.min(share, idleCores - ACK_HEADROOM);
       this.machineStart = now;
+      if (this.machineAware) {
+        const own = processCpuMs();
+        floor = sharedReplyFloor((own - this.ownStart) / windowMs, now.cores - idleCores);
+        this.ownStart = own;
+      }
     }
-    this.burstShare = Math.max(MIN_REPLY_SHARE, share);
+    this.burstShare = Math.max(floor, share);
     this.windowStart = performance.eventLoopUtilization();
     this.turnMsInWindow = 0;
     return this.burstShare;
