@@ -70,19 +70,55 @@ export async function postForm(
  * be sent again as "maybe delivered" and the citizen read it twice. `setImmediate` runs after
  * that poll, so the answer is read first. `clear` once the answer is in.
  */
-export function answerDeadline(ms: number): { signal: AbortSignal; clear: () => void } {
+export function answerDeadline(
+  ms: number,
+  /**
+   * Aborts the send too (the queue's stop): followed here (`follow`), where `AbortSignal.any`
+   * built a composite signal tracked through weak references for every part sent (~0.03 ms
+   * of CPU per reply in a bench:load profile).
+   */
+  stop?: AbortSignal,
+): { signal: AbortSignal; timedOut: () => boolean; clear: () => void } {
   const controller = new AbortController();
   let immediate: NodeJS.Immediate | undefined;
+  let timedOut = false;
   const timer = setTimeout(() => {
-    immediate = setImmediate(() => controller.abort(new DOMException('no answer in time', 'TimeoutError')));
+    immediate = setImmediate(() => {
+      timedOut = true;
+      controller.abort(new DOMException('no answer in time', 'TimeoutError'));
+    });
   }, ms);
+  const unfollow = stop ? follow(stop, controller) : undefined;
   return {
     signal: controller.signal,
+    timedOut: () => timedOut,
     clear: () => {
       clearTimeout(timer);
       if (immediate) clearImmediate(immediate);
+      unfollow?.();
     },
   };
+}
+
+/** The sends following each stop signal: one listener per signal, however many sends are on the wire. */
+const followers = new WeakMap<AbortSignal, Set<AbortController>>();
+
+/** Aborts `controller` when `stop` aborts (at once if it has); returns how to stop following. */
+function follow(stop: AbortSignal, controller: AbortController): () => void {
+  if (stop.aborted) {
+    controller.abort(stop.reason);
+    return () => undefined;
+  }
+  let set = followers.get(stop);
+  if (!set) {
+    const created = new Set<AbortController>();
+    followers.set(stop, (set = created));
+    stop.addEventListener('abort', () => {
+      for (const c of created) c.abort(stop.reason);
+    });
+  }
+  set.add(controller);
+  return () => set.delete(controller);
 }
 
 async function request(
@@ -92,7 +128,7 @@ async function request(
   contentType: string,
   options: RequestOptions,
 ): Promise<HttpResponse> {
-  const deadline = answerDeadline(options.timeoutMs);
+  const deadline = answerDeadline(options.timeoutMs, options.signal);
   let res: Response;
   let text: string;
   try {
@@ -100,12 +136,12 @@ async function request(
       method: 'POST',
       headers: { 'content-type': contentType, ...options.headers },
       body,
-      signal: AbortSignal.any([options.signal, deadline.signal]),
+      signal: deadline.signal,
     });
     text = await res.text();
   } catch (err) {
     if (options.signal.aborted) throw new StoppedError();
-    if (deadline.signal.aborted)
+    if (deadline.timedOut())
       throw new MaybeDeliveredError(channel, `no answer within ${options.timeoutMs} ms: maybe delivered`);
     // Only the error code: undici's messages and causes may include the address.
     const code = (err as { cause?: { code?: string } }).cause?.code ?? 'network error';

@@ -23,12 +23,12 @@ export async function callTelegram(
   signal: AbortSignal,
   timeoutMs: number,
 ): Promise<void> {
-  const deadline = answerDeadline(timeoutMs);
+  const deadline = answerDeadline(timeoutMs, signal);
   try {
     // callApi's types are per method; the payload was built for this method by the caller.
     // telegraf types its signal with the abort-controller polyfill; node-fetch accepts the native one.
     await telegram.callApi(method as 'sendMessage', payload as never, {
-      signal: AbortSignal.any([signal, deadline.signal]) as never,
+      signal: deadline.signal as never,
     });
   } catch (err) {
     if (signal.aborted) throw new StoppedError();
@@ -44,7 +44,7 @@ export async function callTelegram(
       // 5xx: Telegram's side; 403 blocked by the user, 400 chat not found, 404 no such method: final.
       throw new ChannelError('telegram', err.description, code >= 500, code);
     }
-    if (deadline.signal.aborted)
+    if (deadline.timedOut())
       throw new MaybeDeliveredError('telegram', `no answer within ${timeoutMs} ms: maybe delivered`);
     // node-fetch errors: only the code (telegraf redacts the token, but keep the URL out anyway).
     const code = (err as { code?: string }).code ?? 'network error';
