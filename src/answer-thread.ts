@@ -68,9 +68,9 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
     case 'answer': {
       const adapter = adapters.get(request.row.channel as PlatformChannel);
       if (!adapter) throw new Error(`channel ${request.row.channel} is not configured in the answer worker`);
-      if (crashOn !== undefined && request.row.text === crashOn) process.exit(70);
-      // Read again: a worker that committed and died before it said so must not answer twice.
+      // Read here: a worker that committed and died before it said so must not answer twice.
       const stored = inbox.get(request.row.id);
+      if (crashOn !== undefined && stored?.text === crashOn) process.exit(70);
       if (!stored || stored.state !== 'accepted')
         return { id: request.id, ok: true, row: stored, handoffs: [] };
       takeFiled();

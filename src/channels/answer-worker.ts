@@ -7,8 +7,8 @@
  *
  *   main thread                                   worker thread (src/answer-thread.ts)
  *   accept → group commit → 200
- *   Delivery.process → answer(row) ──message──→   BEGIN IMMEDIATE; respond; render;
- *                                                 markAnswered; COMMIT
+ *   Delivery.process → answer(id) ──message──→    BEGIN IMMEDIATE; read the row; respond;
+ *                                                 render; markAnswered; COMMIT
  *            row ('answered') ←───────────────    + the officer requests the turn filed
  *   send parts → finish (delivered | failed)
  *
@@ -29,12 +29,12 @@ import { ContentError } from '../errors';
 import type { Logger } from '../logger';
 import type { TurnResult } from '../runtime';
 import type { InboxRow } from '../store/inbox';
-import { AnswerStepUnavailable, type Answered, type AnswerStep } from './delivery';
+import { AnswerStepUnavailable, type Answered, type AnswerStep, type EventRef } from './delivery';
 import type { ChannelAdapter } from './types';
 
 /** What the main thread asks the worker (each request also carries an `id`). */
 type Ask =
-  | { kind: 'answer'; row: InboxRow }
+  | { kind: 'answer'; row: EventRef }
   | { kind: 'chat'; message: IncomingMessage }
   | { kind: 'reload'; version: string };
 export type WorkerRequest = Ask & { id: number };
@@ -180,8 +180,8 @@ export class AnswerWorker implements AnswerStep {
     });
   }
 
-  async answer(row: InboxRow, _adapter: ChannelAdapter): Promise<Answered> {
-    const reply = await this.call({ kind: 'answer', row });
+  async answer(event: EventRef, _adapter: ChannelAdapter): Promise<Answered> {
+    const reply = await this.call({ kind: 'answer', row: { id: event.id, channel: event.channel } });
     return { row: reply.row!, turnMs: reply.turnMs ?? 0 };
   }
 

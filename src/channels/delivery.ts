@@ -86,12 +86,15 @@ const OFFERS_KEPT = 30;
  * that died: retried shortly); any other error is the turn's own (the event fails).
  */
 export interface AnswerStep {
-  answer(row: InboxRow, adapter: ChannelAdapter): Promise<Answered>;
+  answer(event: EventRef, adapter: ChannelAdapter): Promise<Answered>;
   /** True when the turn runs off this thread (the burst pacer paces it by the machine's idle cores). */
   readonly offThread: boolean;
   /** Ends the step's resources (the worker); called by `Delivery.stop` once nothing runs. */
   stop?(): Promise<void>;
 }
+
+/** Which event to answer: the answer step reads it, in the transaction that answers it. */
+export type EventRef = Pick<InboxRow, 'id' | 'channel'>;
 
 /** The stored row, and how long the turn's transaction took (ms), for the burst pacer. */
 export interface Answered {
@@ -162,13 +165,14 @@ export function localAnswers(
 ): AnswerStep {
   return {
     offThread: false,
-    answer: (row, adapter) =>
+    answer: (event, adapter) =>
       group.run(() => {
         const startedAt = performance.now();
-        // Read again: the turn runs on a later turn of the loop than the read of `row`, and an
-        // edit (Telegram) of a message not yet answered may have replaced its text meanwhile.
-        const current = inbox.get(row.id);
-        if (!current) throw new Error(`inbox event ${row.id} is gone`);
+        // Read here, not before: the turn runs on a later turn of the loop than the queue took
+        // the event, and an edit (Telegram) of a message not yet answered may have replaced
+        // its text meanwhile.
+        const current = inbox.get(event.id);
+        if (!current) throw new Error(`inbox event ${event.id} is gone`);
         const answered =
           current.state === 'accepted' ? answerTurn(inbox, runtime, current, adapter) : current;
         return { row: answered, turnMs: performance.now() - startedAt };
@@ -263,7 +267,13 @@ export function inboxRows({ channel, events }: Pick<PendingAccept, 'channel' | '
  * parked until the store can write again.
  */
 type Outcome = 'done' | 'parked' | { retryInMs: number };
-type Job = { id: number; key: string; channel: string };
+type Job = {
+  id: number;
+  key: string;
+  channel: string;
+  /** Just stored by the ack path: 'accepted', nothing done yet; read only inside its turn. */
+  fresh?: boolean;
+};
 type FinalState = 'delivered' | 'failed';
 
 /**
@@ -470,7 +480,7 @@ export class Delivery {
       const duplicates = call.events.length - inserted.length;
       if (duplicates > 0)
         this.logger.info({ channel: call.channel, duplicates }, 'repeated webhook delivery ignored');
-      for (const { id, event } of inserted) this.enqueue(id, call.channel, event.userId);
+      for (const { id, event } of inserted) this.enqueue(id, call.channel, event.userId, true);
       call.resolve();
     });
   }
@@ -518,10 +528,10 @@ export class Delivery {
     return this.stopController.signal.aborted;
   }
 
-  private enqueue(id: number, channel: string, userId: string): void {
+  private enqueue(id: number, channel: string, userId: string, fresh = false): void {
     if (this.stopping || this.queued.has(id)) return;
     this.queued.add(id);
-    this.queue.push({ id, key: `${channel}:${userId}`, channel });
+    this.queue.push({ id, key: `${channel}:${userId}`, channel, fresh });
     this.schedulePump();
   }
 
@@ -566,7 +576,7 @@ export class Delivery {
       this.busyUsers.add(job.key);
       this.runningBy.set(job.channel, running + 1);
       this.running++;
-      const task: Promise<void> = this.process(job.id)
+      const task: Promise<void> = this.process(job)
         .catch((err): Outcome => {
           if (isStorageFailure(err)) {
             // Nothing is given up: the event stays open and resumes once storing works.
@@ -655,29 +665,33 @@ export class Delivery {
     this.storeProbes = 0;
   }
 
-  private async process(id: number): Promise<Outcome> {
-    let row = this.inbox.get(id);
-    if (!row || row.state === 'delivered' || row.state === 'failed') return 'done';
-    const unsaved = this.unsaved.get(id);
-    if (unsaved?.final) {
-      // Every part went out; only recording the outcome failed last time.
-      await this.finish(row, ...unsaved.final);
-      return 'done';
+  private async process(job: Job): Promise<Outcome> {
+    const { id, channel } = job;
+    // An event the ack path just stored is 'accepted' with nothing done: the answer step reads
+    // it, in its transaction. Any later go at it (a retry, a parked or resumed event) reads it here.
+    let row: InboxRow | undefined;
+    if (job.fresh) job.fresh = false;
+    else {
+      row = this.inbox.get(id);
+      if (!row || row.state === 'delivered' || row.state === 'failed') return 'done';
+      const unsaved = this.unsaved.get(id);
+      if (unsaved?.final) {
+        // Every part went out; only recording the outcome failed last time.
+        await this.finish(row, ...unsaved.final);
+        return 'done';
+      }
+      if (unsaved) row.partsSent = Math.max(row.partsSent, unsaved.partsSent);
     }
-    if (unsaved) row.partsSent = Math.max(row.partsSent, unsaved.partsSent);
-    const adapter = this.adapters.get(row.channel as PlatformChannel);
+    const adapter = this.adapters.get(channel as PlatformChannel);
     if (!adapter) {
-      this.logger.warn(
-        { channel: row.channel, inboxId: id },
-        'event kept for later: its channel is not configured',
-      );
+      this.logger.warn({ channel, inboxId: id }, 'event kept for later: its channel is not configured');
       return 'done';
     }
-    if (row.state === 'accepted') {
+    if (row === undefined || row.state === 'accepted') {
       const startedAt = performance.now();
       let workerMs = 0;
       try {
-        const answered = await this.answers.answer(row, adapter);
+        const answered = await this.answers.answer({ id, channel }, adapter);
         row = answered.row;
         workerMs = answered.turnMs;
         this.stored();
@@ -691,8 +705,10 @@ export class Delivery {
           this.logger.warn({ inboxId: id, error: err.message }, 'answer step unavailable; retrying');
           return { retryInMs: UNAVAILABLE_RETRY_MS };
         }
-        this.logger.error({ err, channel: row.channel, inboxId: id }, 'could not compute a reply');
-        await this.finish(row, 'failed', `could not compute a reply: ${(err as Error).message}`);
+        this.logger.error({ err, channel, inboxId: id }, 'could not compute a reply');
+        const failed = row ?? this.inbox.get(id);
+        if (failed)
+          await this.finish(failed, 'failed', `could not compute a reply: ${(err as Error).message}`);
         return 'done';
       } finally {
         // Off this thread, the worker's time: it paces the worker's share of the machine.
