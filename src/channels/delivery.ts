@@ -34,7 +34,7 @@ import { FORGET_USER, Inbox, type InboxRow } from '../store/inbox';
 import type { Runtime } from '../runtime';
 import { pseudonymize } from '../privacy/pseudonym';
 import { BurstPacer } from './burst-pacer';
-import { BUSY, GroupCommit, LOCK_RETRY_MS, LOCK_TRIES, LockTries } from './group-commit';
+import { BUSY, BusyRetry, GroupCommit, LockTries } from './group-commit';
 import { letFinish, PartSender, type SendOptions } from './part-sender';
 import {
   type AcceptEvents,
@@ -354,10 +354,8 @@ export class Delivery {
   readonly storeHealth: StoreHealth;
   private pendingAccepts: PendingAccept[] = [];
   private flushScheduled = false;
-  /** Group commits in a row that found the write lock taken (see `LockTries`). */
-  private flushTries = 0;
-  /** This thread's writes while the answer worker may hold the write lock (`LockTries`). */
-  private readonly lockTries: LockTries;
+  /** The accepts' group commit while the answer worker may hold the write lock (`LockTries`). */
+  private readonly acceptRetry: BusyRetry;
   /** The writes after the ack (turns, progress, outcomes), one commit per turn of the loop. */
   private readonly group: GroupCommit;
   private readonly queue = new JobQueue();
@@ -403,8 +401,9 @@ export class Delivery {
     this.random = options.random ?? Math.random;
     this.inbox = new Inbox(db, this.now);
     this.storeHealth = options.storeHealth ?? new StoreHealth(db, this.now);
-    this.lockTries = new LockTries(db, options.answers?.offThread ?? false);
-    this.group = new GroupCommit(db, this.lockTries);
+    const lockTries = new LockTries(db, options.answers?.offThread ?? false);
+    this.acceptRetry = new BusyRetry(lockTries);
+    this.group = new GroupCommit(db, lockTries);
     this.answers = options.answers ?? localAnswers(this.inbox, runtime, this.group);
     this.pacer = new BurstPacer(false, this.answers.offThread);
     this.sender = new PartSender(
@@ -447,15 +446,13 @@ export class Delivery {
       // The answer worker holds the write lock for a turn: waiting for it in SQLite's busy
       // handler would sleep on the acks' thread. The batch waits a millisecond instead, off
       // the thread, and takes in the webhooks that arrive meanwhile.
-      const attempt =
-        this.flushTries < LOCK_TRIES
-          ? this.lockTries.attempt(() => insertAll.immediate())
-          : insertAll.immediate();
-      this.flushTries = attempt === BUSY ? this.flushTries + 1 : 0;
+      const attempt = this.acceptRetry.write(
+        () => insertAll.immediate(),
+        () => this.flushAccepts(),
+      );
       if (attempt === BUSY) {
         this.pendingAccepts = [...batch, ...this.pendingAccepts];
         this.flushScheduled = true;
-        setTimeout(() => this.flushAccepts(), LOCK_RETRY_MS);
         return;
       }
       stored = attempt;

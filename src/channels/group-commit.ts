@@ -24,9 +24,9 @@ import { isStorageFailure } from '../store/health';
 /** Returned by `LockTries.attempt` when another connection holds the write lock. */
 export const BUSY = Symbol('busy');
 /** The wait before trying a write again that found the lock taken (the answer worker's turn). */
-export const LOCK_RETRY_MS = 1;
+const LOCK_RETRY_MS = 1;
 /** After this many tries a write waits in SQLite's busy handler like any other (busy_timeout). */
-export const LOCK_TRIES = 200;
+const LOCK_TRIES = 200;
 
 /**
  * Writes from the main thread while the answer worker may hold SQLite's write lock (a turn's
@@ -64,6 +64,36 @@ export class LockTries {
   }
 }
 
+/**
+ * A batch written from the main thread (the ack path's accepts, the delivery queue's group):
+ * tried without waiting for the lock (`LockTries`) while fewer than LOCK_TRIES tries in a row
+ * found it taken, then waiting in SQLite's busy handler like any other write. When the lock
+ * was taken nothing is written: `again` runs after LOCK_RETRY_MS, off the thread, and the
+ * caller keeps its batch (taking in what arrives meanwhile).
+ */
+export class BusyRetry {
+  /** Tries in a row that found the write lock taken. */
+  private tries = 0;
+
+  constructor(private readonly lockTries: LockTries) {}
+
+  write<T>(write: () => T, again: () => void): T | typeof BUSY {
+    let result: T | typeof BUSY;
+    try {
+      result = this.tries < LOCK_TRIES ? this.lockTries.attempt(write) : write();
+    } catch (err) {
+      this.tries = 0;
+      throw err;
+    }
+    if (result !== BUSY) this.tries = 0;
+    else {
+      this.tries++;
+      setTimeout(again, LOCK_RETRY_MS);
+    }
+    return result;
+  }
+}
+
 /** One write waiting for the next group commit. */
 interface Pending {
   work: () => unknown;
@@ -77,16 +107,14 @@ type Result = { ok: true; value: unknown } | { ok: false; err: unknown };
 export class GroupCommit {
   private pending: Pending[] = [];
   private scheduled = false;
-  /** Groups in a row that found the write lock taken (see `LockTries`). */
-  private busyTries = 0;
+  /** Tries the group without waiting while the answer worker holds the lock (`LockTries`). */
+  private readonly busy: BusyRetry;
   /** The group's transaction and each write's savepoint, made once (better-sqlite3 nests them). */
   private readonly group: Transaction<(batch: readonly Pending[], results: Result[]) => void>;
   private readonly savepoint: (work: () => unknown) => unknown;
 
-  constructor(
-    db: Db,
-    private readonly lockTries: LockTries,
-  ) {
+  constructor(db: Db, lockTries: LockTries) {
+    this.busy = new BusyRetry(lockTries);
     this.savepoint = db.transaction((work: () => unknown) => work());
     this.group = db.transaction((batch: readonly Pending[], results: Result[]) => {
       results.length = 0;
@@ -127,23 +155,19 @@ export class GroupCommit {
       // With the answer worker on, its turn may hold the write lock: the group waits a
       // millisecond off the thread (taking in the writes asked for meanwhile), not in
       // SQLite's busy handler on the acks' thread. BEGIN IMMEDIATE fails before any write runs.
-      attempt =
-        this.busyTries < LOCK_TRIES
-          ? this.lockTries.attempt(() => this.group.immediate(batch, results))
-          : this.group.immediate(batch, results);
+      attempt = this.busy.write(
+        () => this.group.immediate(batch, results),
+        () => this.flush(),
+      );
     } catch (err) {
-      this.busyTries = 0;
       for (const item of batch) item.reject(err);
       return;
     }
     if (attempt === BUSY) {
-      this.busyTries++;
       this.pending = [...batch, ...this.pending];
       this.scheduled = true;
-      setTimeout(() => this.flush(), LOCK_RETRY_MS);
       return;
     }
-    this.busyTries = 0;
     batch.forEach((item, i) => {
       const result = results[i]!;
       if (result.ok) item.resolve(result.value);
