@@ -1,7 +1,7 @@
 /**
  * The one webhook route every platform is served by, in the order it runs:
  * read the raw bytes → `adapter.verify` (nothing is parsed before) → `adapter.parse` →
- * store the events (deduped, one commit) → 200. The engine runs after the ack, from the
+ * leave out events whose ids no platform sends → store the events (deduped, one commit) → 200. The engine runs after the ack, from the
  * delivery queue. Status codes and error bodies are written here and nowhere else:
  *
  *   200 {"ok":true}         stored (or a repeated delivery, ignored)
@@ -19,6 +19,14 @@ export const WEBHOOK_BODY_LIMIT = '1mb';
 
 /** Reads any content type as raw bytes: signatures are over the exact bytes sent. */
 export const rawBody = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT });
+
+/**
+ * Longest user or event id stored, in characters. The platforms' ids are a few dozen
+ * characters at most (Messenger's message ids, the longest, about a hundred). A longer one is
+ * a shape no platform sends, and PostgreSQL cannot index a key over 2,704 bytes: storing it
+ * would fail the whole batch of webhooks it was committed with.
+ */
+export const MAX_ID_LENGTH = 256;
 
 const ERROR_BODY = {
   401: 'missing signature',
@@ -57,8 +65,14 @@ export function webhookRoute(adapter: ChannelAdapter, accept: AcceptEvents, logg
       reply(res, 400, { error: `the ${channel} webhook body is not valid JSON` });
       return;
     }
+    const usable = events.filter((e) => hasPlatformIds(e));
+    if (usable.length < events.length)
+      logger.warn(
+        { channel, ignored: events.length - usable.length },
+        `webhook events with an id longer than ${MAX_ID_LENGTH} characters ignored`,
+      );
     try {
-      await accept(channel, events);
+      await accept(channel, usable);
     } catch (err) {
       logger.error({ err, channel }, 'webhook events could not be stored');
       reply(res, 500, { error: 'the event could not be stored; deliver it again' });
@@ -67,6 +81,10 @@ export function webhookRoute(adapter: ChannelAdapter, accept: AcceptEvents, logg
     reply(res, 200, { ok: true });
   });
   return router;
+}
+
+function hasPlatformIds(e: InboundEvent): boolean {
+  return e.userId.length <= MAX_ID_LENGTH && e.eventId.length <= MAX_ID_LENGTH;
 }
 
 function reply(res: Response, status: number, body: object): void {

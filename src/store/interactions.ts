@@ -24,6 +24,7 @@ import type { ChannelName, IncomingMessage } from '../core/message';
 import { PAYLOAD } from '../core/payloads';
 import type { Logger } from '../logger';
 import type { Db } from './db';
+import { NORMALISED_MAX_CHARS } from './log-schema';
 import { redact } from './redact';
 
 /** Silence longer than this starts a new conversation. */
@@ -120,8 +121,12 @@ export interface InteractionRow {
   intent: string | null;
 }
 
+const bounded = (folded: string): string =>
+  folded.length <= NORMALISED_MAX_CHARS ? folded : Array.from(folded).slice(0, NORMALISED_MAX_CHARS).join('');
+
 /**
- * The message's text as stored: redacted, and folded for grouping. The engine's fold is
+ * The message's text as stored: redacted, and folded for grouping (at most
+ * NORMALISED_MAX_CHARS). The engine's fold is
  * reused when there was nothing to redact (the common case: one redaction per message);
  * otherwise the redacted text is folded with the caller's fold.
  */
@@ -142,7 +147,7 @@ export function loggedText(
           : engineFold === null
             ? null
             : redact(engineFold);
-  return { text, normalised };
+  return { text, normalised: normalised === null ? null : bounded(normalised) };
 }
 
 /** The facets column: comma-separated, null for none. */

@@ -9,6 +9,7 @@
  * database (or an empty SQLite one) it creates them.
  */
 import { sql, type Kysely } from 'kysely';
+import { NORMALISED_MAX_CHARS } from './log-schema';
 import type { EngineKind } from './shared-schema';
 
 /** An auto-numbered primary key: SQLite's rowid alias, PostgreSQL's 64-bit identity. */
@@ -236,6 +237,15 @@ export const logKeyMigrations: LogMigration[] = [
         .on('feedback')
         .columns(['user_key', 'interaction_id'])
         .execute();
+    },
+  },
+  {
+    name: '0107-unanswered-keys-bounded',
+    async up(db: Kysely<unknown>) {
+      // The folded text is the unanswered rollup's key: rows logged before it was bounded
+      // (NORMALISED_MAX_CHARS, interactions.ts) are cut the same way, by characters on both engines.
+      await sql`UPDATE interactions SET normalised = substr(normalised, 1, ${sql.lit(NORMALISED_MAX_CHARS)})
+        WHERE length(normalised) > ${sql.lit(NORMALISED_MAX_CHARS)}`.execute(db);
     },
   },
 ];

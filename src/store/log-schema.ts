@@ -5,6 +5,13 @@
  */
 import type { Generated } from 'kysely';
 
+/**
+ * Longest folded text kept for grouping, in characters (code points): unanswered questions are
+ * grouped on it in the daily rollup's key, and PostgreSQL cannot index a key over 2,704
+ * bytes (one pasted page of text stalled every report). The text itself is kept whole.
+ */
+export const NORMALISED_MAX_CHARS = 500;
+
 export interface InteractionsTable {
   id: Generated<number>;
   ts: number;
@@ -15,6 +22,7 @@ export interface InteractionsTable {
   kind: string;
   text: string | null;
   payload: string | null;
+  /** The folded text, at most NORMALISED_MAX_CHARS characters. */
   normalised: string | null;
   intent: string | null;
   confidence: number;

@@ -278,6 +278,44 @@ describe.each(CHANNELS)('POST /webhooks/%s under hostile input', (channel) => {
     expect(errorLines()).toEqual([]);
   });
 
+  it('acknowledges an event whose ids are longer than any platform sends, stores nothing, logs why', async () => {
+    // Real payloads with the user id, then the event id, 3,000 characters long: over what
+    // PostgreSQL can index, so storing one would fail the batch it is committed with.
+    const long = '7'.repeat(3000);
+    const bodies: Record<Channel, [string, Record<string, string>][]> = {
+      zalo: [
+        ['user_send_text', { '2468458835296117922': long, a3f1c0d6: 'long1x' }],
+        ['user_send_text', { a3f1c0d6e2b94a57b8e1: long }],
+      ],
+      messenger: [
+        ['text', { '6912345678901234': long, m_: 'm_long1_' }],
+        ['text', { m_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789: `m_${long}` }],
+      ],
+      telegram: [
+        // As a string: a 3,000-digit number would parse as Infinity.
+        ['text', { '5012345678': `"${long}"`, '912345001': '912345901' }],
+        ['callback_query', { '4382bfdwdsb323b2d9': long }],
+      ],
+    };
+    const before = await stored();
+    const warnings = () =>
+      t
+        .logs()
+        .split('\n')
+        .filter((line) => line.includes('id longer than 256'));
+    const warned = warnings().length;
+    for (const [name, replace] of bodies[channel]) {
+      const raw = Buffer.from(fixtureWith(channel, name, replace));
+      const res = await post(raw, sign(channel, raw));
+      expect(res.status).toBe(200);
+    }
+    await t.channels.delivery.idle();
+    expect(await stored()).toBe(before);
+    expect(warnings().length - warned).toBe(2);
+    expect(errorLines()).toEqual([]);
+    await expectHealthy();
+  });
+
   it('answers malformed JSON, correctly signed, with 400 and stores nothing', async () => {
     const before = await stored();
     for (const text of ['{', '{"object":"page",', 'null,', '{"a":1}}', '\u0000', "{'a':1}", '[1,]']) {

@@ -3,12 +3,15 @@
  * the same traffic gives the same figures on both engines, Vietnam days included, and a
  * refresh half-way changes nothing (rollups are incremental).
  */
+import { sql } from 'kysely';
 import type { IncomingMessage } from '../../src/core/message';
+import { migrateEngine } from '../../src/store/engine';
 import { Reports } from '../../src/store/reports';
 import { SharedFeedback } from '../../src/store/shared-feedback';
 import { HandoffStore } from '../../src/store/shared-handoffs';
 import { SharedInteractions } from '../../src/store/shared-interactions';
 import { SharedLinks } from '../../src/store/shared-links';
+import { sharedMigrations } from '../../src/store/shared-migrations';
 import { engineKinds, openInstances, type Instances } from '../support/engines';
 
 const kinds = engineKinds();
@@ -136,5 +139,74 @@ describe.each(kinds)('reports on %s', (kind) => {
       fallbackRate: [0, 1 / 3, 1],
     });
     expect(await reports.refresh()).toBe(0);
+  });
+
+  it('rolls up an unanswered question of any length (PostgreSQL indexes at most 2,704 bytes)', async () => {
+    await instances?.close();
+    instances = await openInstances(kind, 1);
+    const [engine] = instances.engines;
+    const log = new SharedInteractions(engine!);
+    const reports = new Reports(engine!);
+    // 2,000 different CJK characters, 6,000 bytes that do not compress: what a citizen may paste.
+    const text = Array.from({ length: 2000 }, (_, i) =>
+      String.fromCodePoint(0x4e00 + ((i * 7919) % 20000)),
+    ).join('');
+    const message = {
+      channel: 'zalo',
+      userId: 'D',
+      messageId: 'long',
+      text,
+      timestamp: vn('2026-02-01T10:00'),
+    };
+    for (const messageId of ['long1', 'long2'])
+      await log.record(
+        { ...message, messageId } as IncomingMessage,
+        {
+          userKey: 'kD',
+          reply: { blocks: [{}] },
+          intent: null,
+          confidence: 0.1,
+          answerId: null,
+          normalisedText: text,
+          contentVersion: 'v1',
+          procedure: null,
+        },
+        10,
+        'delivered',
+      );
+    expect(await reports.refresh()).toBe(2);
+    const [group] = (await reports.reach({ from: '2026-02-01', to: '2026-02-01' })).unanswered;
+    expect(group).toMatchObject({ n: 2, example: text });
+    expect(text.startsWith(group!.normalised)).toBe(true);
+  });
+
+  it('cuts the folded texts logged before they were bounded, by characters (migration 0107)', async () => {
+    await instances?.close();
+    instances = await openInstances(kind, 1, false);
+    const [engine] = instances.engines;
+    const before = sharedMigrations.filter((m) => m.name !== '0107-unanswered-keys-bounded');
+    expect(before).toHaveLength(sharedMigrations.length - 1);
+    await migrateEngine(engine!, before);
+    const message = {
+      channel: 'zalo',
+      userId: 'E',
+      messageId: 'old',
+      text: 'x',
+      timestamp: vn('2026-02-02T10:00'),
+    };
+    const result = { userKey: 'kE', reply: { blocks: [{}] }, intent: null, confidence: 0.1, answerId: null };
+    await new SharedInteractions(engine!).record(
+      message as IncomingMessage,
+      { ...result, normalisedText: 'x', contentVersion: 'v1', procedure: null },
+      10,
+      'delivered',
+    );
+    // What an older version stored: 600 emoji (two UTF-16 units each) and a short text.
+    const long = '😀'.repeat(600);
+    await sql`UPDATE interactions SET normalised = ${long}`.execute(engine!.db);
+    await migrateEngine(engine!);
+    const row = await engine!.db.selectFrom('interactions').select('normalised').executeTakeFirstOrThrow();
+    expect(row.normalised).toBe('😀'.repeat(500));
+    expect(await new Reports(engine!).refresh()).toBe(1);
   });
 });
