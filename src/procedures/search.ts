@@ -636,16 +636,18 @@ export class ProcedureIndex {
 
   /**
    * The most `rank` can give a document sharing terms weighing `shared` with the message:
-   * a field matched by all of `shared` (or all of itself, if smaller) at full weight, the
-   * whole category, the prior, no sibling penalty. Must stay above the score `rank` computes.
+   * its best field exactly as `score` computes it (from `matched`, which `rank` fills before
+   * candidates are generated), the whole category up to `shared`, the prior, no sibling
+   * penalty. Must stay above the score `rank` computes.
    */
   private upperBound(doc: number, shared: number): number {
     let best = 0;
     for (let f = this.fieldStart[doc]; f < this.fieldStart[doc + 1]; f++) {
+      const matched = this.matched[f];
+      if (matched === 0) continue;
       const total = this.fieldTotal[f];
-      if (total <= 0) continue;
-      const matched = Math.min(shared, total);
-      const score = matched * (0.2 + (0.8 * matched) / total) * this.fieldWeight[f];
+      const coverage = total > 0 ? matched / total : 0;
+      const score = matched * (0.2 + 0.8 * coverage) * this.fieldWeight[f];
       if (score > best) best = score;
     }
     return (best + 0.3 * Math.min(shared, this.categoryTotal[doc])) * this.priors[doc];
@@ -685,6 +687,8 @@ export class ProcedureIndex {
     const queryBits = queryMarkers.reduce((bits, m) => bits | (1 << m), 0);
     const unsaidByAll = unsaidBy.reduce((sum, u) => sum + u, 0);
     const { start, items } = this.category;
+    // MARKER_PENALTY to the power k / 2 (the exponent is a sum of ones and halves), as computed.
+    const powers: number[] = [];
     candidates((index) => {
       if (restrictTo && !restrictTo.has(this.codes[index])) return;
       let best = 0;
@@ -718,7 +722,13 @@ export class ProcedureIndex {
         for (let i = 0; i < queryMarkers.length; i++)
           if ((bits & (1 << queryMarkers[i])) === 0) said += unsaidBy[i];
       }
-      out.push(index, best * this.priors[index] * Math.pow(MARKER_PENALTY, missing + said), bestCoverage);
+      out.push(
+        index,
+        best *
+          this.priors[index] *
+          (powers[2 * (missing + said)] ??= Math.pow(MARKER_PENALTY, missing + said)),
+        bestCoverage,
+      );
     });
   }
 
