@@ -39,6 +39,7 @@ module.exports = {
     'tests/repo/': 'the repository itself: build, self-containment, Chromium lookup',
     'tests/channels/fake-platform.test.ts': 'the fake platform itself',
     'tests/channels/keep-alive-loop.test.ts': 'the load client of bench:load --instances',
+    'tests/channels/http-client.test.ts': "the platforms' HTTP client against a local server",
     'tests/channels/burst-pacer.test.ts': "the burst pacer's reply floor: a pure function",
     'tests/channels/limits.test.ts': 'platform limits: pure functions',
     'tests/channels/parse-render.test.ts': 'webhook parsing and reply rendering: pure functions',
