@@ -4,8 +4,8 @@
  * headers (Messenger's token is in the query string).
  *
  * Not `fetch`: undici's web streams, its AbortController per request (`makeTransferable`,
- * costly in Node 20) and its signal plumbing made each send cost about twice the CPU of this
- * client (`npm run bench:…` figures in the commit that replaced it). It sends one small body
+ * costly in Node 20) and its signal plumbing made each send cost about three times the CPU
+ * of this client (`npm run bench:send` measures both). It sends one small body
  * and reads one small answer, so a stream API buys nothing here. Redirects are not followed
  * (the platforms' APIs answer, they do not redirect; fetch turned a 301/302 POST into a GET
  * without the body anyway): a 3xx is returned as is and the callers treat it as an error.

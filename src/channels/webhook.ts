@@ -1,8 +1,9 @@
 /**
  * The one webhook route every platform is served by, in the order it runs:
  * read the raw bytes → `adapter.verify` (nothing is parsed before) → `adapter.parse` →
- * leave out events whose ids no platform sends → store the events (deduped, one commit) → 200. The engine runs after the ack, from the
- * delivery queue. Status codes and error bodies are written here and nowhere else:
+ * leave out events whose ids no platform sends → store the events (deduped, one commit) →
+ * 200. The engine runs after the ack, from the delivery queue. Status codes and error bodies
+ * are written here and nowhere else:
  *
  *   200 {"ok":true}         stored (or a repeated delivery, ignored)
  *   400 {"error":…}         signed, but the body is not JSON: retrying cannot help
