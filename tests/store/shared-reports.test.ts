@@ -27,6 +27,33 @@ const TRAFFIC = [
   { user: 'C', at: '2026-01-06T10:00', answer: null, text: 'giá vàng hôm nay', latency: 50 },
 ];
 
+/** Logs a Zalo message the bot could not answer, folded as it was written. */
+async function logFallback(
+  log: SharedInteractions,
+  m: { user: string; messageId: string; text: string; at: string },
+): Promise<void> {
+  const message = {
+    channel: 'zalo',
+    userId: m.user,
+    messageId: m.messageId,
+    text: m.text,
+    timestamp: vn(m.at),
+  };
+  const result = {
+    userKey: `k${m.user}`,
+    reply: { blocks: [{}] },
+    intent: null,
+    confidence: 0.1,
+    answerId: null,
+  };
+  await log.record(
+    message as IncomingMessage,
+    { ...result, normalisedText: m.text, contentVersion: 'v1', procedure: null },
+    10,
+    'delivered',
+  );
+}
+
 describe.each(kinds)('reports on %s', (kind) => {
   let instances: Instances | undefined;
   afterAll(async () => {
@@ -151,29 +178,8 @@ describe.each(kinds)('reports on %s', (kind) => {
     const text = Array.from({ length: 2000 }, (_, i) =>
       String.fromCodePoint(0x4e00 + ((i * 7919) % 20000)),
     ).join('');
-    const message = {
-      channel: 'zalo',
-      userId: 'D',
-      messageId: 'long',
-      text,
-      timestamp: vn('2026-02-01T10:00'),
-    };
     for (const messageId of ['long1', 'long2'])
-      await log.record(
-        { ...message, messageId } as IncomingMessage,
-        {
-          userKey: 'kD',
-          reply: { blocks: [{}] },
-          intent: null,
-          confidence: 0.1,
-          answerId: null,
-          normalisedText: text,
-          contentVersion: 'v1',
-          procedure: null,
-        },
-        10,
-        'delivered',
-      );
+      await logFallback(log, { user: 'D', messageId, text, at: '2026-02-01T10:00' });
     expect(await reports.refresh()).toBe(2);
     const [group] = (await reports.reach({ from: '2026-02-01', to: '2026-02-01' })).unanswered;
     expect(group).toMatchObject({ n: 2, example: text });
@@ -187,20 +193,12 @@ describe.each(kinds)('reports on %s', (kind) => {
     const before = sharedMigrations.filter((m) => m.name !== '0107-unanswered-keys-bounded');
     expect(before).toHaveLength(sharedMigrations.length - 1);
     await migrateEngine(engine!, before);
-    const message = {
-      channel: 'zalo',
-      userId: 'E',
+    await logFallback(new SharedInteractions(engine!), {
+      user: 'E',
       messageId: 'old',
       text: 'x',
-      timestamp: vn('2026-02-02T10:00'),
-    };
-    const result = { userKey: 'kE', reply: { blocks: [{}] }, intent: null, confidence: 0.1, answerId: null };
-    await new SharedInteractions(engine!).record(
-      message as IncomingMessage,
-      { ...result, normalisedText: 'x', contentVersion: 'v1', procedure: null },
-      10,
-      'delivered',
-    );
+      at: '2026-02-02T10:00',
+    });
     // What an older version stored: 600 emoji (two UTF-16 units each) and a short text.
     const long = '😀'.repeat(600);
     await sql`UPDATE interactions SET normalised = ${long}`.execute(engine!.db);
