@@ -184,7 +184,10 @@ function request(
       } else resolve(res as HttpResponse);
     };
     // Only the error code: Node's messages may include the address, and the URL may hold a token.
-    const failed = (err: unknown) =>
+    // Nothing built once settled: 'close' follows every answered request too (an error's stack
+    // trace, thrown away, for each send).
+    const failed = (err: unknown) => {
+      if (settled) return;
       settle(
         stop.aborted
           ? new StoppedError()
@@ -194,6 +197,7 @@ function request(
               true,
             ),
       );
+    };
     const cancelTimer = afterPoll(options.timeoutMs, () =>
       settle(new MaybeDeliveredError(channel, `no answer within ${options.timeoutMs} ms: maybe delivered`)),
     );
