@@ -12,6 +12,18 @@ function writeRows(db: ReturnType<typeof openDatabase>, n: number) {
   for (let i = 0; i < n; i++) insert.run('x'.repeat(500)); // one commit each, like acks
 }
 
+/** The WAL header's checkpoint sequence number: SQLite adds one each time it starts the WAL over. */
+function walRestarts(file: string): number {
+  const header = Buffer.alloc(16);
+  const fd = fs.openSync(`${file}-wal`, 'r');
+  try {
+    fs.readSync(fd, header, 0, 16, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return header.readUInt32BE(12);
+}
+
 const waitFor = async (check: () => boolean, ms = 5000) => {
   const deadline = Date.now() + ms;
   while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
@@ -22,7 +34,7 @@ describeSqliteOnly("checkpoints SQLite's write-ahead log")('background WAL check
   it('copies the WAL into the database from a worker while the server connection never checkpoints', async () => {
     const file = path.join(tempDir(), 'bot.sqlite');
     const db = openDatabase(file);
-    const checkpoints = startBackgroundCheckpoints(db, silentLogger(), 50);
+    const checkpoints = startBackgroundCheckpoints(db, silentLogger(), { intervalMs: 50 });
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
     const before = fs.statSync(file).size;
     writeRows(db, 3000);
@@ -31,6 +43,31 @@ describeSqliteOnly("checkpoints SQLite's write-ahead log")('background WAL check
     await checkpoints.stop();
     db.close();
     expect(fs.existsSync(`${file}-wal`)).toBe(false);
+  });
+
+  it('starts the WAL over under sustained writes instead of letting it grow', async () => {
+    const file = path.join(tempDir(), 'bot.sqlite');
+    const db = openDatabase(file);
+    const checkpoints = startBackgroundCheckpoints(db, silentLogger(), {
+      intervalMs: 20,
+      restartFrames: 256,
+    });
+    try {
+      db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)');
+      const insert = db.prepare('INSERT INTO t (body) VALUES (?)');
+      // One commit after another, as under load, each on a turn of the event loop (where the
+      // catch-up runs), until the WAL was started over three times (or 64 MB were written).
+      let written = 0;
+      while (walRestarts(file) < 3 && written < 64 * 1024 * 1024) {
+        insert.run('x'.repeat(3000));
+        written += 3000;
+        await new Promise((r) => setImmediate(r));
+      }
+      expect(walRestarts(file)).toBeGreaterThanOrEqual(3);
+    } finally {
+      await checkpoints.stop();
+      db.close();
+    }
   });
 
   it('leaves the main file untouched without the worker (the control case)', () => {
