@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
+import pino from 'pino';
 import { startBackgroundCheckpoints } from '../src/store/checkpointer';
 import { openDatabase } from '../src/store/db';
 import { silentLogger } from '../src/logger';
@@ -23,6 +25,9 @@ function walRestarts(file: string): number {
   }
   return header.readUInt32BE(12);
 }
+
+/** Frames the -wal file has room for (it never shrinks while the WAL is not started over). */
+const walFrames = (file: string) => Math.floor((fs.statSync(`${file}-wal`).size - 32) / (4096 + 24));
 
 const waitFor = async (check: () => boolean, ms = 5000) => {
   const deadline = Date.now() + ms;
@@ -55,8 +60,8 @@ describeSqliteOnly("checkpoints SQLite's write-ahead log")('background WAL check
     try {
       db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)');
       const insert = db.prepare('INSERT INTO t (body) VALUES (?)');
-      // One commit after another, as under load, each on a turn of the event loop (where the
-      // catch-up runs), until the WAL was started over three times (or 64 MB were written).
+      // One commit after another, as under load, until the WAL was started over three times
+      // (or 64 MB were written).
       let written = 0;
       while (walRestarts(file) < 3 && written < 64 * 1024 * 1024) {
         insert.run('x'.repeat(3000));
@@ -64,6 +69,51 @@ describeSqliteOnly("checkpoints SQLite's write-ahead log")('background WAL check
         await new Promise((r) => setImmediate(r));
       }
       expect(walRestarts(file)).toBeGreaterThanOrEqual(3);
+    } finally {
+      await checkpoints.stop();
+      db.close();
+    }
+  });
+
+  it('starts the WAL over once a reader that kept it from doing so has finished', async () => {
+    const file = path.join(tempDir(), 'bot.sqlite');
+    const db = openDatabase(file);
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+    const checkpoints = startBackgroundCheckpoints(db, logger, {
+      intervalMs: 20,
+      restartFrames: 256,
+      restartTries: 5,
+    });
+    const postponed = () => lines.filter((line) => line.includes('WAL restart postponed')).length;
+    try {
+      db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)');
+      const insert = db.prepare('INSERT INTO t (body) VALUES (?)');
+      const commit = async () => {
+        insert.run('x'.repeat(3000));
+        await new Promise((r) => setImmediate(r));
+      };
+      await commit();
+      // A long report: while its snapshot lasts, the frames committed after it cannot be
+      // copied into the database file, so the WAL cannot start over.
+      const report = new Database(file);
+      report.exec('BEGIN');
+      report.prepare('SELECT count(*) FROM t').get();
+      const restartsBefore = walRestarts(file);
+      // Commits go on until the worker has tried to start the WAL over, and could not, twice.
+      while (postponed() < 2 && walFrames(file) < 16_384) await commit();
+      expect(postponed()).toBeGreaterThanOrEqual(2);
+      expect(walRestarts(file)).toBe(restartsBefore);
+      report.exec('COMMIT');
+      report.close();
+      // Then, under the same writes, it is started over again and again.
+      let written = 0;
+      while (walRestarts(file) < restartsBefore + 3 && written < 64 * 1024 * 1024) {
+        await commit();
+        written += 3000;
+      }
+      expect(walRestarts(file)).toBeGreaterThanOrEqual(restartsBefore + 3);
+      expect(lines.filter((line) => JSON.parse(line).level >= 40)).toEqual([]);
     } finally {
       await checkpoints.stop();
       db.close();

@@ -275,7 +275,7 @@ export class Delivery {
   readonly storeHealth: StoreHealth;
   private pendingAccepts: PendingAccept[] = [];
   private flushScheduled = false;
-  /** The accepts' group commit while the answer worker may hold the write lock (`LockTries`). */
+  /** The accepts' group commit while another connection may hold the write lock (`LockTries`). */
   private readonly acceptRetry: BusyRetry;
   /** The writes after the ack (turns, progress, outcomes), one commit per turn of the loop. */
   private readonly group: GroupCommit;
@@ -322,7 +322,7 @@ export class Delivery {
     this.random = options.random ?? Math.random;
     this.inbox = new Inbox(db, this.now);
     this.storeHealth = options.storeHealth ?? new StoreHealth(db, this.now);
-    const lockTries = new LockTries(db, options.answers?.offThread ?? false);
+    const lockTries = new LockTries(db, !db.memory);
     this.acceptRetry = new BusyRetry(lockTries);
     this.group = new GroupCommit(db, lockTries);
     this.answers = options.answers ?? localAnswers(this.inbox, runtime, this.group);
@@ -364,9 +364,10 @@ export class Delivery {
       batch.map((call) => this.inbox.insert(inboxRows(call, this.options.eventKeySecret))),
     );
     try {
-      // The answer worker holds the write lock for a turn: waiting for it in SQLite's busy
-      // handler would sleep on the acks' thread. The batch waits a millisecond instead, off
-      // the thread, and takes in the webhooks that arrive meanwhile.
+      // The answer worker (a turn) or the checkpointer (a WAL restart) may hold the write
+      // lock: waiting for it in SQLite's busy handler would sleep on the acks' thread. The
+      // batch waits a millisecond instead, off the thread, and takes in the webhooks that
+      // arrive meanwhile.
       const attempt = this.acceptRetry.write(
         () => insertAll.immediate(),
         () => this.flushAccepts(),

@@ -23,22 +23,23 @@ import { isStorageFailure } from '../store/health';
 
 /** Returned by `LockTries.attempt` when another connection holds the write lock. */
 export const BUSY = Symbol('busy');
-/** The wait before trying a write again that found the lock taken (the answer worker's turn). */
+/** The wait before trying a write again that found the lock taken (a turn, a WAL restart). */
 const LOCK_RETRY_MS = 1;
 /** After this many tries a write waits in SQLite's busy handler like any other (busy_timeout). */
 const LOCK_TRIES = 200;
 
 /**
- * Writes from the main thread while the answer worker may hold SQLite's write lock (a turn's
- * transaction, milliseconds): SQLite's busy handler waits by sleeping (1, 2, 5, 10… ms),
- * and a sleep on this thread stalls every ack. With the worker on, a write first tries
+ * Writes from the main thread while another connection of this process may hold SQLite's
+ * write lock for milliseconds (the answer worker's turn; the checkpoint worker starting the
+ * WAL over, store/checkpointer.ts): SQLite's busy handler waits by sleeping (1, 2, 5, 10… ms),
+ * and a sleep on this thread stalls every ack. On a database file, a write first tries
  * without waiting (busy_timeout 0) and, when the lock is taken, is tried again after
  * LOCK_RETRY_MS off the thread; after LOCK_TRIES it waits like any other write, so a lock
- * held for long (a backup) still ends in the usual storage failure. Without the worker,
- * nothing else writes in the ordinary course, and writes wait as they always did.
+ * held for long (a backup) still ends in the usual storage failure. In memory (tests) no
+ * other connection exists, and writes run as they always did.
  */
 export class LockTries {
-  /** The busy_timeout to restore; undefined: the worker is off and writes wait as always. */
+  /** The busy_timeout to restore; undefined: no other connection, writes run as always. */
   private readonly busyTimeout: number | undefined;
 
   constructor(
@@ -107,7 +108,7 @@ type Result = { ok: true; value: unknown } | { ok: false; err: unknown };
 export class GroupCommit {
   private pending: Pending[] = [];
   private scheduled = false;
-  /** Tries the group without waiting while the answer worker holds the lock (`LockTries`). */
+  /** Tries the group without waiting while another connection holds the lock (`LockTries`). */
   private readonly busy: BusyRetry;
   /** The group's transaction and each write's savepoint, made once (better-sqlite3 nests them). */
   private readonly group: Transaction<(batch: readonly Pending[], results: Result[]) => void>;
@@ -152,7 +153,7 @@ export class GroupCommit {
     const results: Result[] = [];
     let attempt: void | typeof BUSY;
     try {
-      // With the answer worker on, its turn may hold the write lock: the group waits a
+      // The answer worker's turn or a WAL restart may hold the write lock: the group waits a
       // millisecond off the thread (taking in the writes asked for meanwhile), not in
       // SQLite's busy handler on the acks' thread. BEGIN IMMEDIATE fails before any write runs.
       attempt = this.busy.write(

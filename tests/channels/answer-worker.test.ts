@@ -209,45 +209,54 @@ describe('an answer worker that dies mid-turn', () => {
   });
 });
 
-describe('the ack path while the answer worker holds the write lock', () => {
-  it('never sleeps in SQLite, and commits the webhook once the lock is released', async () => {
-    const file = path.join(tempDir(), 'bot.sqlite');
-    const db = openDatabase(file);
-    // Were the main thread to wait in SQLite's busy handler, it could not run the timer below
-    // that ends the other connection's transaction: the test would hang (jest's timeout).
-    db.pragma('busy_timeout = 600000');
-    const worker = openDatabase(file);
-    // An answer step off the thread that never finishes: only the ack path is under test.
-    const delivery = new Delivery(
-      db,
-      { respond: jest.fn(), markDelivery: jest.fn() },
-      new Map(),
-      silentLogger(),
-      {
-        concurrency: 1,
-        eventKeySecret: 'secret',
-        maxAttempts: 1,
-        retryBaseMs: 10,
-        retryMaxMs: 10,
-        answers: { offThread: true, answer: () => new Promise<never>(() => undefined) },
-      },
-    );
-    // The worker's turn: the write lock held until a timer of this thread ends it.
-    worker.exec('BEGIN IMMEDIATE');
-    let committedWhileLocked = false;
-    const accepted = delivery
-      .accept('telegram', [{ userId: 'u1', eventId: 'e1', text: 'xin chào', timestamp: Date.now() }])
-      .then(() => (committedWhileLocked = worker.inTransaction));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    worker.exec('COMMIT');
-    await accepted;
-    expect(committedWhileLocked).toBe(false);
-    expect(await selectRows(db, 'SELECT event_id, state FROM channel_inbox')).toEqual([
-      { event_id: 'e1', state: 'accepted' },
-    ]);
-    expect(delivery.storeHealth.status()).toMatchObject({ ok: true });
-    await delivery.stop(0);
-    worker.close();
-    db.close();
-  });
+describe('the ack path while another connection holds the write lock', () => {
+  // The answer worker's turn, or the checkpointer starting the WAL over (with the answer
+  // step on this thread too: ANSWER_WORKER=off).
+  it.each([
+    ['the answer worker on', true],
+    ['the answer worker off', false],
+  ])(
+    'never sleeps in SQLite, and commits the webhook once the lock is released (%s)',
+    async (_, offThread) => {
+      const file = path.join(tempDir(), 'bot.sqlite');
+      const db = openDatabase(file);
+      // Were the main thread to wait in SQLite's busy handler, it could not run the timer below
+      // that ends the other connection's transaction: the accept would fail with SQLITE_BUSY
+      // once this wait is over (the answer worker off, before the WAL restarts of issue #14).
+      db.pragma('busy_timeout = 2000');
+      const worker = openDatabase(file);
+      // An answer step that never finishes: only the ack path is under test.
+      const delivery = new Delivery(
+        db,
+        { respond: jest.fn(), markDelivery: jest.fn() },
+        new Map(),
+        silentLogger(),
+        {
+          concurrency: 1,
+          eventKeySecret: 'secret',
+          maxAttempts: 1,
+          retryBaseMs: 10,
+          retryMaxMs: 10,
+          answers: { offThread, answer: () => new Promise<never>(() => undefined) },
+        },
+      );
+      // The other connection's transaction: the write lock held until a timer of this thread ends it.
+      worker.exec('BEGIN IMMEDIATE');
+      let committedWhileLocked = false;
+      const accepted = delivery
+        .accept('telegram', [{ userId: 'u1', eventId: 'e1', text: 'xin chào', timestamp: Date.now() }])
+        .then(() => (committedWhileLocked = worker.inTransaction));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      worker.exec('COMMIT');
+      await accepted;
+      expect(committedWhileLocked).toBe(false);
+      expect(await selectRows(db, 'SELECT event_id, state FROM channel_inbox')).toEqual([
+        { event_id: 'e1', state: 'accepted' },
+      ]);
+      expect(delivery.storeHealth.status()).toMatchObject({ ok: true });
+      await delivery.stop(0);
+      worker.close();
+      db.close();
+    },
+  );
 });

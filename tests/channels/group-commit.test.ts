@@ -115,7 +115,7 @@ describeSqliteOnly('groups writes to the SQLite file')('group commit of the deli
     expect(db.inTransaction).toBe(false);
   });
 
-  it('with the answer worker on, waits off the thread while another connection holds the write lock, and runs each write once', async () => {
+  it('on a database file, waits off the thread while another connection (the answer worker, a WAL restart) holds the write lock, and runs each write once', async () => {
     group = new GroupCommit(db, new LockTries(db, true));
     const tries = jest.spyOn(db, 'exec');
     other.exec('BEGIN IMMEDIATE');
