@@ -26,8 +26,18 @@ function walRestarts(file: string): number {
   return header.readUInt32BE(12);
 }
 
-/** Frames the -wal file has room for (it never shrinks while the WAL is not started over). */
-const walFrames = (file: string) => Math.floor((fs.statSync(`${file}-wal`).size - 32) / (4096 + 24));
+/**
+ * One 3,000-byte row per commit, each on its own turn of the event loop, as under load, until
+ * `done` (or 64 MB were written).
+ */
+async function commitUntil(db: ReturnType<typeof openDatabase>, done: () => boolean): Promise<void> {
+  db.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, body TEXT)');
+  const insert = db.prepare('INSERT INTO t (body) VALUES (?)');
+  for (let written = 0; !done() && written < 64 * 1024 * 1024; written += 3000) {
+    insert.run('x'.repeat(3000));
+    await new Promise((r) => setImmediate(r));
+  }
+}
 
 const waitFor = async (check: () => boolean, ms = 5000) => {
   const deadline = Date.now() + ms;
@@ -58,16 +68,7 @@ describeSqliteOnly("checkpoints SQLite's write-ahead log")('background WAL check
       restartFrames: 256,
     });
     try {
-      db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)');
-      const insert = db.prepare('INSERT INTO t (body) VALUES (?)');
-      // One commit after another, as under load, until the WAL was started over three times
-      // (or 64 MB were written).
-      let written = 0;
-      while (walRestarts(file) < 3 && written < 64 * 1024 * 1024) {
-        insert.run('x'.repeat(3000));
-        written += 3000;
-        await new Promise((r) => setImmediate(r));
-      }
+      await commitUntil(db, () => walRestarts(file) >= 3);
       expect(walRestarts(file)).toBeGreaterThanOrEqual(3);
     } finally {
       await checkpoints.stop();
@@ -88,12 +89,6 @@ describeSqliteOnly("checkpoints SQLite's write-ahead log")('background WAL check
     const postponed = () => lines.filter((line) => line.includes('WAL restart postponed')).length;
     try {
       db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)');
-      const insert = db.prepare('INSERT INTO t (body) VALUES (?)');
-      const commit = async () => {
-        insert.run('x'.repeat(3000));
-        await new Promise((r) => setImmediate(r));
-      };
-      await commit();
       // A long report: while its snapshot lasts, the frames committed after it cannot be
       // copied into the database file, so the WAL cannot start over.
       const report = new Database(file);
@@ -101,17 +96,13 @@ describeSqliteOnly("checkpoints SQLite's write-ahead log")('background WAL check
       report.prepare('SELECT count(*) FROM t').get();
       const restartsBefore = walRestarts(file);
       // Commits go on until the worker has tried to start the WAL over, and could not, twice.
-      while (postponed() < 2 && walFrames(file) < 16_384) await commit();
+      await commitUntil(db, () => postponed() >= 2);
       expect(postponed()).toBeGreaterThanOrEqual(2);
       expect(walRestarts(file)).toBe(restartsBefore);
       report.exec('COMMIT');
       report.close();
       // Then, under the same writes, it is started over again and again.
-      let written = 0;
-      while (walRestarts(file) < restartsBefore + 3 && written < 64 * 1024 * 1024) {
-        await commit();
-        written += 3000;
-      }
+      await commitUntil(db, () => walRestarts(file) >= restartsBefore + 3);
       expect(walRestarts(file)).toBeGreaterThanOrEqual(restartsBefore + 3);
       expect(lines.filter((line) => JSON.parse(line).level >= 40)).toEqual([]);
     } finally {

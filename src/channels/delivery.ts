@@ -322,7 +322,7 @@ export class Delivery {
     this.random = options.random ?? Math.random;
     this.inbox = new Inbox(db, this.now);
     this.storeHealth = options.storeHealth ?? new StoreHealth(db, this.now);
-    const lockTries = new LockTries(db, !db.memory);
+    const lockTries = new LockTries(db);
     this.acceptRetry = new BusyRetry(lockTries);
     this.group = new GroupCommit(db, lockTries);
     this.answers = options.answers ?? localAnswers(this.inbox, runtime, this.group);

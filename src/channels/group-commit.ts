@@ -42,11 +42,8 @@ export class LockTries {
   /** The busy_timeout to restore; undefined: no other connection, writes run as always. */
   private readonly busyTimeout: number | undefined;
 
-  constructor(
-    private readonly db: Db,
-    enabled: boolean,
-  ) {
-    if (enabled) this.busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
+  constructor(private readonly db: Db) {
+    if (!db.memory) this.busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
   }
 
   /** Runs `write` once without waiting for the lock; BUSY when it was taken (nothing done). */

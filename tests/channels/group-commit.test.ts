@@ -34,7 +34,7 @@ describeSqliteOnly('groups writes to the SQLite file')('group commit of the deli
     db = openDatabase(file);
     db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL)');
     other = new Database(file);
-    group = new GroupCommit(db, new LockTries(db, false));
+    group = new GroupCommit(db, new LockTries(db));
   });
   afterEach(() => {
     other.close();
@@ -116,7 +116,6 @@ describeSqliteOnly('groups writes to the SQLite file')('group commit of the deli
   });
 
   it('on a database file, waits off the thread while another connection (the answer worker, a WAL restart) holds the write lock, and runs each write once', async () => {
-    group = new GroupCommit(db, new LockTries(db, true));
     const tries = jest.spyOn(db, 'exec');
     other.exec('BEGIN IMMEDIATE');
     let runs = 0;
