@@ -7,9 +7,11 @@
  *
  * The base commit (default d24c806, the code before the channel restructure of issue #14) is
  * exported with `git archive` into a temp folder under the OS temp dir and installed there
- * with `npm ci` (once: the folder is reused by later comparisons; --fresh starts over). Each
- * tree runs its own bench:load script against its own server, so the load and the checks are
- * the ones each commit shipped (they differ only in how lost events are matched).
+ * with `npm ci` (once: the folder is reused by later comparisons; --fresh starts over). Both
+ * servers run under this tree's bench:load (the base's with `--server-root`), so the load, the
+ * fake platform and the checks are the same and only the server differs. (Until 5a54f38 each
+ * tree ran its own script; the base's opened its 50 connections in the first measured second,
+ * which decided its ack p99: see bench-load.ts.)
  *
  * Options: --base <commit> (d24c806), --rounds N (2: each tree runs 2N times, ABBA order),
  * --duration S (15 s sustained per run), --rate N (1200), --connections N (50), --ceiling S (5),
@@ -91,6 +93,9 @@ function prepareBase(commit: string): string {
 
 interface Figures {
   accepted: number;
+  /** Requests the load generator saw fail (connection errors) or time out. */
+  errors: number;
+  timeouts: number;
   p50: number;
   p99: number;
   ceiling: number;
@@ -100,14 +105,21 @@ interface Figures {
   verdict: string;
 }
 
-/** Runs one tree's own bench:load and reads its figures from the report. */
-function runBench(dir: string, label: string): Promise<Figures> {
+/** Runs this tree's bench:load against one checkout's server and reads the report's figures. */
+function runBench(serverRoot: string | undefined, label: string): Promise<Figures> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--expose-gc', '--import', 'tsx', 'scripts/bench-load.ts', ...BENCH_ARGS],
+      [
+        '--expose-gc',
+        '--import',
+        'tsx',
+        'scripts/bench-load.ts',
+        ...BENCH_ARGS,
+        ...(serverRoot ? ['--server-root', serverRoot] : []),
+      ],
       {
-        cwd: dir,
+        cwd: REPO_ROOT,
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -122,6 +134,8 @@ function runBench(dir: string, label: string): Promise<Figures> {
       };
       const figures = {
         accepted: number(/accepted messages\/s\s+(\d+(?:\.\d+)?)/),
+        errors: number(/other status \d+, errors (\d+)/),
+        timeouts: number(/other status \d+, errors \d+, timeouts (\d+)/),
         p50: number(/ack latency p50 \/ p99\s+(\d+(?:\.\d+)?) ms/),
         p99: number(/ack latency p50 \/ p99\s+\d+(?:\.\d+)? ms \/ (\d+(?:\.\d+)?) ms/),
         ceiling: number(/full server (\d+(?:\.\d+)?)\/s/),
@@ -160,11 +174,12 @@ async function main() {
   const order: ('base' | 'current')[] = [];
   for (let r = 0; r < ROUNDS; r++) order.push(...(['base', 'current', 'current', 'base'] as const));
   for (const [i, which] of order.entries()) {
-    const figures = await runBench(which === 'base' ? baseDir : REPO_ROOT, which);
+    const figures = await runBench(which === 'base' ? baseDir : undefined, which);
     runs[which].push(figures);
     console.log(
       `  run ${String(i + 1).padStart(2)} ${which.padEnd(7)} accepted ${figures.accepted}/s, ack p50 ${figures.p50} ms, ` +
-        `p99 ${figures.p99} ms; unthrottled ceiling ${figures.ceiling}/s; every reply after ${figures.replies} s`,
+        `p99 ${figures.p99} ms; unthrottled ceiling ${figures.ceiling}/s; every reply after ${figures.replies} s; ` +
+        `client errors ${figures.errors}, timeouts ${figures.timeouts}`,
     );
     console.log(
       `         ${figures.verdict.length > 160 ? `${figures.verdict.slice(0, 160)}…` : figures.verdict}`,
@@ -173,6 +188,7 @@ async function main() {
   const round = (x: number) => Math.round(x * 10) / 10;
   const summary = (which: 'base' | 'current') => ({
     accepted: round(median(runs[which].map((f) => f.accepted))),
+    p50: round(median(runs[which].map((f) => f.p50))),
     p99: round(median(runs[which].map((f) => f.p99))),
     ceiling: round(median(runs[which].map((f) => f.ceiling))),
     replies: round(median(runs[which].map((f) => f.replies))),
@@ -186,11 +202,11 @@ async function main() {
     ['current', current],
   ] as const)
     console.log(
-      `  ${name}  accepted ${m.accepted}/s, ack p99 ${m.p99} ms, ceiling ${m.ceiling}/s, every reply after ${m.replies} s`,
+      `  ${name}  accepted ${m.accepted}/s, ack p50 ${m.p50} ms, p99 ${m.p99} ms, ceiling ${m.ceiling}/s, every reply after ${m.replies} s`,
     );
   console.log(
     `ratio current / base: accepted ${pct(current.accepted, base.accepted)}, ` +
-      `unthrottled ceiling ${pct(current.ceiling, base.ceiling)}, ack p99 ${pct(current.p99, base.p99)} (lower is better); ` +
+      `unthrottled ceiling ${pct(current.ceiling, base.ceiling)}, ack p50 ${pct(current.p50, base.p50)} and p99 ${pct(current.p99, base.p99)} (lower is better); ` +
       `time until every reply reached the platform ${pct(current.replies, base.replies)} (lower is better)`,
   );
   console.log(

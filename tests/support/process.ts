@@ -40,6 +40,11 @@ export interface StartOptions {
   startTimeoutMs?: number;
   /** The script to run, from the repository's root. Default src/main.ts (the server). */
   entry?: string;
+  /**
+   * The checkout whose server runs (its own code and node_modules). Default this repository;
+   * `bench:load:compare` runs an older commit's server under this tree's load and checks.
+   */
+  root?: string;
 }
 
 /** Spawns the server and resolves once it accepts HTTP on /healthz. */
@@ -52,7 +57,7 @@ export async function startServer(
     process.execPath,
     ['--import', 'tsx', ...(options.nodeArgs ?? []), options.entry ?? path.join('src', 'main.ts')],
     {
-      cwd: REPO_ROOT,
+      cwd: options.root ?? REPO_ROOT,
       // Tests that are not about flood control poll as one user; they get a generous limit,
       // as tests/support/app.ts gives in-process apps (a test may still set its own).
       env: {
