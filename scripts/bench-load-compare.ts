@@ -101,6 +101,8 @@ interface Figures {
   ceiling: number;
   /** Seconds from the sustained phase's first request until its last reply reached the platform. */
   replies: number;
+  /** Reply parts the sustained phase's messages got (answers split for the platforms' limits). */
+  parts: number;
   /** bench:load's verdict line (PASS: …, or FAIL: and why). */
   verdict: string;
 }
@@ -140,6 +142,9 @@ function runBench(serverRoot: string | undefined, label: string): Promise<Figure
         p99: number(/ack latency p50 \/ p99\s+\d+(?:\.\d+)? ms \/ (\d+(?:\.\d+)?) ms/),
         ceiling: number(/full server (\d+(?:\.\d+)?)\/s/),
         replies: number(/every reply at the fake platform (\d+(?:\.\d+)?) s/),
+        parts: number(
+          /every reply at the fake platform \d+(?:\.\d+)? s after the first request \((\d+) parts/,
+        ),
         verdict: /^(PASS|FAIL):.*$/m.exec(out)?.[0] ?? 'no verdict printed',
       };
       if (Number.isNaN(figures.accepted) || Number.isNaN(figures.ceiling)) {
@@ -178,7 +183,7 @@ async function main() {
     runs[which].push(figures);
     console.log(
       `  run ${String(i + 1).padStart(2)} ${which.padEnd(7)} accepted ${figures.accepted}/s, ack p50 ${figures.p50} ms, ` +
-        `p99 ${figures.p99} ms; unthrottled ceiling ${figures.ceiling}/s; every reply after ${figures.replies} s; ` +
+        `p99 ${figures.p99} ms; unthrottled ceiling ${figures.ceiling}/s; every reply (${figures.parts} parts) after ${figures.replies} s; ` +
         `client errors ${figures.errors}, timeouts ${figures.timeouts}`,
     );
     console.log(
@@ -192,6 +197,7 @@ async function main() {
     p99: round(median(runs[which].map((f) => f.p99))),
     ceiling: round(median(runs[which].map((f) => f.ceiling))),
     replies: round(median(runs[which].map((f) => f.replies))),
+    parts: round(median(runs[which].map((f) => f.parts))),
   });
   const base = summary('base');
   const current = summary('current');
@@ -202,12 +208,13 @@ async function main() {
     ['current', current],
   ] as const)
     console.log(
-      `  ${name}  accepted ${m.accepted}/s, ack p50 ${m.p50} ms, p99 ${m.p99} ms, ceiling ${m.ceiling}/s, every reply after ${m.replies} s`,
+      `  ${name}  accepted ${m.accepted}/s, ack p50 ${m.p50} ms, p99 ${m.p99} ms, ceiling ${m.ceiling}/s, every reply (${m.parts} parts) after ${m.replies} s`,
     );
   console.log(
     `ratio current / base: accepted ${pct(current.accepted, base.accepted)}, ` +
       `unthrottled ceiling ${pct(current.ceiling, base.ceiling)}, ack p50 ${pct(current.p50, base.p50)} and p99 ${pct(current.p99, base.p99)} (lower is better); ` +
-      `time until every reply reached the platform ${pct(current.replies, base.replies)} (lower is better)`,
+      `time until every reply reached the platform ${pct(current.replies, base.replies)} (lower is better), ` +
+      `for ${pct(current.parts, base.parts)} of the reply parts`,
   );
   console.log(
     `load average at the end ${os

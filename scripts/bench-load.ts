@@ -79,6 +79,13 @@ const RATE = wholeNumber('rate', 1, 20_000);
 const CONNECTIONS = wholeNumber('connections', 1, 1000);
 const CEILING_S = wholeNumber('ceiling', 1, 60);
 const DRAIN_S = wholeNumber('drain', 1, 1800);
+const SERVER_ROOT = values['server-root'] === undefined ? undefined : path.resolve(values['server-root']);
+if (SERVER_ROOT && !fs.existsSync(path.join(SERVER_ROOT, 'src', 'main.ts'))) {
+  console.error(
+    `--server-root: ${SERVER_ROOT} has no src/main.ts; give the folder of a checkout of this bot`,
+  );
+  process.exit(2);
+}
 
 const SECRETS = {
   zaloAppId: '1234567890123456789',
@@ -429,7 +436,7 @@ async function main(): Promise<void> {
         LOOP_PROBE_FILE: serverProbe,
       },
       {
-        root: values['server-root'] && path.resolve(values['server-root']),
+        root: SERVER_ROOT,
         nodeArgs: [
           '--import',
           path.join(REPO_ROOT, 'scripts', 'support', 'loop-probe.ts'),
@@ -439,7 +446,7 @@ async function main(): Promise<void> {
     );
     const runTag = crypto.randomBytes(3).toString('hex');
     console.log(
-      `bench:load — full server of ${values['server-root'] ? path.resolve(values['server-root']) : 'this checkout'} ` +
+      `bench:load — full server of ${SERVER_ROOT ?? 'this checkout'} ` +
         `(pid ${server.child.pid}) on ${dbPath}; ${os.cpus().length} CPUs; ` +
         `${RATE} requests/s offered for ${DURATION_S} s over ${CONNECTIONS} connections`,
     );
@@ -466,6 +473,8 @@ async function main(): Promise<void> {
     ];
     const left = await drain(dbPath, DRAIN_S * 1000);
     const repliesDoneS = (fake.lastAt - sustained.startedAt) / 1000;
+    // Counted now: the ceiling phase's replies come later.
+    const sustainedParts = fake.total - fakeBefore;
 
     // The ceiling: both servers unthrottled, for the same time, one after the other.
     const oursMax = await load(
@@ -509,7 +518,7 @@ async function main(): Promise<void> {
     console.log(`  ack latency p50 / p99   ${ms(sustained.p50)} / ${ms(sustained.p99)}`);
     console.log(
       `  every reply at the fake platform ${repliesDoneS.toFixed(1)} s after the first request` +
-        ` (${fake.total - fakeBefore} parts${left > 0 ? `; ${left} events still open after ${DRAIN_S} s without progress` : ''})`,
+        ` (${sustainedParts} parts${left > 0 ? `; ${left} events still open after ${DRAIN_S} s without progress` : ''})`,
     );
     printSlowSeconds(sustained.slowestBySecond ?? []);
     printLoops(loops);
