@@ -164,6 +164,28 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
+/**
+ * How far the ratio of medians current / base could move by chance: the 2.5th and 97.5th
+ * percentiles of that ratio over 10,000 resamplings of each side's runs (bootstrap, with a
+ * fixed seed so a report can be reproduced from its runs). An interval that spans 100 % says
+ * the runs cannot tell the two apart.
+ */
+function ratioInterval(current: number[], base: number[]): [number, number] {
+  let seed = 0x9e3779b9;
+  const random = () => {
+    // mulberry32
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const resample = (xs: number[]) => median(xs.map(() => xs[Math.floor(random() * xs.length)]!));
+  const ratios = Array.from({ length: 10_000 }, () => resample(current) / resample(base)).sort(
+    (a, b) => a - b,
+  );
+  return [ratios[249]!, ratios[9_749]!];
+}
+
 async function main() {
   const baseDir = prepareBase(values.base!);
   const head = git('rev-parse', '--short=12', 'HEAD');
@@ -215,6 +237,17 @@ async function main() {
       `unthrottled ceiling ${pct(current.ceiling, base.ceiling)}, ack p50 ${pct(current.p50, base.p50)} and p99 ${pct(current.p99, base.p99)} (lower is better); ` +
       `time until every reply reached the platform ${pct(current.replies, base.replies)} (lower is better), ` +
       `for ${pct(current.parts, base.parts)} of the reply parts`,
+  );
+  const interval = (key: 'ceiling' | 'p50' | 'p99' | 'replies') => {
+    const [low, high] = ratioInterval(
+      runs.current.map((f) => f[key]),
+      runs.base.map((f) => f[key]),
+    );
+    return `${Math.round(low * 100)}–${Math.round(high * 100)} %`;
+  };
+  console.log(
+    `95 % intervals of these ratios (bootstrap over the runs): ceiling ${interval('ceiling')}, ack p50 ${interval('p50')}, ` +
+      `p99 ${interval('p99')}, every reply ${interval('replies')}`,
   );
   console.log(
     `load average at the end ${os
