@@ -23,6 +23,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { seededRandom } from './support/seeded-random';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 
@@ -171,14 +172,7 @@ const median = (xs: number[]) => {
  * the runs cannot tell the two apart.
  */
 function ratioInterval(current: number[], base: number[]): [number, number] {
-  let seed = 0x9e3779b9;
-  const random = () => {
-    // mulberry32
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededRandom(0x9e3779b9);
   const resample = (xs: number[]) => median(xs.map(() => xs[Math.floor(random() * xs.length)]!));
   const ratios = Array.from({ length: 10_000 }, () => resample(current) / resample(base)).sort(
     (a, b) => a - b,

@@ -21,6 +21,7 @@ import { openDatabase } from '../src/store/db';
 import { openEngine } from '../src/store/engine';
 import { InteractionLog } from '../src/store/interactions';
 import { Reports } from '../src/store/reports';
+import { seededRandom } from './support/seeded-random';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' } } });
 const ROWS = Number(values.rows);
@@ -63,14 +64,8 @@ const CITIZENS = Math.round(ROWS / 6);
 const START = Date.parse('2026-01-01T00:00:00+07:00');
 const SPAN = Date.parse('2026-04-01T00:00:00+07:00') - START;
 
-// mulberry32: a small seeded generator, so every run logs the same traffic.
-let seed = 42;
-const random = () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+// Seeded, so every run logs the same traffic.
+const random = seededRandom(42);
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 const ms = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e6;
 const fmt = (n: number) => Math.round(n).toLocaleString('en');

@@ -18,6 +18,7 @@ import { openEngine } from '../src/store/engine';
 import { InteractionLog } from '../src/store/interactions';
 import { periodRange, presetRange, rangeBounds, ReportInputError, Reports } from '../src/store/reports';
 import { cliBrain, cliConfig, runCli } from './cli-support';
+import { seededRandom } from './support/seeded-random';
 
 const USAGE =
   'usage: npm run seed:demo -- [--db data/demo.sqlite] [--citizens 4000] [--period 2026-Q3] [--reset]';
@@ -45,13 +46,7 @@ const UNANSWERED = [
   'thủ tục nhận con nuôi',
 ];
 
-let seed = 2026;
-const random = () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const random = seededRandom(2026);
 const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
 
 function fail(message: string): never {
